@@ -1,0 +1,94 @@
+"""rosenblatt: neural networks from first principles, fast enough for real work.
+
+>>> import rosenblatt as rb
+>>> x = rb.tensor([[1.0, 2.0]], requires_grad=True)
+>>> (x * x).sum().backward()
+>>> x.grad
+array([[2., 4.]], dtype=float32)
+"""
+
+from . import autograd, nn, ops, optim
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .ops import (
+    abs,
+    cat,
+    clamp,
+    clip,
+    concatenate,
+    exp,
+    log,
+    matmul,
+    maximum,
+    minimum,
+    relu,
+    sigmoid,
+    sqrt,
+    stack,
+    tanh,
+    where,
+)
+from .random import get_rng, manual_seed
+from .tensor import (
+    Tensor,
+    arange,
+    eye,
+    full,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
+
+__version__ = "0.1.0"
+
+float32 = "float32"
+float64 = "float64"
+int64 = "int64"
+
+__all__ = [
+    "Tensor",
+    "__version__",
+    "abs",
+    "arange",
+    "autograd",
+    "cat",
+    "clamp",
+    "clip",
+    "concatenate",
+    "enable_grad",
+    "exp",
+    "eye",
+    "full",
+    "get_rng",
+    "is_grad_enabled",
+    "linspace",
+    "log",
+    "manual_seed",
+    "matmul",
+    "maximum",
+    "minimum",
+    "nn",
+    "no_grad",
+    "ones",
+    "ones_like",
+    "ops",
+    "optim",
+    "rand",
+    "randint",
+    "randn",
+    "relu",
+    "set_grad_enabled",
+    "sigmoid",
+    "sqrt",
+    "stack",
+    "tanh",
+    "tensor",
+    "where",
+    "zeros",
+    "zeros_like",
+]

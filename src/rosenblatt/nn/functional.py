@@ -1,0 +1,374 @@
+"""``rosenblatt.nn.functional``: activations and losses with torch.nn.functional's names.
+
+Every function takes and returns tensors; losses take ``reduction`` in
+{"none", "mean", "sum"} with PyTorch's meaning. Composites are written from primitives and
+get their gradients for free; the fragile or hot pairs are fused primitives in ``ops``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import ops
+from ..autograd import is_grad_enabled  # noqa: F401  (re-exported for layers)
+from ..ops import activation as act
+from ..ops import loss as L
+from ..ops.elementwise import as_tensor
+from ..ops.linalg import linear
+from ..random import get_rng
+from ..tensor import Tensor
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "dropout",
+    "elu",
+    "gelu",
+    "hinge_embedding_loss",
+    "identity",
+    "kl_div",
+    "l1_loss",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "mse_loss",
+    "nll_loss",
+    "perceptron_criterion",
+    "relu",
+    "selu",
+    "sigmoid",
+    "sign",
+    "softmax",
+    "softplus",
+    "step",
+    "tanh",
+]
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _check_reduction(reduction: str, allowed: tuple[str, ...] = _REDUCTIONS) -> None:
+    if reduction not in allowed:
+        raise ValueError(f"reduction must be one of {allowed}, got {reduction!r}")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    _check_reduction(reduction)
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _same_shape(name: str, input: Tensor, target: Tensor) -> None:
+    if input.shape != target.shape:
+        raise ValueError(
+            f"{name}: target shape {target.shape} must equal input shape {input.shape} "
+            "(use target.reshape(...) to match)"
+        )
+
+
+def _float_target(target: Any, like: Tensor) -> Tensor:
+    t = as_tensor(target, like)
+    if t.data.dtype != like.data.dtype:
+        t = t.astype(like.data.dtype) if not t.requires_grad else t
+    return t
+
+
+# ---------------------------------------------------------------------- activations
+def identity(input: Tensor) -> Tensor:
+    """identity: y = x; dy/dx = 1"""
+    return input
+
+
+def relu(input: Tensor) -> Tensor:
+    """relu: y = max(0, x); dy/dx = 1 if x > 0 else 0"""
+    return ops.relu(input)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """sigmoid: y = 1/(1 + e^-x); dy/dx = y(1 - y)"""
+    return ops.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    """tanh: y = (e^x - e^-x)/(e^x + e^-x); dy/dx = 1 - y^2"""
+    return ops.tanh(input)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """leaky_relu: y = x if x > 0 else a x (a = negative_slope); dy/dx = 1 or a"""
+    return act.LeakyReLU.apply(as_tensor(input), negative_slope=negative_slope)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """gelu: y = x Phi(x) with the normal CDF Phi (exact erf form); dy/dx = Phi(x) + x phi(x)"""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return act.GELU.apply(as_tensor(input), approximate=approximate)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """softplus: y = ln(1 + e^(beta x))/beta (y = x above threshold); dy/dx = sigmoid(beta x)"""
+    return act.Softplus.apply(as_tensor(input), beta=beta, threshold=threshold)
+
+
+def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """elu: y = x if x > 0 else alpha (e^x - 1); dy/dx = 1 or y + alpha"""
+    return act.ELU.apply(as_tensor(input), alpha=alpha)
+
+
+def selu(input: Tensor) -> Tensor:
+    """selu: y = scale * elu(x, alpha), alpha = 1.6733, scale = 1.0507 (self-normalising)"""
+    return act.ELU.apply(as_tensor(input), alpha=act.SELU_ALPHA, scale=act.SELU_SCALE)
+
+
+def step(input: Tensor, value: float = 0.0) -> Tensor:
+    """step (Heaviside): y = 1 if x > 0 else 0 (``value`` at 0); dy/dx = 0 almost everywhere.
+
+    No gradient flows through a step: networks of threshold units are trained with the
+    perceptron rule or a genetic algorithm, not backpropagation.
+    """
+    return act.Step.apply(as_tensor(input), value=value)
+
+
+def sign(input: Tensor) -> Tensor:
+    """sign: y in {-1, 0, +1}; dy/dx = 0 almost everywhere (no gradient flows)."""
+    return act.Sign.apply(as_tensor(input))
+
+
+def softmax(input: Tensor, dim: int = -1) -> Tensor:
+    """softmax: y_i = e^(x_i) / sum_j e^(x_j) along ``dim`` (max subtracted first);
+    dy_i/dx_j = y_i (delta_ij - y_j)"""
+    return act.Softmax.apply(as_tensor(input), axis=dim)
+
+
+def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
+    """log_softmax: y_i = x_i - log sum_j e^(x_j) (log-sum-exp); dy_i/dx_j = delta_ij - softmax_j"""
+    return act.LogSoftmax.apply(as_tensor(input), axis=dim)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """dropout: y = x m / (1 - p), m_i ~ Bernoulli(1 - p) (inverted dropout); identity in eval"""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    keep = get_rng().random(input.shape) >= p
+    mask = keep.astype(input.data.dtype) / np.asarray(1 - p, dtype=input.data.dtype)
+    return ops.mul(input, Tensor._make(mask, None))
+
+
+# ---------------------------------------------------------------------- losses
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """mse_loss: L = (x - t)^2 per element, then reduced; dL/dx = 2 (x - t)"""
+    target = _float_target(target, input)
+    _same_shape("mse_loss", input, target)
+    d = input - target
+    return _reduce(d * d, reduction)
+
+
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """l1_loss: L = |x - t| per element, then reduced; dL/dx = sign(x - t)"""
+    target = _float_target(target, input)
+    _same_shape("l1_loss", input, target)
+    return _reduce(ops.abs(input - target), reduction)
+
+
+def binary_cross_entropy(
+    input: Tensor, target: Any, weight: Any = None, reduction: str = "mean"
+) -> Tensor:
+    """binary_cross_entropy: L = -w [t ln p + (1 - t) ln(1 - p)] on probabilities p
+    (logs clamped at -100 as PyTorch); dL/dp = w (p - t) / (p (1 - p)).
+
+    Prefer :func:`binary_cross_entropy_with_logits` on the pre-sigmoid score: it is stable
+    for any score and its gradient is simply sigmoid(x) - t.
+    """
+    _check_reduction(reduction)
+    target = _float_target(target, input)
+    _same_shape("binary_cross_entropy", input, target)
+    w = None if weight is None else np.asarray(as_tensor(weight).data, dtype=input.data.dtype)
+    return L.BCE.apply(input, target, weight=w, reduction=reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Any,
+    weight: Any = None,
+    reduction: str = "mean",
+    pos_weight: Any = None,
+) -> Tensor:
+    """BCE on logits: L = (1 - t) x + (1 + (pw - 1) t) ln(1 + e^-x), computed stably
+    (max(-x, 0) + ln(1 + e^-|x|)); dL/dx = sigmoid(x) - t for pos_weight pw = 1."""
+    _check_reduction(reduction)
+    target = _float_target(target, input)
+    _same_shape("binary_cross_entropy_with_logits", input, target)
+    dt = input.data.dtype
+    w = None if weight is None else np.asarray(as_tensor(weight).data, dtype=dt)
+    pw = None if pos_weight is None else np.asarray(as_tensor(pos_weight).data, dtype=dt)
+    return L.BCEWithLogits.apply(input, target, weight=w, pos_weight=pw, reduction=reduction)
+
+
+def _class_axis_last(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor, tuple[int, ...]]:
+    """(N, C, d1, ...) -> (N*d1*..., C); returns the shape to give back for reduction='none'."""
+    if input.ndim == 1:  # unbatched (C,)
+        return input.reshape(1, -1), target.reshape(1, *target.shape), ()
+    if input.ndim == 2:
+        return input, target, (input.shape[0],)
+    perm = (0, *range(2, input.ndim), 1)
+    spatial = (input.shape[0], *input.shape[2:])
+    x = input.permute(perm).reshape(-1, input.shape[1])
+    t = (
+        target.permute(perm).reshape(-1, input.shape[1])
+        if target.ndim == input.ndim
+        else target.reshape(-1)
+    )
+    return x, t, spatial
+
+
+def _check_labels(name: str, target: np.ndarray, n_classes: int, ignore_index: int) -> None:
+    valid = target[target != ignore_index]
+    if valid.size and (valid.min() < 0 or valid.max() >= n_classes):
+        bad = valid[(valid < 0) | (valid >= n_classes)]
+        raise ValueError(
+            f"{name}: class labels must be in [0, {n_classes - 1}] for {n_classes} classes, "
+            f"found {bad.size} outside (e.g. {int(bad[0])})"
+        )
+
+
+def cross_entropy(
+    input: Tensor,
+    target: Any,
+    weight: Any = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """cross_entropy: L_n = -sum_c w_c y_nc ln softmax(x_n)_c; dL/dx_n = softmax(x_n) - y_n.
+
+    ``target`` holds class indices (int, shape (N,)) or class probabilities (float, the shape
+    of ``input``). ``input`` is (N, C), (C,) or (N, C, d1, ...). Class-index targets use one
+    fused, stable primitive (log-sum-exp; gradient p - onehot).
+    """
+    _check_reduction(reduction)
+    target = as_tensor(target)
+    x, t, out_shape = _class_axis_last(input, target)
+    n_classes = x.shape[1]
+    w = None if weight is None else np.asarray(as_tensor(weight).data, dtype=x.data.dtype)
+    if t.data.dtype.kind in "iub":  # class indices
+        _check_labels("cross_entropy", t.data, n_classes, ignore_index)
+        if label_smoothing == 0.0:
+            loss = L.SoftmaxCrossEntropy.apply(
+                x,
+                target=t.data.astype(np.int64, copy=False),
+                weight=w,
+                ignore_index=ignore_index,
+                reduction=reduction,
+            )
+            return loss.reshape(out_shape) if reduction == "none" else loss
+        return _smoothed_index_ce(x, t.data, w, ignore_index, reduction, label_smoothing, out_shape)
+    # class probabilities
+    t = _float_target(t, x)
+    if t.shape != x.shape:
+        raise ValueError(
+            f"cross_entropy: probability target shape {target.shape} != input shape {input.shape}"
+        )
+    if label_smoothing > 0.0:
+        t = t * (1 - label_smoothing) + label_smoothing / n_classes
+    logp = log_softmax(x, dim=1)
+    if w is not None:
+        logp = logp * Tensor._make(w, None)
+    loss = -(logp * t).sum(axis=1)
+    if reduction == "none":
+        return loss.reshape(out_shape)
+    return loss.sum() / x.shape[0] if reduction == "mean" else loss.sum()
+
+
+def _smoothed_index_ce(x, t, w, ignore_index, reduction, eps, out_shape):  # noqa: ANN001, ANN202
+    """Label smoothing with class indices: (1 - eps) nll + eps * (-sum_c w_c ln p_c) / C."""
+    n_classes = x.shape[1]
+    valid = t != ignore_index
+    tt = np.where(valid, t, 0)
+    logp = log_softmax(x, dim=1)
+    wv = np.ones(n_classes, dtype=x.data.dtype) if w is None else w
+    nll_w = (wv[tt] * valid).astype(x.data.dtype)
+    nll = -logp[np.arange(len(tt)), tt] * Tensor._make(nll_w, None)
+    smooth = -(logp * Tensor._make(wv, None)).sum(axis=1) * Tensor._make(
+        valid.astype(x.data.dtype), None
+    )
+    if reduction == "none":
+        return (nll * (1 - eps) + smooth * (eps / n_classes)).reshape(out_shape)
+    if reduction == "sum":
+        return nll.sum() * (1 - eps) + smooth.sum() * (eps / n_classes)
+    denom = float(nll_w.sum())
+    return (nll.sum() * (1 - eps) + smooth.sum() * (eps / n_classes)) / denom
+
+
+def nll_loss(
+    input: Tensor,
+    target: Any,
+    weight: Any = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
+    """nll_loss on log-probabilities: L_n = -w_{t_n} x_{n, t_n}; mean divides by sum of w_{t_n}."""
+    _check_reduction(reduction)
+    target = as_tensor(target)
+    x, t, out_shape = _class_axis_last(input, target)
+    labels = t.data.astype(np.int64, copy=False)
+    _check_labels("nll_loss", labels, x.shape[1], ignore_index)
+    valid = labels != ignore_index
+    tt = np.where(valid, labels, 0)
+    wv = valid.astype(x.data.dtype)
+    if weight is not None:
+        wv = wv * np.asarray(as_tensor(weight).data, dtype=x.data.dtype)[tt]
+    picked = -x[np.arange(len(tt)), tt] * Tensor._make(wv, None)
+    if reduction == "none":
+        return picked.reshape(out_shape)
+    if reduction == "sum":
+        return picked.sum()
+    return picked.sum() / float(wv.sum())
+
+
+def kl_div(input: Tensor, target: Any, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """kl_div: L = t (ln t - x) with x = log q (input is log-probabilities), 0 where t = 0.
+
+    ``reduction="batchmean"`` divides the sum by the batch size: the true KL divergence.
+    """
+    _check_reduction(reduction, _REDUCTIONS + ("batchmean",))
+    target = _float_target(target, input)
+    return L.KLDiv.apply(input, target, reduction=reduction, log_target=log_target)
+
+
+def perceptron_criterion(input: Tensor, target: Any, reduction: str = "sum") -> Tensor:
+    """perceptron criterion: D = -sum over misclassified n of t_n s_n, targets t in {-1, +1}.
+
+    A sample is misclassified when t s <= 0. dD/ds_n = -t_n for misclassified samples, 0
+    otherwise, so one SGD step on D is exactly Rosenblatt's update w += eta t x. The default
+    reduction is the deck's sum; "mean" divides by the number of samples.
+    """
+    _check_reduction(reduction)
+    target = _float_target(target, input)
+    _same_shape("perceptron_criterion", input, target)
+    if np.any(np.abs(target.data) != 1):
+        raise ValueError("perceptron_criterion: targets must be -1 or +1")
+    margin = input * target
+    wrong = Tensor._make((margin.data <= 0).astype(input.data.dtype), None)
+    return _reduce(-margin * wrong, reduction)
+
+
+def hinge_embedding_loss(
+    input: Tensor, target: Any, margin: float = 1.0, reduction: str = "mean"
+) -> Tensor:
+    """hinge_embedding_loss: L = x if t = 1, max(0, margin - x) if t = -1."""
+    target = _float_target(target, input)
+    t = target.data
+    hinge = ops.where(t != 1, ops.clip(margin - input, min=0.0), 0.0)
+    own = ops.where(t != -1, input, 0.0)
+    return _reduce(hinge + own, reduction)

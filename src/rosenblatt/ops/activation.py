@@ -1,0 +1,144 @@
+"""Activation primitives of the course's activation table (KIT deck), with derivatives.
+
+Where the course writes the derivative through the output (sigmoid' = y(1-y),
+tanh' = 1-y^2) we do the same; see ``elementwise`` for sigmoid, tanh and relu.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import erf
+
+from ..autograd import Function
+
+_SQRT_2 = np.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+class LeakyReLU(Function):
+    """leaky_relu: y = x if x > 0 else a x; dy/dx = 1 if x > 0 else a"""
+
+    def forward(self, x, negative_slope=0.01):
+        self.slope = np.asarray(negative_slope, dtype=x.dtype)
+        self.pos = x > 0
+        return np.where(self.pos, x, self.slope * x)
+
+    def backward(self, g):
+        return np.where(self.pos, g, self.slope * g)
+
+
+class GELU(Function):
+    """gelu: y = x Phi(x), Phi(x) = (1 + erf(x/sqrt 2))/2; dy/dx = Phi(x) + x phi(x)
+
+    phi is the standard normal density e^(-x^2/2)/sqrt(2 pi). With ``approximate="tanh"``:
+    y = x/2 (1 + tanh(u)), u = sqrt(2/pi)(x + 0.044715 x^3).
+    """
+
+    def forward(self, x, approximate="none"):
+        self.x, self.approximate = x, approximate
+        if approximate == "tanh":
+            k = np.asarray(np.sqrt(2 / np.pi), dtype=x.dtype)
+            self.t = np.tanh(k * (x + 0.044715 * x**3))
+            return 0.5 * x * (1 + self.t)
+        self.cdf = (0.5 * (1 + erf(x / _SQRT_2))).astype(x.dtype)
+        return x * self.cdf
+
+    def backward(self, g):
+        x = self.x
+        if self.approximate == "tanh":
+            k = np.sqrt(2 / np.pi)
+            du = k * (1 + 3 * 0.044715 * x**2)
+            return g * (0.5 * (1 + self.t) + 0.5 * x * (1 - self.t**2) * du).astype(x.dtype)
+        pdf = (_INV_SQRT_2PI * np.exp(-0.5 * x * x)).astype(x.dtype)
+        return g * (self.cdf + x * pdf)
+
+
+class Softplus(Function):
+    """softplus: y = ln(1 + e^(beta x))/beta; dy/dx = sigmoid(beta x)
+
+    Linear (y = x) where beta x > threshold, as PyTorch. Computed as
+    max(z, 0) + ln(1 + e^-|z|), z = beta x, so it never overflows.
+    """
+
+    def forward(self, x, beta=1.0, threshold=20.0):
+        z = x * np.asarray(beta, dtype=x.dtype)
+        self.linear = z > threshold
+        self.e = np.exp(-np.abs(z))
+        sp = (np.maximum(z, 0) + np.log1p(self.e)) / np.asarray(beta, dtype=x.dtype)
+        self.z = z
+        return np.where(self.linear, x, sp)
+
+    def backward(self, g):
+        sig = np.where(self.z >= 0, 1, self.e) / (1 + self.e)
+        return g * np.where(self.linear, 1, sig).astype(g.dtype)
+
+
+class ELU(Function):
+    """elu: y = x if x > 0 else a(e^x - 1); dy/dx = 1 if x > 0 else y + a"""
+
+    def forward(self, x, alpha=1.0, scale=1.0):
+        self.pos = x > 0
+        self.alpha = np.asarray(alpha, dtype=x.dtype)
+        self.scale = np.asarray(scale, dtype=x.dtype)
+        self.neg = self.alpha * np.expm1(np.minimum(x, 0))
+        return self.scale * np.where(self.pos, x, self.neg)
+
+    def backward(self, g):
+        return g * self.scale * np.where(self.pos, 1, self.neg + self.alpha).astype(g.dtype)
+
+
+class Step(Function):
+    """step (Heaviside): y = 1 if x > 0 else 0 (``value`` at x = 0); dy/dx = 0 almost everywhere
+
+    The derivative is zero wherever it exists, so no gradient flows through a step unit:
+    train threshold networks with the perceptron rule or a genetic algorithm instead.
+    """
+
+    def forward(self, x, value=0.0):
+        return np.heaviside(x, value).astype(x.dtype)
+
+    def backward(self, g):
+        return np.zeros_like(g)
+
+
+class Sign(Function):
+    """sign: y = -1, 0, +1 for x <0, =0, >0; dy/dx = 0 almost everywhere (no gradient flows)"""
+
+    def forward(self, x):
+        return np.sign(x)
+
+    def backward(self, g):
+        return np.zeros_like(g)
+
+
+class Softmax(Function):
+    """softmax: y_i = e^(x_i - m) / sum_j e^(x_j - m), m = max_j x_j;
+    dL/dx = y * (dL/dy - sum_j dL/dy_j y_j)"""
+
+    def forward(self, x, axis=-1):
+        self.axis = axis
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        e /= e.sum(axis=axis, keepdims=True)
+        self.y = e
+        return e
+
+    def backward(self, g):
+        y = self.y
+        return y * (g - (g * y).sum(axis=self.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """log_softmax: y_i = x_i - m - ln sum_j e^(x_j - m) (log-sum-exp);
+    dL/dx = dL/dy - softmax(x) sum_j dL/dy_j"""
+
+    def forward(self, x, axis=-1):
+        self.axis = axis
+        z = x - x.max(axis=axis, keepdims=True)
+        y = z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
+        self.y = y
+        return y
+
+    def backward(self, g):
+        return g - np.exp(self.y) * g.sum(axis=self.axis, keepdims=True)

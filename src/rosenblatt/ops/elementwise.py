@@ -1,0 +1,342 @@
+"""Elementwise primitives: forward formula and its derivative side by side.
+
+Binary ops follow NumPy broadcasting; the autograd engine sums gradients back over the
+broadcast dimensions, so no op here has to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor
+
+
+def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
+    """Wrap a constant as a tensor outside the graph; Python numbers take ``like``'s dtype."""
+    if isinstance(x, Tensor):
+        return x
+    if like is not None and isinstance(x, (int, float, bool, np.number)):
+        return Tensor._make(np.asarray(x, dtype=like.data.dtype), None)
+    return Tensor._make(np.asarray(x), None)
+
+
+def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    if isinstance(a, Tensor):
+        return a, as_tensor(b, a)
+    b = as_tensor(b)
+    return as_tensor(a, b), b
+
+
+class Add(Function):
+    """add: y = a + b; dy/da = 1, dy/db = 1"""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g):
+        return g, g
+
+
+class Sub(Function):
+    """sub: y = a - b; dy/da = 1, dy/db = -1"""
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, g):
+        return g, (-g if self.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """mul: y = a * b; dy/da = b, dy/db = a"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, g):
+        na, nb = self.needs_input_grad
+        return (g * self.b if na else None), (g * self.a if nb else None)
+
+
+class Div(Function):
+    """div: y = a / b; dy/da = 1/b, dy/db = -a/b^2 = -y/b"""
+
+    def forward(self, a, b):
+        self.b = b
+        self.y = a / b
+        return self.y
+
+    def backward(self, g):
+        na, nb = self.needs_input_grad
+        ga = g / self.b if na else None
+        gb = -g * self.y / self.b if nb else None
+        return ga, gb
+
+
+class Neg(Function):
+    """neg: y = -x; dy/dx = -1"""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, g):
+        return -g
+
+
+class Pow(Function):
+    """pow: y = a^b; dy/da = b a^(b-1), dy/db = y ln a"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.y = a**b
+        return self.y
+
+    def backward(self, g):
+        na, nb = self.needs_input_grad
+        ga = g * self.b * self.a ** (self.b - 1) if na else None
+        gb = None
+        if nb:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gb = g * self.y * np.where(self.a > 0, np.log(np.where(self.a > 0, self.a, 1)), 0)
+        return ga, gb
+
+
+class Exp(Function):
+    """exp: y = e^x; dy/dx = y"""
+
+    def forward(self, x):
+        self.y = np.exp(x)
+        return self.y
+
+    def backward(self, g):
+        return g * self.y
+
+
+class Log(Function):
+    """log: y = ln x; dy/dx = 1/x"""
+
+    def forward(self, x):
+        self.x = x
+        return np.log(x)
+
+    def backward(self, g):
+        return g / self.x
+
+
+class Sqrt(Function):
+    """sqrt: y = x^(1/2); dy/dx = 1/(2y)"""
+
+    def forward(self, x):
+        self.y = np.sqrt(x)
+        return self.y
+
+    def backward(self, g):
+        return g / (2 * self.y)
+
+
+class Abs(Function):
+    """abs: y = |x|; dy/dx = sign(x) (0 at x = 0, as PyTorch)"""
+
+    def forward(self, x):
+        self.x = x
+        return np.abs(x)
+
+    def backward(self, g):
+        return g * np.sign(self.x)
+
+
+class Tanh(Function):
+    """tanh: y = (e^x - e^-x)/(e^x + e^-x); dy/dx = 1 - y^2"""
+
+    def forward(self, x):
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, g):
+        y = self.y
+        return g * (1 - y * y)
+
+
+class Sigmoid(Function):
+    """sigmoid: y = 1/(1+e^-x); dy/dx = y(1-y)
+
+    Computed as exp(-log(1 + e^-x)) through ``logaddexp``-free form that never overflows:
+    for x >= 0, 1/(1+e^-x); for x < 0, e^x/(1+e^x).
+    """
+
+    def forward(self, x):
+        self.y = sigmoid_array(x)
+        return self.y
+
+    def backward(self, g):
+        y = self.y
+        return g * y * (1 - y)
+
+
+def sigmoid_array(x: np.ndarray) -> np.ndarray:
+    """Overflow-free logistic function on an array: e^min(x,0) / (1 + e^-|x|)."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1, e) / (1 + e)
+
+
+class ReLU(Function):
+    """relu: y = max(0, x); dy/dx = 1 if x > 0 else 0"""
+
+    def forward(self, x):
+        self.y = np.maximum(x, 0)
+        return self.y
+
+    def backward(self, g):
+        return g * (self.y > 0)
+
+
+class Maximum(Function):
+    """maximum: y = max(a, b); the gradient goes to the larger input, split evenly on ties"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return np.maximum(a, b)
+
+    def backward(self, g):
+        a, b = self.a, self.b
+        w = (a > b) + 0.5 * (a == b)
+        return g * w.astype(g.dtype), g * (1 - w).astype(g.dtype)
+
+
+class Minimum(Function):
+    """minimum: y = min(a, b); the gradient goes to the smaller input, split evenly on ties"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return np.minimum(a, b)
+
+    def backward(self, g):
+        a, b = self.a, self.b
+        w = (a < b) + 0.5 * (a == b)
+        return g * w.astype(g.dtype), g * (1 - w).astype(g.dtype)
+
+
+class Clip(Function):
+    """clip: y = min(max(x, lo), hi); dy/dx = 1 where lo <= x <= hi, else 0 (as torch.clamp)"""
+
+    def forward(self, x, lo=None, hi=None):
+        self.mask = np.ones(x.shape, dtype=bool)
+        if lo is not None:
+            self.mask &= x >= lo
+        if hi is not None:
+            self.mask &= x <= hi
+        return np.clip(x, lo, hi)
+
+    def backward(self, g):
+        return g * self.mask
+
+
+class Where(Function):
+    """where: y = a if cond else b; dy/da = cond, dy/db = not cond"""
+
+    def forward(self, a, b, cond=None):
+        self.cond = cond
+        return np.where(cond, a, b)
+
+    def backward(self, g):
+        na, nb = self.needs_input_grad
+        zero = np.zeros((), dtype=g.dtype)
+        return (np.where(self.cond, g, zero) if na else None), (
+            np.where(self.cond, zero, g) if nb else None
+        )
+
+
+class Cast(Function):
+    """cast: y = x in another dtype; dy/dx = 1 (cast back)"""
+
+    def forward(self, x, dtype=None, copy=False):
+        self.dtype = x.dtype
+        return x.astype(dtype, copy=copy)
+
+    def backward(self, g):
+        return g.astype(self.dtype, copy=False)
+
+
+def add(a: Any, b: Any) -> Tensor:
+    return Add.apply(*_pair(a, b))
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    return Sub.apply(*_pair(a, b))
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    return Mul.apply(*_pair(a, b))
+
+
+def div(a: Any, b: Any) -> Tensor:
+    return Div.apply(*_pair(a, b))
+
+
+def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
+    return Pow.apply(*_pair(a, b))
+
+
+def neg(x: Tensor) -> Tensor:
+    return Neg.apply(x)
+
+
+def exp(x: Tensor) -> Tensor:
+    return Exp.apply(as_tensor(x))
+
+
+def log(x: Tensor) -> Tensor:
+    return Log.apply(as_tensor(x))
+
+
+def sqrt(x: Tensor) -> Tensor:
+    return Sqrt.apply(as_tensor(x))
+
+
+def abs(x: Tensor) -> Tensor:  # noqa: A001
+    return Abs.apply(as_tensor(x))
+
+
+def tanh(x: Tensor) -> Tensor:
+    return Tanh.apply(as_tensor(x))
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return Sigmoid.apply(as_tensor(x))
+
+
+def relu(x: Tensor) -> Tensor:
+    return ReLU.apply(as_tensor(x))
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    return Maximum.apply(*_pair(a, b))
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    return Minimum.apply(*_pair(a, b))
+
+
+def clip(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    """Clamp to [min, max]; the gradient is 1 inside (bounds included) and 0 outside."""
+    lo = min.data if isinstance(min, Tensor) else min
+    hi = max.data if isinstance(max, Tensor) else max
+    return Clip.apply(as_tensor(x), lo=lo, hi=hi)
+
+
+clamp = clip
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """``a`` where ``condition`` holds, else ``b`` (broadcasting all three)."""
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    ta, tb = _pair(a, b)
+    return Where.apply(ta, tb, cond=cond.astype(bool, copy=False))
+
+
+def cast(x: Tensor, dtype: Any, copy: bool = False) -> Tensor:
+    return Cast.apply(x, dtype=dtype, copy=copy)

@@ -1,0 +1,98 @@
+"""Matrix products: matmul (batched, broadcasting) and the fused linear layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor
+from .elementwise import _pair
+
+
+class MatMul(Function):
+    """matmul: Y = A B; dL/dA = dL/dY B^T, dL/dB = A^T dL/dY (batch dims broadcast)
+
+    1-D operands are promoted as in ``np.matmul`` (a row vector on the left, a column vector
+    on the right) and the added dimension removed again.
+    """
+
+    def forward(self, a, b):
+        self.a_vec, self.b_vec = a.ndim == 1, b.ndim == 1
+        self.a = a[None, :] if self.a_vec else a
+        self.b = b[:, None] if self.b_vec else b
+        y = self.a @ self.b
+        if self.a_vec:
+            y = y[..., 0, :]
+        if self.b_vec:
+            y = y[..., 0]
+        return y
+
+    def backward(self, g):
+        if self.b_vec:
+            g = g[..., None]
+        if self.a_vec:
+            g = np.expand_dims(g, -2)
+        na, nb = self.needs_input_grad
+        ga = gb = None
+        if na:
+            ga = g @ np.swapaxes(self.b, -1, -2)
+            if self.a_vec:
+                ga = ga.reshape(-1, ga.shape[-1]).sum(axis=0) if ga.ndim > 2 else ga[0]
+        if nb:
+            gb = np.swapaxes(self.a, -1, -2) @ g
+            if self.b_vec:
+                gb = gb.reshape(-1, gb.shape[-2]).sum(axis=0) if gb.ndim > 2 else gb[:, 0]
+        return ga, gb
+
+
+class Linear(Function):
+    """linear: y = x W^T + b; dL/dx = dL/dy W, dL/dW = dL/dy^T x, dL/db = sum_n dL/dy
+
+    One GEMM forward and at most two backward (dL/dx is skipped when x needs no gradient).
+    ``x`` may have any number of leading dimensions, ``(*, in_features)``.
+    """
+
+    def forward(self, x, w, b=None):
+        self.x, self.w = x, w
+        y = x @ w.T
+        if b is not None:
+            y += b
+        return y
+
+    def backward(self, g):
+        x, w = self.x, self.w
+        need = self.needs_input_grad
+        gx = g @ w if need[0] else None
+        if g.ndim > 2:
+            g = g.reshape(-1, g.shape[-1])
+            x = x.reshape(-1, x.shape[-1])
+        gw = g.T @ x if need[1] else None
+        if len(need) > 2 and need[2]:
+            return gx, gw, g.sum(axis=0)
+        return gx, gw
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    return MatMul.apply(*_pair(a, b))
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """Affine map ``y = x W^T + b`` with PyTorch's layout: ``weight`` is (out, in).
+
+    The input is cast to the weight's dtype, so a float32 layer computes in float32 even
+    when it is fed float64 data.
+    """
+    if not isinstance(input, Tensor):
+        input = Tensor(input)
+    if input.data.dtype != weight.data.dtype:
+        input = input.astype(weight.data.dtype)
+    if input.data.shape[-1] != weight.data.shape[1]:
+        raise ValueError(
+            f"linear: input has {input.data.shape[-1]} features but the weight expects "
+            f"{weight.data.shape[1]} (weight shape {weight.data.shape}, input shape {input.shape})"
+        )
+    if bias is None:
+        return Linear.apply(input, weight)
+    return Linear.apply(input, weight, bias)

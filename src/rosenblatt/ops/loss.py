@@ -1,0 +1,179 @@
+"""Fused, numerically stable loss primitives (the hot or fragile pairs of STYLE.md).
+
+Each takes the reduction ("none", "mean", "sum") so a training step records one node.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from .elementwise import sigmoid_array
+
+
+def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "mean":
+        return np.asarray(loss.mean(), dtype=loss.dtype)
+    if reduction == "sum":
+        return np.asarray(loss.sum(), dtype=loss.dtype)
+    return loss
+
+
+def _spread(g: np.ndarray, shape: tuple[int, ...], reduction: str) -> np.ndarray:
+    """dL/d(loss_i) for each element: g/n for mean, g for sum, g_i for none."""
+    if reduction == "mean":
+        n = int(np.prod(shape))
+        return np.broadcast_to(g / np.asarray(max(n, 1), dtype=g.dtype), shape)
+    if reduction == "sum":
+        return np.broadcast_to(g, shape)
+    return g
+
+
+class SoftmaxCrossEntropy(Function):
+    """cross_entropy with class indices: L_n = -w_{t_n} ln softmax(x_n)_{t_n};
+    dL_n/dx_n = w_{t_n} (softmax(x_n) - onehot(t_n))  -- the course's  y_hat - y.
+
+    ``mean`` divides by the sum of the weights of the counted samples (PyTorch's rule);
+    targets equal to ``ignore_index`` count for nothing.
+    """
+
+    def forward(self, x, target=None, weight=None, ignore_index=-100, reduction="mean"):
+        n = x.shape[0]
+        z = x - x.max(axis=1, keepdims=True)
+        ez = np.exp(z)
+        s = ez.sum(axis=1, keepdims=True)
+        valid = target != ignore_index
+        t = np.where(valid, target, 0)
+        rows = np.arange(n)
+        nll = np.log(s[:, 0]) - z[rows, t]
+        w = valid.astype(x.dtype)
+        if weight is not None:
+            w = w * weight[t]
+        self.p = ez / s
+        self.rows, self.t, self.w, self.reduction = rows, t, w, reduction
+        loss = nll * w
+        if reduction == "mean":
+            self.denom = np.asarray(w.sum(), dtype=x.dtype)
+            return np.asarray(loss.sum() / self.denom, dtype=x.dtype)
+        if reduction == "sum":
+            return np.asarray(loss.sum(), dtype=x.dtype)
+        return loss
+
+    def backward(self, g):
+        gx = self.p.copy()  # keep p intact: backward may run twice (retain_graph)
+        gx[self.rows, self.t] -= 1
+        scale = (
+            self.w * g
+            if self.reduction == "none"
+            else self.w * (g / self.denom if self.reduction == "mean" else g)
+        )
+        gx *= scale[:, None]
+        return gx
+
+
+class BCEWithLogits(Function):
+    """binary_cross_entropy_with_logits: with c = 1 + (pos_weight - 1) t,
+    L = w [(1 - t) x + c ln(1 + e^-x)]  computed as  c (max(-x, 0) + ln(1 + e^-|x|));
+    dL/dx = w [(1 - t) - c sigmoid(-x)] = w (sigmoid(x) - t) when pos_weight = 1;
+    dL/dt = -w [x + (pos_weight - 1) ln(1 + e^-x)]."""
+
+    def forward(self, x, t, weight=None, pos_weight=None, reduction="mean"):
+        self.x, self.t, self.weight, self.pos_weight = x, t, weight, pos_weight
+        self.reduction = reduction
+        log1pexp = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))  # ln(1 + e^-x)
+        self.log1pexp = log1pexp
+        c = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
+        loss = (1 - t) * x + c * log1pexp
+        if weight is not None:
+            loss = loss * weight
+        self.shape = loss.shape
+        return _reduce(loss.astype(x.dtype, copy=False), reduction)
+
+    def backward(self, g):
+        x, t, pw, w = self.x, self.t, self.pos_weight, self.weight
+        g = _spread(g, self.shape, self.reduction)
+        if w is not None:
+            g = g * w
+        gx = gt = None
+        if self.needs_input_grad[0]:
+            sig = sigmoid_array(x)
+            if pw is None:
+                gx = g * (sig - t)
+            else:
+                gx = g * ((1 - t) - (1 + (pw - 1) * t) * (1 - sig))
+            gx = gx.astype(x.dtype, copy=False)
+        if self.needs_input_grad[1]:
+            d = -x if pw is None else -x + (pw - 1) * self.log1pexp
+            gt = (g * d).astype(t.dtype, copy=False)
+        return gx, gt
+
+
+class BCE(Function):
+    """binary_cross_entropy: L = -w [t ln p + (1 - t) ln(1 - p)], logs clamped at -100;
+    dL/dp = w (p - t) / max(p (1 - p), 1e-12);  dL/dt = w [ln(1 - p) - ln p]"""
+
+    def forward(self, p, t, weight=None, reduction="mean"):
+        if np.any((p < 0) | (p > 1)):
+            raise ValueError("binary_cross_entropy: all input values must be between 0 and 1")
+        self.p, self.t, self.weight, self.reduction = p, t, weight, reduction
+        with np.errstate(divide="ignore"):
+            self.logp = np.maximum(np.log(p), -100)
+            self.log1mp = np.maximum(np.log1p(-p), -100)
+        loss = -(t * self.logp + (1 - t) * self.log1mp)
+        if weight is not None:
+            loss = loss * weight
+        self.shape = loss.shape
+        return _reduce(loss.astype(p.dtype, copy=False), reduction)
+
+    def backward(self, g):
+        p, t, w = self.p, self.t, self.weight
+        g = _spread(g, self.shape, self.reduction)
+        if w is not None:
+            g = g * w
+        gp = gt = None
+        if self.needs_input_grad[0]:
+            gp = (g * (p - t) / np.maximum(p * (1 - p), 1e-12)).astype(p.dtype, copy=False)
+        if self.needs_input_grad[1]:
+            gt = (g * (self.log1mp - self.logp)).astype(t.dtype, copy=False)
+        return gp, gt
+
+
+class KLDiv(Function):
+    """kl_div (input = log q, target = p): L = p (ln p - log q), 0 where p = 0;
+    dL/d(log q) = -p;  dL/dp = ln p + 1.  With log_target: L = e^t (t - log q)."""
+
+    def forward(self, logq, target, reduction="mean", log_target=False):
+        self.log_target, self.reduction = log_target, reduction
+        self.logq, self.target = logq, target
+        if log_target:
+            self.p = np.exp(target)
+            loss = self.p * (target - logq)
+        else:
+            self.p = target
+            with np.errstate(divide="ignore", invalid="ignore"):
+                logp = np.where(target > 0, np.log(np.where(target > 0, target, 1)), 0)
+            self.logp = logp
+            loss = np.where(target > 0, target * (logp - logq), 0)
+        loss = loss.astype(logq.dtype, copy=False)
+        self.shape = loss.shape
+        if reduction == "batchmean":
+            return np.asarray(
+                loss.sum() / max(logq.shape[0] if logq.ndim else 1, 1), dtype=loss.dtype
+            )
+        return _reduce(loss, reduction)
+
+    def backward(self, g):
+        if self.reduction == "batchmean":
+            n = self.logq.shape[0] if self.logq.ndim else 1
+            g = np.broadcast_to(g / np.asarray(n, dtype=g.dtype), self.shape)
+        else:
+            g = _spread(g, self.shape, self.reduction)
+        gq = (-g * self.p).astype(self.logq.dtype, copy=False) if self.needs_input_grad[0] else None
+        gt = None
+        if self.needs_input_grad[1]:
+            if self.log_target:
+                gt = g * self.p * (self.target - self.logq + 1)
+            else:
+                gt = g * np.where(self.target > 0, self.logp - self.logq + 1, 0)
+            gt = gt.astype(self.target.dtype, copy=False)
+        return gq, gt

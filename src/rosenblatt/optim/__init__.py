@@ -1,0 +1,1 @@
+"""``rosenblatt.optim``: optimizers and learning-rate schedules (being written)."""
