@@ -50,6 +50,12 @@ class Module:
 
     training: bool
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Module:
+        # Remember the constructor arguments: rb.save records the architecture from them.
+        self = super().__new__(cls)
+        self.__dict__["_init_args"] = (args, kwargs)
+        return self
+
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
