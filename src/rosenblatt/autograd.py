@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from heapq import heappop, heappush
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ class _GradMode(threading.local):
 
 
 _mode = _GradMode()
+_make: Callable[[np.ndarray, Any], Tensor]  # Tensor._make, bound when tensor.py is imported
 
 
 def is_grad_enabled() -> bool:
@@ -99,8 +101,6 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs: Tensor, **kwargs: Any) -> Tensor:
-        from .tensor import Tensor
-
         fn = cls()
         out = fn.forward(*[t.data for t in inputs], **kwargs)
         if _mode.enabled:
@@ -108,8 +108,8 @@ class Function:
             if True in needs:
                 fn.parents = inputs
                 fn.needs_input_grad = needs
-                return Tensor._make(out, fn)
-        return Tensor._make(out, None)
+                return _make(out, fn)
+        return _make(out, None)
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -124,25 +124,29 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _topological_order(root: Tensor) -> list[Tensor]:
-    """Tensors reachable from ``root`` through tensors that require grad, inputs first."""
-    order: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    """Tensors reachable from ``root`` through tensors that require grad, newest first.
+
+    Every tensor carries a creation number ``_seq``; a result is always newer than its
+    inputs, so decreasing ``_seq`` is a topological order (no recursion needed).
+    """
+    seen = {id(root)}
+    stack = [root]
+    nodes = []
     while stack:
-        t, done = stack.pop()
-        if done:
-            order.append(t)
-            continue
-        if id(t) in visited:
-            continue
-        visited.add(id(t))
-        stack.append((t, True))
+        t = stack.pop()
+        nodes.append(t)
         fn = t._ctx
         if fn is not None:
             for p in fn.parents:
-                if p.requires_grad and id(p) not in visited:
-                    stack.append((p, False))
-    return order
+                if p.requires_grad and id(p) not in seen:
+                    seen.add(id(p))
+                    stack.append(p)
+    nodes.sort(key=_seq_key, reverse=True)
+    return nodes
+
+
+def _seq_key(t: Tensor) -> int:
+    return t._seq
 
 
 def backward(
@@ -157,6 +161,9 @@ def backward(
     (``leaf.grad += ...``) as in PyTorch, so two backward calls add up. If ``inputs`` is
     given, only those tensors receive gradients. ``retain_graph`` is accepted for PyTorch
     compatibility: the graph is always kept until ``root`` is garbage collected.
+
+    Nodes are processed newest first (a max-heap on the creation number), so a node's
+    gradient is complete -- all its consumers are done -- when it is popped.
     """
     if not root.requires_grad:
         raise RuntimeError(
@@ -173,21 +180,17 @@ def backward(
     else:
         grad = np.asarray(grad, dtype=root.data.dtype)
         if grad.shape != root.data.shape:
-            raise ValueError(
-                f"backward(): gradient shape {grad.shape} != tensor shape {root.shape}"
-            )
+            raise ValueError(f"backward(): gradient shape {grad.shape} != tensor shape {root.shape}")
     only = None if inputs is None else {id(t) for t in inputs}
     grads: dict[int, np.ndarray] = {id(root): grad}
-    for t in reversed(_topological_order(root)):
-        g = grads.pop(id(t), None)
-        if g is None:
-            continue
+    heap = [(-root._seq, root)]
+    while heap:
+        t = heappop(heap)[1]
+        g = grads.pop(id(t))
         fn = t._ctx
         if fn is None or t._retain:
             if only is None or id(t) in only:
-                if g.dtype != t.data.dtype:
-                    g = g.astype(t.data.dtype)
-                t.grad = g if t.grad is None else t.grad + g
+                _accumulate(t, g)
             if fn is None:
                 continue
         in_grads = fn.backward(g)
@@ -200,7 +203,21 @@ def backward(
                 pg = unbroadcast(pg, p.data.shape)
             key = id(p)
             prev = grads.get(key)
-            grads[key] = pg if prev is None else prev + pg
+            if prev is None:
+                grads[key] = pg
+                heappush(heap, (-p._seq, p))
+            else:
+                grads[key] = prev + pg
+
+
+def _accumulate(t: Tensor, g: np.ndarray) -> None:
+    """t.grad += g, keeping t's dtype; a fresh writable array the first time."""
+    if g.dtype != t.data.dtype:
+        g = g.astype(t.data.dtype)
+    if t.grad is None:
+        t.grad = g if g.flags.writeable and g.base is None else np.array(g)
+    else:
+        t.grad = t.grad + g
 
 
 def grad(
@@ -285,4 +302,4 @@ def gradcheck(
 
 
 def _iter_graph(root: Tensor) -> Iterator[Tensor]:  # used by viz to draw the graph
-    yield from reversed(_topological_order(root))
+    yield from _topological_order(root)

@@ -8,15 +8,18 @@ number never promotes a float32 tensor to float64).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from . import autograd as _autograd
 from . import random as _random
 from .autograd import Function, backward
 
 DTypeLike = Any
+_counter = itertools.count()  # creation order of tensors: a topological order of the graph
 _DEFAULT_FLOAT = np.dtype(np.float32)
 
 
@@ -59,7 +62,7 @@ class Tensor:
     dtype : NumPy dtype or name, optional
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "_seq", "__weakref__")
     __array_priority__ = 100  # ndarray (op) Tensor -> Tensor's reflected operator
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: DTypeLike = None) -> None:
@@ -72,6 +75,7 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self._ctx: Function | None = None
         self._retain = False
+        self._seq = next(_counter)
 
     @classmethod
     def _make(cls, data: np.ndarray, ctx: Function | None) -> Tensor:
@@ -82,6 +86,7 @@ class Tensor:
         t.requires_grad = ctx is not None
         t._ctx = ctx
         t._retain = False
+        t._seq = next(_counter)
         return t
 
     # ------------------------------------------------------------------ properties
@@ -508,5 +513,7 @@ def linspace(start: float, end: float, steps: int, dtype: DTypeLike = None) -> T
 def eye(n: int, m: int | None = None, dtype: DTypeLike = None) -> Tensor:
     return Tensor(np.eye(n, m, dtype=_float(dtype)))
 
+
+_autograd._make = Tensor._make
 
 from . import ops as _ops  # noqa: E402  (ops need Tensor defined first)

@@ -5,6 +5,8 @@ Each takes the reduction ("none", "mean", "sum") so a training step records one 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd import Function
@@ -13,19 +15,16 @@ from .elementwise import sigmoid_array
 
 def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
     if reduction == "mean":
-        return np.asarray(loss.mean(), dtype=loss.dtype)
+        return np.asarray(np.add.reduce(loss, axis=None) / max(loss.size, 1), dtype=loss.dtype)
     if reduction == "sum":
-        return np.asarray(loss.sum(), dtype=loss.dtype)
+        return np.asarray(np.add.reduce(loss, axis=None), dtype=loss.dtype)
     return loss
 
 
 def _spread(g: np.ndarray, shape: tuple[int, ...], reduction: str) -> np.ndarray:
-    """dL/d(loss_i) for each element: g/n for mean, g for sum, g_i for none."""
+    """dL/d(loss_i): g/n for mean, g for sum (0-d, broadcasts), g_i for none."""
     if reduction == "mean":
-        n = int(np.prod(shape))
-        return np.broadcast_to(g / np.asarray(max(n, 1), dtype=g.dtype), shape)
-    if reduction == "sum":
-        return np.broadcast_to(g, shape)
+        return g / np.asarray(max(math.prod(shape), 1), dtype=g.dtype)
     return g
 
 
