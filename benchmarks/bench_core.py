@@ -57,7 +57,9 @@ def make_workloads() -> dict[str, Workload]:
     return {
         "W1": Workload("W1", [784, 256, 128, 10], "relu", "ce", "adam", 1e-3, 128, 1, X1, Y1),
         "W2": Workload("W2", [2, 16, 16, 1], "tanh", "bce", "sgd", 0.1, 32, 100, X2, Y2),
-        "W5": Workload("W5", [30, 100, 100, 15, 100, 100, 30], "relu", "mse", "adam", 1e-3, 2048, 1, X5, X5),
+        "W5": Workload(
+            "W5", [30, 100, 100, 15, 100, 100, 30], "relu", "mse", "adam", 1e-3, 2048, 1, X5, X5
+        ),
     }
 
 
@@ -74,7 +76,9 @@ def train_rosenblatt(w: Workload, params, batches) -> float:
         if i < len(params) - 1:
             layers.append(nn.ReLU() if w.activation == "relu" else nn.Tanh())
     model = nn.Sequential(*layers)
-    loss_fn = {"ce": nn.CrossEntropyLoss(), "bce": nn.BCEWithLogitsLoss(), "mse": nn.MSELoss()}[w.loss]
+    loss_fn = {"ce": nn.CrossEntropyLoss(), "bce": nn.BCEWithLogitsLoss(), "mse": nn.MSELoss()}[
+        w.loss
+    ]
     if w.optimizer == "adam":
         opt = optim.Adam(model.parameters(), lr=w.lr)
     else:
@@ -104,7 +108,9 @@ def train_torch(w: Workload, params, batches) -> float:
         if i < len(params) - 1:
             layers.append(nn.ReLU() if w.activation == "relu" else nn.Tanh())
     model = nn.Sequential(*layers)
-    loss_fn = {"ce": nn.CrossEntropyLoss(), "bce": nn.BCEWithLogitsLoss(), "mse": nn.MSELoss()}[w.loss]
+    loss_fn = {"ce": nn.CrossEntropyLoss(), "bce": nn.BCEWithLogitsLoss(), "mse": nn.MSELoss()}[
+        w.loss
+    ]
     if w.optimizer == "adam":
         opt = torch.optim.Adam(model.parameters(), lr=w.lr)
     else:
@@ -144,7 +150,9 @@ def main() -> None:
             "torch": lambda w=w, p=params, b=batches: train_torch(w, p, b),
             "numpy": lambda w=w, p=params, b=batches: train_numpy(w, p, b),
         }
-        finals.append(f"{name} final loss: " + ", ".join(f"{k} {fn():.5f}" for k, fn in peers.items()))
+        finals.append(
+            f"{name} final loss: " + ", ".join(f"{k} {fn():.5f}" for k, fn in peers.items())
+        )
         times = run_rounds(peers, args.repeats)
         rows += summarize(name, times)
         print("\n".join(rows[-2:]), flush=True)

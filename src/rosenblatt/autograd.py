@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from heapq import heappop, heappush
 from collections.abc import Callable, Iterator, Sequence
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -41,7 +41,7 @@ class _GradMode(threading.local):
 
 
 _mode = _GradMode()
-_make: Callable[[np.ndarray, Any], Tensor]  # Tensor._make, bound when tensor.py is imported
+_make: Callable[[np.ndarray, Any], Tensor] = None  # type: ignore[assignment]  # set by tensor.py
 
 
 def is_grad_enabled() -> bool:
@@ -180,7 +180,9 @@ def backward(
     else:
         grad = np.asarray(grad, dtype=root.data.dtype)
         if grad.shape != root.data.shape:
-            raise ValueError(f"backward(): gradient shape {grad.shape} != tensor shape {root.shape}")
+            raise ValueError(
+                f"backward(): gradient shape {grad.shape} != tensor shape {root.data.shape}"
+            )
     only = None if inputs is None else {id(t) for t in inputs}
     grads: dict[int, np.ndarray] = {id(root): grad}
     heap = [(-root._seq, root)]
