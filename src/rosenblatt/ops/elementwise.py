@@ -19,7 +19,10 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if like is not None and isinstance(x, (int, float, bool, np.number)):
-        return Tensor._make(np.asarray(x, dtype=like.data.dtype), None)
+        dt = like.data.dtype
+        if dt.kind in "iub" and isinstance(x, (float, np.floating)):
+            dt = np.dtype(np.float32)  # int tensor * 2.5 is a float (not truncated to 2)
+        return Tensor._make(np.asarray(x, dtype=dt), None)
     return Tensor._make(np.asarray(x), None)
 
 
