@@ -1,0 +1,204 @@
+"""Checks applied wherever data enters rosenblatt (fit, DataLoader, load_csv, the CLI).
+
+Each check raises ``ValueError`` with one line that says what is wrong and where, so a
+user never sees a NumPy traceback from deep inside a layer:
+
+>>> import numpy as np
+>>> check_finite(np.array([[0.0, np.nan], [1.0, np.inf]]), "X")
+Traceback (most recent call last):
+...
+ValueError: X contains 2 non-finite values (1 NaN, 1 inf) in column 1 at rows [0, 1]
+
+Functions
+---------
+check_finite(X, name="X", columns=None, row_offset=0)
+    NaN/inf -> ValueError with how many, which columns and the first rows.
+check_labels(y, classes=None, name="y")
+    1-D, finite, and (if ``classes`` is given) every label among the known classes.
+check_X_y(X, y, x_name="X", y_name="y")
+    Both finite and with the same number of samples.
+check_n_features(X, n_features, where)
+    The feature width equals what a layer or a fitted transform expects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["check_X_y", "check_finite", "check_labels", "check_n_features"]
+
+_MAX_SHOWN = 5  # how many rows / labels an error message lists
+
+
+def _first(items: Sequence[Any] | np.ndarray, n: int = _MAX_SHOWN) -> str:
+    items = [i.item() if hasattr(i, "item") else i for i in list(items)[: n + 1]]
+    shown = ", ".join(repr(i) for i in items[:n])
+    return f"[{shown}{', ...' if len(items) > n else ''}]"
+
+
+def check_finite(
+    X: Any,
+    name: str = "X",
+    columns: Sequence[str] | None = None,
+    row_offset: int = 0,
+    row_label: str = "rows",
+) -> np.ndarray:
+    """Raise if X holds NaN or inf: count(!isfinite(X)) must be 0.
+
+    Parameters
+    ----------
+    X : array_like, shape (n_samples, ...) or (n_samples,)
+        Only floating (and complex) arrays can hold NaN/inf; others pass unchecked.
+    name : str
+        What X is called in the message ("X", "y", "features of data.csv").
+    columns : sequence of str, optional
+        Column names of a 2-D X, used in the message instead of column indices.
+    row_offset : int
+        Added to the reported row indices (e.g. 2 to report the lines of a CSV file).
+    row_label : str
+        What the rows are called in the message ("rows", "lines").
+
+    Returns
+    -------
+    np.ndarray
+        ``np.asarray(X)``, so the call can be chained.
+
+    Raises
+    ------
+    ValueError
+        "X contains 3 non-finite values (2 NaN, 1 inf) in columns ['a' (2), 'b' (1)] at
+        rows [4, 7, 9]".
+    """
+    arr = np.asarray(X)
+    if arr.dtype.kind not in "fc":
+        return arr
+    bad = ~np.isfinite(arr)
+    if not bad.any():
+        return arr
+    n_bad = int(bad.sum())
+    n_nan = int(np.isnan(arr).sum())
+    kinds = f"{n_nan} NaN, {n_bad - n_nan} inf"
+    if arr.ndim == 0:
+        raise ValueError(f"{name} is not finite ({kinds})")
+    rows = np.flatnonzero(bad.reshape(arr.shape[0], -1).any(axis=1)) + row_offset
+    where = ""
+    if arr.ndim == 2:
+        per_col = bad.sum(axis=0)
+        cols = np.flatnonzero(per_col)
+        names = [columns[c] if columns is not None else int(c) for c in cols]
+        label = "column" if len(cols) == 1 else "columns"
+        if len(cols) == 1:
+            where = f" in {label} {names[0]!r}"
+        else:
+            parts = [f"{n!r} ({int(per_col[c])})" for n, c in zip(names, cols)]
+            more = ", ..." if len(parts) > _MAX_SHOWN else ""
+            where = f" in {label} [{', '.join(parts[:_MAX_SHOWN])}{more}]"
+    s = "" if n_bad == 1 else "s"
+    raise ValueError(
+        f"{name} contains {n_bad} non-finite value{s} ({kinds}){where} at {row_label} "
+        f"{_first(rows)}"
+    )
+
+
+def check_labels(y: Any, classes: int | Sequence[Any] | None = None, name: str = "y") -> np.ndarray:
+    """Raise unless y is a 1-D vector of labels, each in ``classes``: y_i in C for all i.
+
+    Parameters
+    ----------
+    y : array_like, shape (n_samples,) or (n_samples, 1)
+        Class labels (integers, strings, ...). A column vector is flattened.
+    classes : int or sequence, optional
+        An int k means the labels must be the integers 0 .. k-1 (class indices, what
+        ``CrossEntropyLoss`` expects); a sequence lists the allowed labels (e.g. a model's
+        ``classes``). None checks only shape and finiteness.
+    name : str
+        What y is called in the message.
+
+    Returns
+    -------
+    np.ndarray, shape (n_samples,)
+
+    Raises
+    ------
+    ValueError
+        "y contains 2 labels outside the model's classes [0, 1, 2]: [3, 7]".
+    """
+    arr = np.asarray(y)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D vector of labels, got shape {arr.shape}")
+    check_finite(arr, name)
+    if classes is None:
+        return arr
+    if isinstance(classes, (int, np.integer)):
+        k = int(classes)
+        if arr.dtype.kind == "f":
+            if not np.array_equal(arr, np.round(arr)):
+                raise ValueError(
+                    f"{name} must hold integer class indices 0..{k - 1}, got non-integer "
+                    f"values {_first(np.unique(arr[arr != np.round(arr)]))}"
+                )
+        elif arr.dtype.kind not in "iub":
+            raise ValueError(
+                f"{name} must hold integer class indices 0..{k - 1}, got dtype {arr.dtype}"
+            )
+        outside = (arr < 0) | (arr >= k)
+        allowed = f"0..{k - 1}"
+    else:
+        allowed_arr = np.asarray(list(classes))
+        try:
+            outside = ~np.isin(arr, allowed_arr)
+        except TypeError:  # mixed, incomparable types
+            allowed_set = set(allowed_arr.tolist())
+            outside = np.array([v not in allowed_set for v in arr.tolist()], dtype=bool)
+        allowed = _first(allowed_arr, 20)
+    if outside.any():
+        bad = np.unique(arr[outside])
+        n = int(outside.sum())
+        raise ValueError(
+            f"{name} contains {n} label{'s' if n != 1 else ''} outside the classes {allowed}: "
+            f"{_first(bad)}"
+        )
+    return arr
+
+
+def check_X_y(
+    X: Any, y: Any, x_name: str = "X", y_name: str = "y"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Raise unless X and y are finite and len(X) == len(y).
+
+    Returns
+    -------
+    (np.ndarray, np.ndarray)
+        ``np.asarray(X)``, ``np.asarray(y)``.
+    """
+    X, y = check_finite(X, x_name), check_finite(y, y_name)
+    if X.ndim == 0 or y.ndim == 0:
+        raise ValueError(f"{x_name} and {y_name} must have a sample dimension")
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"{x_name} and {y_name} have different numbers of samples: "
+            f"{x_name} has {X.shape[0]}, {y_name} has {y.shape[0]}"
+        )
+    return X, y
+
+
+def check_n_features(X: Any, n_features: int, where: str) -> np.ndarray:
+    """Raise unless X.shape[-1] == n_features, naming ``where`` (a layer, a transform).
+
+    >>> check_n_features(np.zeros((5, 3)), 4, "Linear(in_features=4, out_features=2)")
+    Traceback (most recent call last):
+    ...
+    ValueError: Linear(in_features=4, out_features=2) expects 4 features, got 3 (X has shape (5, 3))
+    """
+    arr = np.asarray(X)
+    got = arr.shape[-1] if arr.ndim else None
+    if got != n_features:
+        raise ValueError(
+            f"{where} expects {n_features} features, got {got} (X has shape {arr.shape})"
+        )
+    return arr
