@@ -185,6 +185,7 @@ def backward(
             )
     only = None if inputs is None else {id(t) for t in inputs}
     grads: dict[int, np.ndarray] = {id(root): grad}
+    handed = {id(grad)}  # arrays owned by the caller or already a leaf's .grad: copy them
     heap = [(-root._seq, root)]
     while heap:
         t = heappop(heap)[1]
@@ -192,7 +193,7 @@ def backward(
         fn = t._ctx
         if fn is None or t._retain:
             if only is None or id(t) in only:
-                _accumulate(t, g)
+                _accumulate(t, g, handed)
             if fn is None:
                 continue
         in_grads = fn.backward(g)
@@ -212,12 +213,14 @@ def backward(
                 grads[key] = prev + pg
 
 
-def _accumulate(t: Tensor, g: np.ndarray) -> None:
-    """t.grad += g, keeping t's dtype; a fresh writable array the first time."""
+def _accumulate(t: Tensor, g: np.ndarray, handed: set[int]) -> None:
+    """t.grad += g, keeping t's dtype; a fresh writable array of its own the first time."""
     if g.dtype != t.data.dtype:
         g = g.astype(t.data.dtype)
     if t.grad is None:
-        t.grad = g if g.flags.writeable and g.base is None else np.array(g)
+        own = g.flags.writeable and g.base is None and id(g) not in handed
+        t.grad = g if own else np.array(g)
+        handed.add(id(t.grad))
     else:
         t.grad = t.grad + g
 
