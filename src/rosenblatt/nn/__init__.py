@@ -1,6 +1,7 @@
 """``rosenblatt.nn``: modules, parameters, layers, losses, initialisation."""
 
 from . import functional, init
+from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .layers import (
     ELU,
     GELU,
@@ -31,6 +32,8 @@ from .loss import (
     PerceptronCriterion,
 )
 from .module import Module, ModuleList, Parameter, Sequential
+from .normalization import BatchNorm1d, BatchNorm2d
+from .rnn import LSTM, RNN, LSTMCell, RNNCell
 
 __all__ = [
     "BCELoss",
@@ -64,4 +67,14 @@ __all__ = [
     "Tanh",
     "functional",
     "init",
+    # convolution, normalization, recurrent layers
+    "AvgPool2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Conv2d",
+    "LSTM",
+    "LSTMCell",
+    "MaxPool2d",
+    "RNN",
+    "RNNCell",
 ]

@@ -372,3 +372,10 @@ def hinge_embedding_loss(
     hinge = ops.where(t != 1, ops.clip(margin - input, min=0.0), 0.0)
     own = ops.where(t != -1, input, 0.0)
     return _reduce(hinge + own, reduction)
+
+
+# convolution, pooling and batch normalization (defined in ops, exported here)
+from ..ops.conv import avg_pool2d, conv2d, max_pool2d  # noqa: E402
+from ..ops.normalization import batch_norm  # noqa: E402
+
+__all__ += ["avg_pool2d", "batch_norm", "conv2d", "max_pool2d"]

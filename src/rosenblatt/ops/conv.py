@@ -1,0 +1,429 @@
+"""Convolution and pooling on NCHW images (LeNet-5's convolution and subsampling layers).
+
+conv2d is im2col + ONE matrix product: every receptive field of the padded input becomes a
+column of a matrix ``cols`` of shape (C*KH*KW, N*OH*OW), and
+
+    y[n, o, oh, ow] = sum_{c,i,j} W[o, c, i, j] * x_pad[n, c, oh*sh + i*dh, ow*sw + j*dw] + b[o]
+                    = (W_mat @ cols)[o, (n, oh, ow)] + b[o],    W_mat = W.reshape(O, C*KH*KW).
+
+The bias is folded into the product as an extra row of ones under ``cols``. The backward
+pass is the same product transposed, dL/dW = dL/dY @ cols^T, dL/dcols = W_mat^T @ dL/dY,
+and col2im adds every column back onto the pixels it was read from (one strided slice add
+per kernel position i, j).
+
+Memory layout: ``cols`` is ordered (c, i, j | n, oh, ow) so that both the copy into it and
+the product's output run along contiguous image rows; the product's (O, N, OH, OW) result is
+returned as the NCHW view ``transpose(1, 0, 2, 3)`` without a copy (NumPy strides).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..autograd import Function
+from ..tensor import Tensor
+from .elementwise import as_tensor
+
+__all__ = ["avg_pool2d", "conv2d", "max_pool2d"]
+
+Pad4 = tuple[int, int, int, int]  # (top, bottom, left, right)
+
+
+# ---------------------------------------------------------------------- helpers
+def _pair(value: Any, name: str, op: str) -> tuple[int, int]:
+    """An int or a pair of ints -> (h, w), with a clear error otherwise."""
+    if isinstance(value, (int, np.integer)):
+        return int(value), int(value)
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return int(value[0]), int(value[1])
+    raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+
+
+def _out_size(size: int, lo: int, hi: int, k: int, s: int, d: int, ceil_mode: bool = False) -> int:
+    """Output length of a sliding window: floor((size + lo + hi - d(k-1) - 1)/s) + 1."""
+    span = size + lo + hi - d * (k - 1) - 1
+    if ceil_mode:
+        out = -(-span // s) + 1
+        if (out - 1) * s >= size + lo:  # the last window must start inside input or left pad
+            out -= 1
+        return out
+    return span // s + 1
+
+
+def _pad(x: np.ndarray, pad: Pad4, value: float = 0.0) -> np.ndarray:
+    """x (N, C, H, W) surrounded by ``value``: (N, C, H + top + bottom, W + left + right)."""
+    t, b, l, r = pad
+    if not (t or b or l or r):
+        return x
+    n, c, h, w = x.shape
+    if value == 0.0:
+        xp = np.zeros((n, c, h + t + b, w + l + r), dtype=x.dtype)
+    else:
+        xp = np.full((n, c, h + t + b, w + l + r), value, dtype=x.dtype)
+    xp[:, :, t : t + h, l : l + w] = x
+    return xp
+
+
+def _windows(
+    xp: np.ndarray, k: tuple[int, int], out: tuple[int, int], s: tuple[int, int], d: tuple[int, int]
+) -> np.ndarray:
+    """Read-only view v (C, KH, KW, N, OH, OW) of xp (N, C, Hp, Wp):
+    v[c, i, j, n, y, x] = xp[n, c, y sh + i dh, x sw + j dw]."""
+    n, c = xp.shape[:2]
+    sn, sc, sh, sw = xp.strides
+    shape = (c, k[0], k[1], n, out[0], out[1])
+    strides = (sc, sh * d[0], sw * d[1], sn, sh * s[0], sw * s[1])
+    return as_strided(xp, shape, strides, writeable=False)
+
+
+def _tap(
+    xp: np.ndarray, i: int, j: int, out: tuple[int, int], s: tuple[int, int], d: tuple[int, int]
+) -> np.ndarray:
+    """The strided slice of xp (N, C, Hp, Wp) seen by kernel position (i, j): (N, C, OH, OW)."""
+    h0, w0 = i * d[0], j * d[1]
+    return xp[
+        :, :, h0 : h0 + s[0] * (out[0] - 1) + 1 : s[0], w0 : w0 + s[1] * (out[1] - 1) + 1 : s[1]
+    ]
+
+
+def _crop(xp: np.ndarray, pad: Pad4, h: int, w: int) -> np.ndarray:
+    t, _, l, _ = pad
+    return xp[:, :, t : t + h, l : l + w]
+
+
+# ---------------------------------------------------------------------- conv2d
+class Conv2d(Function):
+    """conv2d: Y = W_mat @ im2col(x) + b; dL/dW = dL/dY @ cols^T, dL/db = sum dL/dY,
+    dL/dx = col2im(W_mat^T @ dL/dY)
+
+    x (N, C, H, W), W (O, C, KH, KW), b (O,) -> Y (N, O, OH, OW).
+    """
+
+    def forward(self, x, w, b=None, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1)):
+        n, c, h, wd = x.shape
+        o, _, kh, kw = w.shape
+        self.in_shape, self.pad, self.s, self.d = x.shape, padding, stride, dilation
+        t, bt, l, r = padding
+        oh = _out_size(h, t, bt, kh, stride[0], dilation[0])
+        ow = _out_size(wd, l, r, kw, stride[1], dilation[1])
+        self.out_hw = (oh, ow)
+        ckk = c * kh * kw
+        cols = np.empty((ckk + (b is not None), n * oh * ow), dtype=x.dtype)
+        view = _windows(_pad(x, padding), (kh, kw), (oh, ow), stride, dilation)
+        cols[:ckk].reshape(view.shape)[...] = view  # im2col: the one copy of the input
+        wmat = w.reshape(o, ckk)
+        if b is not None:
+            cols[ckk] = 1.0  # bias folded into the GEMM
+            wmat = np.concatenate([wmat, b[:, None]], axis=1)
+        self.cols, self.w = cols, w
+        y = wmat @ cols  # (O, N*OH*OW): the one GEMM
+        return y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
+
+    def backward(self, g):
+        n, c, h, wd = self.in_shape
+        o, _, kh, kw = self.w.shape
+        ckk = c * kh * kw
+        g2 = g.transpose(1, 0, 2, 3).reshape(o, -1)  # (O, N*OH*OW); free when g is CNHW
+        need = self.needs_input_grad
+        gx = gw = gb = None
+        if need[1] or (len(need) > 2 and need[2]):
+            gwb = g2 @ self.cols.T  # (O, C*KH*KW [+ 1]); the last column is dL/db
+            gw = gwb[:, :ckk].reshape(self.w.shape)
+            if len(need) > 2:
+                gb = gwb[:, ckk].copy()
+        if need[0]:
+            gcols = self.w.reshape(o, ckk).T @ g2  # (C*KH*KW, N*OH*OW)
+            gcols = gcols.reshape(c, kh, kw, n, *self.out_hw)
+            t, bt, l, r = self.pad
+            gxp = np.zeros((c, n, h + t + bt, wd + l + r), dtype=g.dtype)  # CNHW, like gcols
+            for i in range(kh):  # col2im: add each kernel position's column back
+                for j in range(kw):
+                    _tap(gxp, i, j, self.out_hw, self.s, self.d)[...] += gcols[:, i, j]
+            gx = _crop(gxp, self.pad, h, wd).transpose(1, 0, 2, 3)
+        self.cols = None
+        return (gx, gw) if len(need) == 2 else (gx, gw, gb)
+
+
+# ---------------------------------------------------------------------- pooling
+class MaxPool2d(Function):
+    """max_pool2d: y = max over the window of x (padding is -inf);
+    dL/dx = dL/dy at the window's first maximum (row-major order, as PyTorch), 0 elsewhere"""
+
+    def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0, 0, 0), dilation=(1, 1)):
+        n, c, h, w = x.shape
+        self.shape, self.k, self.s, self.pad, self.d = x.shape, kernel, stride, padding, dilation
+        t, b, l, r = padding
+        oh = _out_size(h, t, b, kernel[0], stride[0], dilation[0])
+        ow = _out_size(w, l, r, kernel[1], stride[1], dilation[1])
+        self.out_hw = (oh, ow)
+        self.xp = xp = _pad(x, padding, -np.inf)
+        y = None
+        for i in range(kernel[0]):
+            for j in range(kernel[1]):
+                tap = _tap(xp, i, j, self.out_hw, stride, dilation)
+                y = tap.copy() if y is None else np.maximum(y, tap, out=y)
+        self.y = y
+        return y
+
+    def backward(self, g):
+        n, c, h, w = self.shape
+        t, b, l, r = self.pad
+        gxp = np.zeros((n, c, h + t + b, w + l + r), dtype=g.dtype)
+        taken = np.zeros(self.y.shape, dtype=bool)
+        zero = np.zeros((), dtype=g.dtype)
+        last = (self.k[0] - 1, self.k[1] - 1)
+        for i in range(self.k[0]):
+            for j in range(self.k[1]):
+                hit = _tap(self.xp, i, j, self.out_hw, self.s, self.d) == self.y
+                hit &= ~taken
+                if (i, j) != last:
+                    taken |= hit
+                _tap(gxp, i, j, self.out_hw, self.s, self.d)[...] += np.where(hit, g, zero)
+        self.xp = self.y = None
+        return _crop(gxp, self.pad, h, w)
+
+
+class AvgPool2d(Function):
+    """avg_pool2d: y = (1/m) sum over the window of x; dL/dx = dL/dy / m for each x in it
+
+    m is the divisor: kernel area with count_include_pad (PyTorch's default), the number of
+    real (non-padding) pixels otherwise, or divisor_override.
+    """
+
+    def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0, 0, 0), divisor=None):
+        n, c, h, w = x.shape
+        self.shape, self.k, self.s, self.pad, self.divisor = (
+            x.shape,
+            kernel,
+            stride,
+            padding,
+            divisor,
+        )
+        t, b, l, r = padding
+        oh = _out_size(h, t, b, kernel[0], stride[0], 1)
+        ow = _out_size(w, l, r, kernel[1], stride[1], 1)
+        self.out_hw = (oh, ow)
+        xp = _pad(x, padding)
+        y = None
+        for i in range(kernel[0]):
+            for j in range(kernel[1]):
+                tap = _tap(xp, i, j, self.out_hw, stride, (1, 1))
+                y = tap.copy() if y is None else np.add(y, tap, out=y)
+        y /= divisor
+        return y
+
+    def backward(self, g):
+        n, c, h, w = self.shape
+        t, b, l, r = self.pad
+        gxp = np.zeros((n, c, h + t + b, w + l + r), dtype=g.dtype)
+        gd = g / self.divisor
+        for i in range(self.k[0]):
+            for j in range(self.k[1]):
+                _tap(gxp, i, j, self.out_hw, self.s, (1, 1))[...] += gd
+        return _crop(gxp, self.pad, h, w)
+
+
+# ---------------------------------------------------------------------- public functions
+def _batched(input: Any, op: str) -> tuple[Tensor, bool]:
+    """(N, C, H, W) as is; an unbatched (C, H, W) image gets N = 1 (removed again later)."""
+    x = as_tensor(input)
+    if x.ndim == 3:
+        return x.reshape(1, *x.shape), True
+    if x.ndim != 4:
+        raise ValueError(
+            f"{op}: expected a 4-D input (N, C, H, W) or a 3-D one (C, H, W), got shape {x.shape}"
+        )
+    return x, False
+
+
+def _padding4(padding: Any, op: str) -> Pad4:
+    ph, pw = _pair(padding, "padding", op)
+    if ph < 0 or pw < 0:
+        raise ValueError(f"{op}: padding must be non-negative, got {padding!r}")
+    return ph, ph, pw, pw
+
+
+def _positive(value: tuple[int, int], name: str, op: str) -> tuple[int, int]:
+    if min(value) < 1:
+        raise ValueError(f"{op}: {name} must be positive, got {value}")
+    return value
+
+
+def _check_fits(op: str, x: Tensor, pad: Pad4, k: tuple[int, int], d: tuple[int, int]) -> None:
+    h, w = x.shape[2] + pad[0] + pad[1], x.shape[3] + pad[2] + pad[3]
+    kh, kw = d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1
+    if h < kh or w < kw:
+        raise ValueError(
+            f"{op}: the (dilated) kernel {kh}x{kw} is larger than the padded input {h}x{w} "
+            f"(input shape {x.shape})"
+        )
+
+
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
+    """conv2d: y[n,o] = b[o] + sum_c W[o,c] (*) x[n,c] (cross-correlation, as PyTorch).
+
+    Parameters
+    ----------
+    input : Tensor
+        (N, C, H, W) or unbatched (C, H, W); cast to the weight's dtype.
+    weight : Tensor
+        (O, C, KH, KW).
+    bias : Tensor, optional
+        (O,).
+    stride, padding, dilation : int or (int, int)
+        ``padding`` may also be ``"valid"`` (none) or ``"same"`` (output size = input size,
+        stride 1; an odd total padding puts the extra row/column at the bottom/right).
+    groups : int
+        Only 1 is supported.
+
+    Returns
+    -------
+    Tensor
+        (N, O, OH, OW), OH = floor((H + 2 ph - dh (KH - 1) - 1) / sh) + 1 (likewise OW).
+    """
+    op = "conv2d"
+    if groups != 1:
+        raise NotImplementedError(f"{op}: only groups=1 is supported, got groups={groups}")
+    x, unbatched = _batched(input, op)
+    if weight.ndim != 4:
+        raise ValueError(f"{op}: weight must be 4-D (O, C, KH, KW), got shape {weight.shape}")
+    if x.shape[1] != weight.shape[1]:
+        raise ValueError(
+            f"{op}: input has {x.shape[1]} channels but the weight expects {weight.shape[1]} "
+            f"(input shape {tuple(input.shape)}, weight shape {weight.shape})"
+        )
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ValueError(f"{op}: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    stride = _positive(_pair(stride, "stride", op), "stride", op)
+    dilation = _positive(_pair(dilation, "dilation", op), "dilation", op)
+    k = (weight.shape[2], weight.shape[3])
+    if padding == "valid":
+        pad: Pad4 = (0, 0, 0, 0)
+    elif padding == "same":
+        if stride != (1, 1):
+            raise ValueError(f"{op}: padding='same' needs stride 1, got stride={stride}")
+        th, tw = dilation[0] * (k[0] - 1), dilation[1] * (k[1] - 1)
+        pad = (th // 2, th - th // 2, tw // 2, tw - tw // 2)
+    else:
+        pad = _padding4(padding, op)
+    _check_fits(op, x, pad, k, dilation)
+    if x.dtype != weight.dtype:
+        x = x.astype(weight.dtype)
+    args = (x, weight) if bias is None else (x, weight, bias)
+    y = Conv2d.apply(*args, stride=stride, padding=pad, dilation=dilation)
+    return y.reshape(y.shape[1:]) if unbatched else y
+
+
+def _pool_args(
+    op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: bool
+) -> tuple:
+    k = _positive(_pair(kernel_size, "kernel_size", op), "kernel_size", op)
+    s = k if stride is None or stride == () or stride == [] else _pair(stride, "stride", op)
+    s = _positive(s, "stride", op)
+    d = _positive(_pair(dilation, "dilation", op), "dilation", op)
+    pad = _padding4(padding, op)
+    if pad[0] * 2 > k[0] or pad[2] * 2 > k[1]:
+        raise ValueError(
+            f"{op}: padding should be at most half of the kernel size, got padding "
+            f"{(pad[0], pad[2])} for kernel_size {k}"
+        )
+    _check_fits(op, x, pad, k, d)
+    if ceil_mode:  # extra bottom/right padding so the last partial window fits
+        h, w = x.shape[2:]
+        oh = _out_size(h, pad[0], pad[1], k[0], s[0], d[0], True)
+        ow = _out_size(w, pad[2], pad[3], k[1], s[1], d[1], True)
+        pad = (
+            pad[0],
+            max(pad[1], (oh - 1) * s[0] + d[0] * (k[0] - 1) + 1 - h - pad[0]),
+            pad[2],
+            max(pad[3], (ow - 1) * s[1] + d[1] * (k[1] - 1) + 1 - w - pad[2]),
+        )
+    return k, s, pad, d
+
+
+def max_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    """max_pool2d: y[n,c,oh,ow] = max over the kernel window of x (padding counts as -inf).
+
+    ``stride`` defaults to ``kernel_size``. The gradient goes to the first maximum of each
+    window, as in PyTorch. Input (N, C, H, W) or (C, H, W).
+    """
+    op = "max_pool2d"
+    if return_indices:
+        raise NotImplementedError(f"{op}: return_indices=True is not supported")
+    x, unbatched = _batched(input, op)
+    k, s, pad, d = _pool_args(op, x, kernel_size, stride, padding, dilation, ceil_mode)
+    y = MaxPool2d.apply(x, kernel=k, stride=s, padding=pad, dilation=d)
+    return y.reshape(y.shape[1:]) if unbatched else y
+
+
+def avg_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """avg_pool2d: y[n,c,oh,ow] = (1/m) sum over the kernel window of x.
+
+    m = kernel area (``count_include_pad=True``, PyTorch's default: zero padding counts),
+    the number of non-padding pixels (``False``), or ``divisor_override``. ``stride``
+    defaults to ``kernel_size``. Input (N, C, H, W) or (C, H, W).
+    """
+    op = "avg_pool2d"
+    x, unbatched = _batched(input, op)
+    k, s, pad, _ = _pool_args(op, x, kernel_size, stride, padding, 1, ceil_mode)
+    if divisor_override is not None:
+        if divisor_override == 0:
+            raise ValueError(f"{op}: divisor_override must be non-zero")
+        divisor = np.asarray(divisor_override, dtype=x.dtype)
+    else:
+        divisor = _avg_divisor(x.shape[2:], k, s, _padding4(padding, op), pad, count_include_pad)
+        if divisor.min() == divisor.max():
+            divisor = divisor.flat[0]
+        divisor = divisor.astype(x.dtype)
+    y = AvgPool2d.apply(x, kernel=k, stride=s, padding=pad, divisor=divisor)
+    return y.reshape(y.shape[1:]) if unbatched else y
+
+
+def _avg_divisor(
+    hw: tuple[int, int],
+    k: tuple[int, int],
+    s: tuple[int, int],
+    sym: Pad4,
+    pad: Pad4,
+    include_pad: bool,
+) -> np.ndarray:
+    """PyTorch's avg-pool divisor per output pixel (OH, OW): the window clipped to the
+    symmetrically padded input, and without count_include_pad further to the input itself."""
+
+    def counts(size: int, lo: int, hi_total: int, kk: int, ss: int) -> np.ndarray:
+        start = np.arange(_out_size(size, lo, hi_total, kk, ss, 1)) * ss - lo
+        end = np.minimum(start + kk, size + lo)
+        if not include_pad:
+            start, end = np.maximum(start, 0), np.minimum(end, size)
+        return end - start
+
+    ch = counts(hw[0], sym[0], pad[1], k[0], s[0])
+    cw = counts(hw[1], sym[2], pad[3], k[1], s[1])
+    return np.outer(ch, cw)
