@@ -149,10 +149,10 @@ class Tensor:
         return bool(self.data)
 
     def __float__(self) -> float:
-        return float(self.data)
+        return float(self.data.item())  # one element of any shape, as torch
 
     def __int__(self) -> int:
-        return int(self.data)
+        return int(self.data.item())
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return self.data if dtype is None else self.data.astype(dtype)
