@@ -7,7 +7,7 @@
 array([[2., 4.]], dtype=float32)
 """
 
-from . import autograd, nn, ops, optim
+from . import autograd, callbacks, nn, ops, optim, train
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .ops import (
     abs,
@@ -43,6 +43,7 @@ from .tensor import (
     zeros,
     zeros_like,
 )
+from .train import History, fit
 
 __version__ = "0.1.0"
 
@@ -52,10 +53,12 @@ int64 = "int64"
 
 __all__ = [
     "Tensor",
+    "History",
     "__version__",
     "abs",
     "arange",
     "autograd",
+    "callbacks",
     "cat",
     "clamp",
     "clip",
@@ -63,6 +66,7 @@ __all__ = [
     "enable_grad",
     "exp",
     "eye",
+    "fit",
     "full",
     "get_rng",
     "is_grad_enabled",
@@ -88,6 +92,7 @@ __all__ = [
     "stack",
     "tanh",
     "tensor",
+    "train",
     "where",
     "zeros",
     "zeros_like",

@@ -1,0 +1,33 @@
+"""``rb.callbacks``: Keras's callbacks for ``rb.fit`` (defined in ``rosenblatt.train.callbacks``).
+
+Callback, EarlyStopping, ModelCheckpoint, BackupAndRestore, ConvergenceTest,
+LearningRateScheduler, CSVLogger, TerminateOnNaN, ProgressBar; History is ``rb.History``.
+"""
+
+from .train.callbacks import (
+    BackupAndRestore,
+    Callback,
+    CallbackList,
+    ConvergenceTest,
+    CSVLogger,
+    EarlyStopping,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ProgressBar,
+    TerminateOnNaN,
+)
+from .train.history import History
+
+__all__ = [
+    "BackupAndRestore",
+    "CSVLogger",
+    "Callback",
+    "CallbackList",
+    "ConvergenceTest",
+    "EarlyStopping",
+    "History",
+    "LearningRateScheduler",
+    "ModelCheckpoint",
+    "ProgressBar",
+    "TerminateOnNaN",
+]

@@ -1,0 +1,447 @@
+"""``rb.fit``: the training loop of the course's recipe, Keras-style.
+
+Each epoch: shuffle the training samples (rosenblatt's seeded generator), then for each
+batch forward, loss (+ penalty), backward, update; track the loss. After the epoch the model
+is evaluated on the validation data and the callbacks see the epoch's logs.
+
+    for epoch in range(epochs):
+        for (x, t) in batches(shuffle(X, y), batch_size):
+            J = loss(model(x), t) + l1 * sum|w| + l2 * sum w^2
+            optimizer.zero_grad(); J.backward(); optimizer.step()
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import math
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import random as _random
+from ..autograd import no_grad
+from ..tensor import Tensor
+from .callbacks import (
+    Callback,
+    CallbackList,
+    LearningRateScheduler,
+    ProgressBar,
+    TerminateOnNaN,
+    _as_callbacks,
+)
+from .history import History
+from .inputs import loss_task, prepare, split_validation
+from .metrics import Metric, metrics_for_loss
+
+__all__ = ["TrainingDiverged", "fit"]
+
+_EVAL_ROWS = 8192  # evaluation runs in chunks of at most this many samples
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss (or the weights) became NaN or inf during ``fit``.
+
+    The model's weights (and buffers) have been put back to what they were at the start of
+    the failing epoch -- the last ones known to be finite -- and the optimizer's
+    per-parameter state (momenta, moments) has been cleared.
+
+    Attributes
+    ----------
+    epoch, batch : int
+        Where it happened, counted from 0 as in the callbacks (the message counts from 1).
+    history : History
+        The epochs finished before.
+    """
+
+    def __init__(self, message: str, epoch: int, batch: int, history: History) -> None:
+        super().__init__(message)
+        self.epoch, self.batch, self.history = epoch, batch, history
+
+
+def _regularised_weights(model: Any) -> list[Any]:
+    """The parameters the L1/L2 penalty applies to: the weights, i.e. every parameter with
+    two or more dimensions. Biases and the scale/shift of normalisation layers (1-D) are not
+    penalised, as in Keras's kernel_regularizer and the decks' sum over weights."""
+    return [p for p in model.parameters() if p.requires_grad and p.data.ndim >= 2]
+
+
+def _needs_closure(optimizer: Any) -> bool:
+    """Whether ``optimizer.step`` requires a closure (L-BFGS, Newton, a genetic algorithm)."""
+    try:
+        param = inspect.signature(optimizer.step).parameters.get("closure")
+    except (TypeError, ValueError):
+        return False
+    return param is not None and param.default is inspect.Parameter.empty
+
+
+class _Snapshot:
+    """The last weights known to be good: copies of the parameters and buffers, taken at the
+    start of every epoch into arrays allocated once (a few microseconds per epoch)."""
+
+    def __init__(self, model: Any, optimizer: Any) -> None:
+        self.params = list(model.parameters())
+        self.tensors = self.params + list(model.buffers())
+        self.copies = [np.empty_like(t.data) for t in self.tensors]
+        self.optimizer = optimizer
+
+    def take(self) -> None:
+        for i, t in enumerate(self.tensors):
+            if self.copies[i].shape == t.data.shape and self.copies[i].dtype == t.data.dtype:
+                np.copyto(self.copies[i], t.data)
+            else:
+                self.copies[i] = np.array(t.data, copy=True)
+
+    def restore(self) -> None:
+        """Put the weights back and forget the optimizer's per-parameter state (its moments
+        may hold NaN/inf by now; the next step starts them afresh, as a new optimizer would)."""
+        for t, c in zip(self.tensors, self.copies):
+            t.data[...] = c
+        state = getattr(self.optimizer, "state", None)
+        if isinstance(state, dict):
+            state.clear()
+
+
+class _Loop:
+    """One run of ``fit``: the data, the model and what it trains with, and the epoch loop."""
+
+    def __init__(self, model: Any, loss: Any, optimizer: Any, metrics: list[Metric],
+                 callbacks: CallbackList, history: History, epochs: int,
+                 batch_size: int | None, shuffle: bool, l1: float, l2: float,
+                 train: tuple[np.ndarray, np.ndarray],
+                 val: tuple[np.ndarray, np.ndarray] | None) -> None:  # fmt: skip
+        self.model, self.loss, self.optimizer, self.metrics = model, loss, optimizer, metrics
+        self.callbacks, self.history, self.epochs = callbacks, history, epochs
+        self.shuffle, self.l1, self.l2 = shuffle, float(l1), float(l2)
+        self.X, self.y = train
+        self.val = val
+        n = len(self.X)
+        self.batch_size = n if batch_size is None else min(int(batch_size), n)
+        self.steps = math.ceil(n / self.batch_size)
+        self.weights = _regularised_weights(model) if (l1 or l2) else []
+        self.closure = _needs_closure(optimizer)
+        self.initial_epoch = 0
+        self.last_good = _Snapshot(model, optimizer)
+
+    # ------------------------------------------------------------------ penalty
+    def penalty(self) -> float:
+        """l1 * sum|w| + l2 * sum w^2 over the weights, in float64."""
+        total = 0.0
+        for p in self.weights:
+            w = p.data
+            if self.l1:
+                total += self.l1 * float(np.abs(w).sum(dtype=np.float64))
+            if self.l2:
+                total += self.l2 * float(np.vdot(w, w))
+        return total
+
+    def add_penalty_gradient(self) -> None:
+        """dJ/dw += l1 sign(w) + 2 l2 w (a new array: backward may share gradient arrays)."""
+        for p in self.weights:
+            w = p.data
+            g = (2 * self.l2) * w
+            if self.l1:
+                g += self.l1 * np.sign(w)
+            g = g.astype(w.dtype, copy=False)
+            p.grad = g if p.grad is None else p.grad + g
+
+    # ------------------------------------------------------------------ last good state
+    def weights_finite(self) -> bool:
+        return all(np.isfinite(p.data).all() for p in self.last_good.params)
+
+    def diverged(self, epoch: int, batch: int, what: str) -> TrainingDiverged:
+        self.last_good.restore()
+        msg = (
+            f"training diverged: {what} at epoch {epoch + 1}/{self.epochs}, batch "
+            f"{batch + 1}/{self.steps}; the weights were restored to those at the start of "
+            f"epoch {epoch + 1}. Lower the learning rate or scale the features."
+        )
+        return TrainingDiverged(msg, epoch, batch, self.history)
+
+    # ------------------------------------------------------------------ one epoch
+    def train_epoch(self, epoch: int) -> dict[str, float]:
+        """One pass over the (shuffled) training set; returns the epoch's loss and metrics."""
+        X, y, n, bs = self.X, self.y, len(self.X), self.batch_size
+        if self.shuffle and self.steps > 1:
+            order = _random.get_rng().permutation(n)
+            X, y = X[order], y[order]  # one gather per epoch; batches are then views
+        model, loss_fn, optimizer, metrics = self.model, self.loss, self.optimizer, self.metrics
+        batch_begin, batch_end = self.callbacks.batch_begin, self.callbacks.batch_end
+        penalised = bool(self.weights)
+        for m in metrics:
+            m.reset()
+        total = 0.0
+        for b in range(self.steps):
+            xb, tb = X[b * bs : (b + 1) * bs], y[b * bs : (b + 1) * bs]
+            nb = len(xb)
+            for hook in batch_begin:
+                hook(b, {"size": nb})
+            x, t = Tensor._make(xb, None), Tensor._make(tb, None)
+            if self.closure:
+                value, out = self.closure_step(x, t, epoch, b)
+            else:
+                out = model(x)
+                loss = loss_fn(out, t)
+                value = float(loss.data) + (self.penalty() if penalised else 0.0)
+                if not math.isfinite(value):
+                    raise self.diverged(epoch, b, f"the loss became {value}")
+                optimizer.zero_grad()
+                loss.backward()
+                if penalised:
+                    self.add_penalty_gradient()
+                optimizer.step()
+            total += value * nb
+            out_data = out.data
+            for m in metrics:
+                m.update(out_data, tb)
+            for hook in batch_end:
+                hook(b, {"loss": value, "size": nb})
+        if not self.weights_finite():
+            raise self.diverged(epoch, self.steps - 1, "the weights became NaN/inf")
+        logs = {"loss": total / n}
+        for m in metrics:
+            logs[m.name] = m.result()
+        return logs
+
+    def closure_step(self, x: Tensor, t: Tensor, epoch: int, batch: int) -> tuple[float, Tensor]:
+        """One ``optimizer.step(closure)`` (L-BFGS and the like): the closure recomputes loss
+        and gradients; the loss and output of its first call are what the epoch reports."""
+        first: list[Any] = []
+
+        def closure() -> Tensor:
+            self.optimizer.zero_grad()
+            out = self.model(x)
+            loss = self.loss(out, t)
+            loss.backward()
+            value = float(loss.data)
+            if self.weights:
+                self.add_penalty_gradient()
+                value += self.penalty()
+            if not first:
+                first.append((value, out))
+            return Tensor._make(np.asarray(value, dtype=loss.data.dtype), None)
+
+        self.optimizer.step(closure)
+        value, out = first[0]
+        if not math.isfinite(value):
+            raise self.diverged(epoch, batch, f"the loss became {value}")
+        return value, out
+
+    # ------------------------------------------------------------------ evaluation
+    def evaluate(self, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
+        """Loss (+ penalty) and metrics on (X, y), in eval mode, without building a graph."""
+        self.model.eval()
+        metrics = [copy.copy(m) for m in self.metrics]
+        for m in metrics:
+            m.reset()
+        total = 0.0
+        with no_grad():
+            for a in range(0, len(X), _EVAL_ROWS):
+                xb, tb = X[a : a + _EVAL_ROWS], y[a : a + _EVAL_ROWS]
+                out = self.model(Tensor._make(xb, None))
+                total += float(self.loss(out, Tensor._make(tb, None)).data) * len(xb)
+                for m in metrics:
+                    m.update(out.data, tb)
+        self.model.train()
+        logs = {"loss": total / len(X) + (self.penalty() if self.weights else 0.0)}
+        for m in metrics:
+            logs[m.name] = m.result()
+        return logs
+
+    # ------------------------------------------------------------------ the run
+    def run(self) -> History:
+        model, callbacks, history = self.model, self.callbacks, self.history
+        was_training = model.training
+        model.stop_training = False
+        model.train()
+        callbacks.set_loop(self)
+        logs: dict[str, float] = {}
+        try:
+            callbacks.on_train_begin()
+            epoch = self.initial_epoch
+            while epoch < self.epochs and not model.stop_training:
+                callbacks.on_epoch_begin(epoch)
+                self.last_good.take()
+                logs = self.train_epoch(epoch)
+                if self.val is not None:
+                    logs.update({f"val_{k}": v for k, v in self.evaluate(*self.val).items()})
+                callbacks.on_epoch_end(epoch, logs)
+                epoch += 1
+            if model.stop_training and history.epoch:
+                history.stopped_epoch = history.epoch[-1]
+        except KeyboardInterrupt:
+            history.interrupted = True
+            warnings.warn(
+                f"training interrupted (Ctrl-C) after {len(history.epoch)} finished epochs",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        except TrainingDiverged as e:
+            history.diverged = e
+            callbacks.on_train_end(logs)
+            model.train(was_training)
+            if any(isinstance(c, TerminateOnNaN) for c in callbacks.callbacks):
+                warnings.warn(str(e), RuntimeWarning, stacklevel=3)
+                return history
+            raise
+        finally:
+            model.train(was_training)
+        callbacks.on_train_end(logs)
+        model.train(was_training)
+        return history
+
+
+def fit(
+    model: Any,
+    X: Any,
+    y: Any,
+    loss: Any = None,
+    optimizer: Any = None,
+    epochs: int = 10,
+    batch_size: int | None = 32,
+    validation_data: tuple[Any, Any] | None = None,
+    validation_split: float = 0.0,
+    callbacks: Iterable[Callback] | Callback | None = (),
+    metrics: Sequence[str | Callable[..., float] | Metric] | None = None,
+    shuffle: bool = True,
+    l1: float = 0.0,
+    l2: float = 0.0,
+    verbose: int = 1,
+    scheduler: Any = None,
+) -> History:
+    """Train ``model`` on (X, y): minimise J = loss(model(x), t) + l1 sum|w| + l2 sum w^2.
+
+    Mini-batch gradient descent by default; ``batch_size=None`` is (full-)batch gradient
+    descent, ``batch_size=1`` online SGD. Keras's semantics and names throughout.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Trained in ``train()`` mode, evaluated in ``eval()`` mode under ``rb.no_grad()``; its
+        mode is put back at the end.
+    X : array_like or Tensor, shape (N, ...)
+        Inputs; cast to the dtype of the model's parameters.
+    y : array_like or Tensor, shape (N,) or (N, ...)
+        Targets: class indices for ``CrossEntropyLoss``/``NLLLoss`` (or probability rows);
+        0/1 floats for ``BCELoss``/``BCEWithLogitsLoss``; values for regression losses.
+        ``(N,)`` targets are reshaped to ``(N, 1)`` for a model with one output.
+    loss : loss module or function, default ``nn.CrossEntropyLoss()``
+    optimizer : rb.optim optimizer, default ``optim.Adam(model.parameters(), lr=1e-3)``
+        ``step(closure)`` optimizers (L-BFGS, Newton) get a closure automatically.
+    epochs : int
+        Passes over the training data.
+    batch_size : int or None
+        Samples per update; None uses all of them (batch gradient descent).
+    validation_data : (X_val, y_val), optional
+        Evaluated after every epoch ("val_loss", "val_accuracy", ...).
+    validation_split : float
+        Fraction of (X, y) held out for validation, taken from the END of the data before
+        shuffling (Keras). Ignored when ``validation_data`` is given.
+    callbacks : Callback or list of Callback
+        See ``rb.callbacks``: EarlyStopping, ModelCheckpoint, BackupAndRestore,
+        ConvergenceTest, LearningRateScheduler, CSVLogger, TerminateOnNaN.
+    metrics : list of str or functions, optional
+        Default: ["accuracy"] for CrossEntropy/NLL/BCE/BCEWithLogits (arg-max, threshold 0 on
+        logits, 0.5 on probabilities); ["mse", "mae", "r2"] for MSELoss/L1Loss; none else.
+    shuffle : bool
+        Shuffle the training samples every epoch (rb's seeded generator).
+    l1, l2 : float
+        Penalty coefficients: J = loss + l1 sum|w| + l2 sum w^2, summed over the weights
+        (parameters with two or more dimensions; biases are not penalised).
+    verbose : {0, 1, 2}
+        0 silent, 1 progress bars (tqdm.auto), 2 one line per epoch.
+    scheduler : rb.optim.lr_scheduler instance or function (epoch, lr) -> lr, optional
+        Stepped once per epoch (see ``callbacks.LearningRateScheduler``).
+
+    Returns
+    -------
+    History
+        ``history.history["loss"]`` has one value per epoch: the mean over the epoch's
+        batches, weighted by batch size, of the batch's J -- the data loss PLUS the penalty,
+        as Keras reports it. "val_loss" likewise includes the penalty (at the epoch's final
+        weights). Metrics use the model's outputs during the epoch (Keras's running
+        metrics); "val_" metrics the final weights.
+
+    Raises
+    ------
+    ValueError
+        Bad data, found before training starts: NaN/inf in X or y (how many, where); labels
+        outside [0, n_outputs); a feature width the first layer does not take (naming the
+        layer, expected and actual width); targets whose shape does not match the output.
+    TrainingDiverged
+        The loss (or, after the epoch's last update, a weight) became NaN/inf; the message
+        names epoch and batch. The weights are restored to those at the start of that
+        epoch -- the last ones known to be good -- and the optimizer's per-parameter state is
+        cleared. With a ``TerminateOnNaN`` callback a warning is issued instead and the
+        history is returned with ``history.diverged`` set.
+
+    Notes
+    -----
+    Ctrl-C (KeyboardInterrupt) stops training cleanly: the callbacks' ``on_train_end`` runs
+    (EarlyStopping with ``restore_best_weights`` puts the best weights back, CSV files are
+    closed, a BackupAndRestore backup is kept), a RuntimeWarning is issued, and ``fit``
+    RETURNS the history with ``history.interrupted = True`` instead of re-raising.
+
+    Examples
+    --------
+    >>> import numpy as np, rosenblatt as rb
+    >>> from rosenblatt import nn
+    >>> _ = rb.manual_seed(0)
+    >>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
+    >>> y = np.array([0, 1, 1, 0])
+    >>> model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2))
+    >>> opt = rb.optim.Adam(model.parameters(), lr=0.05)
+    >>> h = rb.fit(model, X, y, optimizer=opt, epochs=300, batch_size=None, verbose=0)
+    >>> h.history["accuracy"][-1]
+    1.0
+    """
+    from .. import nn, optim
+
+    loss_fn = nn.CrossEntropyLoss() if loss is None else loss
+    if epochs < 0:
+        raise ValueError(f"epochs must be >= 0, got {epochs}")
+    if batch_size is not None and int(batch_size) < 1:
+        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size}")
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+    task = loss_task(loss_fn)
+    Xa, ya = prepare(model, X, y, task)
+    val = None
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise ValueError("validation_data must be a pair (X_val, y_val)")
+        val = prepare(model, *validation_data, task, name="validation_data ")
+    elif validation_split:
+        Xa, ya, Xv, yv = split_validation(Xa, ya, validation_split)
+        val = (Xv, yv)
+    if optimizer is None:
+        optimizer = optim.Adam(model.parameters(), lr=1e-3)
+    metric_list = metrics_for_loss(task, metrics)
+    names = [m.name for m in metric_list]
+    if len(set(names)) != len(names):
+        raise ValueError(f"metrics must have distinct names, got {names}")
+
+    user = _as_callbacks(callbacks)
+    if scheduler is not None:
+        user.insert(0, LearningRateScheduler(scheduler))
+    history = History()
+    n_train = len(Xa)
+    bs = n_train if batch_size is None else min(int(batch_size), n_train)
+    params = {
+        "epochs": epochs,
+        "steps": math.ceil(n_train / bs),
+        "batch_size": batch_size,
+        "samples": n_train,
+        "validation_samples": 0 if val is None else len(val[0]),
+        "verbose": verbose,
+        "metrics": names,
+        "l1": l1,
+        "l2": l2,
+    }
+    history.params = params
+    cb_list = CallbackList([*user, ProgressBar(verbose), history], model, params)
+    loop = _Loop(model, loss_fn, optimizer, metric_list, cb_list, history, epochs,
+                 batch_size, shuffle, l1, l2, (Xa, ya), val)  # fmt: skip
+    return loop.run()
