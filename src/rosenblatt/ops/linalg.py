@@ -65,7 +65,7 @@ class Linear(Function):
         x, w = self.x, self.w
         need = self.needs_input_grad
         gx = g @ w if need[0] else None
-        if g.ndim > 2:
+        if g.ndim != 2:  # (*, out): batch dims folded; (out,) for an unbatched input
             g = g.reshape(-1, g.shape[-1])
             x = x.reshape(-1, x.shape[-1])
         gw = g.T @ x if need[1] else None
