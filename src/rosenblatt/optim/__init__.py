@@ -1,1 +1,32 @@
-"""``rosenblatt.optim``: optimizers and learning-rate schedules (being written)."""
+"""``rosenblatt.optim``: optimizers and learning-rate schedules, as in ``torch.optim``.
+
+First-order optimizers update each parameter in place from its ``.grad`` at ``step()``:
+:class:`SGD` (momentum, dampening, Nesterov, weight decay), :class:`Adagrad`,
+:class:`RMSprop`, :class:`Adam` and :class:`AdamW`, with PyTorch's defaults and update
+rules. ``optim.lr_scheduler`` holds the learning-rate schedules.
+
+>>> import rosenblatt as rb
+>>> model = rb.nn.Linear(3, 1)
+>>> opt = rb.optim.Adam(model.parameters(), lr=1e-3)
+>>> loss = model(rb.ones((4, 3))).sum()
+>>> opt.zero_grad()
+>>> loss.backward()
+>>> opt.step()
+"""
+
+from . import lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = [
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Optimizer",
+    "RMSprop",
+    "lr_scheduler",
+]
