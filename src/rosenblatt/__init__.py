@@ -7,8 +7,9 @@
 array([[2., 4.]], dtype=float32)
 """
 
-from . import autograd, callbacks, nn, ops, optim, train
+from . import autograd, callbacks, data, io, nn, ops, optim, preprocessing, train
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .io import load, save
 from .ops import (
     abs,
     cat,
@@ -63,14 +64,17 @@ __all__ = [
     "clamp",
     "clip",
     "concatenate",
+    "data",
     "enable_grad",
     "exp",
     "eye",
     "fit",
     "full",
     "get_rng",
+    "io",
     "is_grad_enabled",
     "linspace",
+    "load",
     "log",
     "manual_seed",
     "matmul",
@@ -82,10 +86,12 @@ __all__ = [
     "ones_like",
     "ops",
     "optim",
+    "preprocessing",
     "rand",
     "randint",
     "randn",
     "relu",
+    "save",
     "set_grad_enabled",
     "sigmoid",
     "sqrt",
