@@ -1,0 +1,23 @@
+"""``rosenblatt.models``: the classic models of the course as scikit-learn estimators.
+
+From the single units to networks: :class:`ThresholdUnit` (McCulloch-Pitts, fixed weights),
+:class:`Perceptron` (Rosenblatt's rule), :class:`Adaline` (Widrow-Hoff LMS),
+:class:`LinearRegression` (normal equations or gradient descent), :class:`LogisticRegression`
+(sigmoid / softmax), :class:`LinearDiscriminantAnalysis` and
+:class:`QuadraticDiscriminantAnalysis` (Gaussian classes), :class:`MLPClassifier` and
+:class:`MLPRegressor` (multi-layer perceptrons on rosenblatt's engine).
+
+All follow scikit-learn's conventions (fit/predict/score, get_params/set_params, learned
+attributes ending in ``_``) and work in Pipeline, GridSearchCV and cross_val_score.
+"""
+
+from .perceptron import Adaline, Perceptron, perceptron_epoch, perceptron_or_demo
+from .threshold import ThresholdUnit
+
+__all__ = [
+    "Adaline",
+    "Perceptron",
+    "ThresholdUnit",
+    "perceptron_epoch",
+    "perceptron_or_demo",
+]

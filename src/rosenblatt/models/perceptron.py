@@ -1,0 +1,492 @@
+"""Rosenblatt's perceptron and Widrow-Hoff's Adaline: the single units that learn online.
+
+Both work on the augmented vectors of the Matteucci deck: the input x = (x_0 = 1, x_1, ...,
+x_D) carries the bias input and the weights w = (w_0 = b, w_1, ..., w_D) carry the bias, so a
+unit's net input is one dot product w.x and each learning rule is one line.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..nn import functional as F
+from ..tensor import Tensor
+from ._base import ConvergenceWarning, check_param, encode_binary, is_finite, make_rng
+
+__all__ = ["Adaline", "Perceptron", "perceptron_epoch", "perceptron_or_demo"]
+
+Trace = Callable[[int, float, bool, np.ndarray], None]
+
+
+def perceptron_epoch(
+    X: np.ndarray,
+    t: np.ndarray,
+    w: np.ndarray,
+    eta: float,
+    order: np.ndarray,
+    update_bias: bool = True,
+    trace: Trace | None = None,
+) -> int:
+    """One online pass of the perceptron rule: w += eta t x wherever t (w.x) <= 0.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, 1 + n_features)
+        Augmented inputs, first column x_0 = 1.
+    t : ndarray of shape (n_samples,)
+        Targets in {-1, +1}.
+    w : ndarray of shape (1 + n_features,)
+        Augmented weights (w_0 = bias), updated in place.
+    eta : float
+        Learning rate.
+    order : ndarray of int
+        The order in which the samples are visited.
+    update_bias : bool
+        False keeps w_0 fixed (no intercept is learned).
+    trace : callable, optional
+        Called after each sample as ``trace(i, s, updated, w)`` with the net input
+        s = w.x computed before the update (used by :func:`perceptron_or_demo`).
+
+    Returns
+    -------
+    int
+        The number of updates (misclassified samples) in this pass.
+    """
+    step = eta * t[:, None] * X  # the update eta t_i x_i of each sample
+    if not update_bias:
+        step[:, 0] = 0.0
+    errors = 0
+    for i in order:
+        s = float(X[i] @ w)
+        missed = t[i] * s <= 0
+        if missed:
+            w += step[i]
+            errors += 1
+        if trace is not None:
+            trace(int(i), s, bool(missed), w)
+    return errors
+
+
+def _augment(X: np.ndarray) -> np.ndarray:
+    """Prepend the bias input x_0 = 1: (n, D) -> (n, 1 + D)."""
+    return np.hstack([np.ones((X.shape[0], 1), dtype=np.float64), X])
+
+
+def _initial_weights(name: str, n_features: int, coef_init: Any, intercept_init: Any) -> np.ndarray:
+    """Augmented start vector (w_0 = b, w_1, ..., w_D): zeros unless given."""
+    w = np.zeros(1 + n_features)
+    if coef_init is not None:
+        c = np.asarray(coef_init, dtype=np.float64).reshape(-1)
+        if c.shape[0] != n_features:
+            raise ValueError(
+                f"{name}: coef_init has {c.shape[0]} values but X has {n_features} features"
+            )
+        w[1:] = c
+    if intercept_init is not None:
+        b = np.asarray(intercept_init, dtype=np.float64).reshape(-1)
+        if b.shape[0] != 1:
+            raise ValueError(f"{name}: intercept_init must be one number, got {intercept_init!r}")
+        w[0] = b[0]
+    if not is_finite(w):
+        raise ValueError(f"{name}: coef_init and intercept_init must be finite")
+    return w
+
+
+class _LinearUnit(ClassifierMixin, BaseEstimator):
+    """What the perceptron and Adaline share: s = w.x + b, predict classes_[s > 0]."""
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The net input s = w.x + b (positive: classes_[1]).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        return X @ self.coef_[0] + self.intercept_[0]
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Threshold the net input: classes_[1] where w.x + b > 0, else classes_[0].
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self.classes_[(self.decision_function(X) > 0).astype(np.intp)]
+
+    def _targets(self, y: Any) -> np.ndarray:
+        """Labels -> t in {-1, +1} with the fitted classes_."""
+        y = np.asarray(y).reshape(-1)
+        known = np.isin(y, self.classes_)
+        if not known.all():
+            raise ValueError(
+                f"{type(self).__name__}: y holds labels {list(np.unique(y[~known])[:5])} "
+                f"not seen in fit (classes_ = {list(self.classes_)})"
+            )
+        return np.where(y == self.classes_[1], 1.0, -1.0)
+
+    def _check_common(self) -> None:
+        check_param(self, "eta0", self.eta0, _is_number(self.eta0) and self.eta0 > 0, "> 0")
+        check_param(
+            self,
+            "max_iter",
+            self.max_iter,
+            isinstance(self.max_iter, (int, np.integer)) and self.max_iter >= 1,
+            "an int >= 1",
+        )
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
+
+
+class Perceptron(_LinearUnit):
+    """Rosenblatt's perceptron: w += eta t x, b += eta t for each sample with t (w.x + b) <= 0.
+
+    The online rule of the Matteucci and EDSF decks: visit the samples one at a time, fix
+    the weights only when a sample is misclassified, and stop after a pass (an epoch) in
+    which every sample is classified correctly. It is stochastic gradient descent on the
+    perceptron criterion D(w, b) = -sum over misclassified of t (w.x + b) (see
+    :meth:`criterion`).
+
+    Parameters
+    ----------
+    eta0 : float
+        Learning rate eta (scikit-learn's name).
+    max_iter : int
+        Maximum number of epochs (passes over the data).
+    shuffle : bool
+        Visit the samples in a new random order each epoch; False visits them in the given
+        order, as the decks do by hand.
+    random_state : None, int or numpy Generator
+        Seeds the shuffling; None draws from rosenblatt's global generator.
+    fit_intercept : bool
+        Learn the bias b; False keeps it at ``intercept_init`` (0 by default).
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (1, n_features)
+        The weights w.
+    intercept_ : ndarray of shape (1,)
+        The bias b (the deck's w_0).
+    classes_ : ndarray of shape (2,)
+        The two labels; ``classes_[1]`` is coded t = +1, ``classes_[0]`` t = -1. So {0, 1}
+        targets become {-1, +1} and {-1, +1} targets are used as they are.
+    n_iter_ : int
+        Epochs run (the last one error-free when converged).
+    n_updates_ : int
+        Number of weight updates (misclassified samples met) in all epochs.
+    errors_per_epoch_ : list of int
+        Number of misclassified samples (= updates) in each epoch.
+    converged_ : bool
+        True when an epoch passed without a single update.
+    n_features_in_ : int
+
+    Notes
+    -----
+    Unlike scikit-learn's Perceptron this one has no ``tol``: the rule has an exact
+    convergence test (an error-free epoch), and on data that are not linearly separable
+    (XOR) no tolerance on the criterion would mean convergence, so it runs ``max_iter``
+    epochs, sets ``converged_ = False`` and warns with a ``ConvergenceWarning``. It is a
+    binary classifier; use one-vs-rest (``sklearn.multiclass.OneVsRestClassifier``) for
+    more classes.
+
+    Examples
+    --------
+    The Matteucci deck's OR, from w = [1, 1, 1] (bias first) with eta = 0.5:
+
+    >>> import numpy as np
+    >>> from rosenblatt.models import Perceptron
+    >>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    >>> p = Perceptron(eta0=0.5, shuffle=False)
+    >>> p = p.fit(X, [-1, 1, 1, 1], coef_init=[1, 1], intercept_init=1)
+    >>> p.intercept_, p.coef_, p.n_updates_
+    (array([-0.5]), array([[1., 1.]]), 3)
+    """
+
+    def __init__(
+        self,
+        *,
+        eta0: float = 1.0,
+        max_iter: int = 1000,
+        shuffle: bool = True,
+        random_state: Any = None,
+        fit_intercept: bool = True,
+    ) -> None:
+        self.eta0 = eta0
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.fit_intercept = fit_intercept
+
+    def fit(self, X: Any, y: Any, coef_init: Any = None, intercept_init: Any = None) -> Perceptron:
+        """Run the perceptron rule until an epoch makes no update, or for max_iter epochs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), two distinct labels
+        coef_init : array-like of shape (n_features,) or (1, n_features), optional
+            Starting weights (default zeros, as in the EDSF deck).
+        intercept_init : float, optional
+            Starting bias (default 0).
+
+        Returns
+        -------
+        self : Perceptron
+        """
+        self._check_common()
+        X, y = validate_data(self, X, y)
+        self.classes_, t = encode_binary(self, y)
+        w = _initial_weights("Perceptron", X.shape[1], coef_init, intercept_init)
+        Xa = _augment(X)
+        rng = make_rng(self.random_state) if self.shuffle else None
+        errors: list[int] = []
+        for _ in range(self.max_iter):
+            order = rng.permutation(len(t)) if rng is not None else np.arange(len(t))
+            errors.append(perceptron_epoch(Xa, t, w, self.eta0, order, self.fit_intercept))
+            if errors[-1] == 0:
+                break
+        self.coef_, self.intercept_ = w[None, 1:].copy(), w[:1].copy()
+        self.errors_per_epoch_ = errors
+        self.n_iter_ = len(errors)
+        self.n_updates_ = int(sum(errors))
+        self.converged_ = errors[-1] == 0
+        if not self.converged_:
+            warnings.warn(
+                f"Perceptron did not converge in max_iter={self.max_iter} epochs: the last "
+                f"epoch still misclassified {errors[-1]} of {len(t)} samples (the data may "
+                f"not be linearly separable, as XOR is not)",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return self
+
+    def criterion(self, X: Any, y: Any) -> float:
+        """Perceptron criterion D(w, b) = -sum over misclassified i of t_i (w.x_i + b).
+
+        A sample is misclassified when t (w.x + b) <= 0. D >= 0 is proportional to the
+        summed distances of the misclassified samples from the boundary; it is 0 exactly
+        when every sample is on its side (the Matteucci deck's error function).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), labels among classes_
+
+        Returns
+        -------
+        float
+        """
+        s = self.decision_function(X)
+        t = self._targets(y)
+        if t.shape != s.shape:
+            raise ValueError(
+                f"Perceptron.criterion: X has {s.shape[0]} samples but y has {t.shape[0]}"
+            )
+        return F.perceptron_criterion(Tensor(s, dtype=np.float64), t).item()
+
+
+class Adaline(_LinearUnit):
+    """Adaline (Widrow-Hoff LMS): w += eta (t - w.x - b) x on the linear output, then sign.
+
+    The ADAptive LINear Element learns on the linear output y = w.x + b -- not on the
+    thresholded one as the perceptron -- by gradient descent on the squared error
+
+        E(w, b) = 1/(2n) sum_i (t_i - y_i)^2,   t in {-1, +1},
+
+    and classifies by the sign of y. ``solver="online"`` is the Widrow-Hoff (LMS) rule, one
+    update per sample: w += eta (t_i - y_i) x_i, b += eta (t_i - y_i). ``solver="batch"``
+    takes one step per epoch on the mean gradient: w += eta/n sum_i (t_i - y_i) x_i.
+
+    Training stops when E decreases by less than ``tol`` in one epoch (the KIT deck's
+    convergence test), or after ``max_iter`` epochs with a ``ConvergenceWarning``. If E
+    diverges (eta too large for the scale of the data) training stops, keeps the weights of
+    the last finite epoch and warns.
+
+    Parameters
+    ----------
+    eta0 : float
+        Learning rate eta.
+    max_iter : int
+        Maximum number of epochs.
+    tol : float or None
+        Convergence test on E; None runs all ``max_iter`` epochs.
+    solver : {"online", "batch"}
+        Per-sample LMS updates or one full-batch gradient step per epoch.
+    shuffle : bool
+        Visit the samples in a new random order each epoch (online only).
+    random_state : None, int or numpy Generator
+        Seeds the shuffling; None draws from rosenblatt's global generator.
+    fit_intercept : bool
+        Learn the bias b.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (1, n_features)
+    intercept_ : ndarray of shape (1,)
+    classes_ : ndarray of shape (2,)
+        ``classes_[1]`` is coded t = +1, ``classes_[0]`` t = -1.
+    loss_curve_ : list of float
+        E(w, b) after each epoch.
+    n_iter_ : int
+    converged_ : bool
+    n_features_in_ : int
+    """
+
+    def __init__(
+        self,
+        *,
+        eta0: float = 0.01,
+        max_iter: int = 1000,
+        tol: float | None = 1e-3,
+        solver: str = "online",
+        shuffle: bool = True,
+        random_state: Any = None,
+        fit_intercept: bool = True,
+    ) -> None:
+        self.eta0 = eta0
+        self.max_iter = max_iter
+        self.tol = tol
+        self.solver = solver
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.fit_intercept = fit_intercept
+
+    def fit(self, X: Any, y: Any, coef_init: Any = None, intercept_init: Any = None) -> Adaline:
+        """Minimise E(w, b) with the LMS rule.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), two distinct labels
+        coef_init, intercept_init : optional
+            Starting weights and bias (default zeros).
+
+        Returns
+        -------
+        self : Adaline
+        """
+        self._check_common()
+        check_param(
+            self, "solver", self.solver, self.solver in ("online", "batch"), '"online" or "batch"'
+        )
+        check_param(
+            self, "tol", self.tol, self.tol is None or _is_number(self.tol), "a float or None"
+        )
+        X, y = validate_data(self, X, y)
+        self.classes_, t = encode_binary(self, y)
+        w = _initial_weights("Adaline", X.shape[1], coef_init, intercept_init)
+        Xa = _augment(X)
+        mask = np.ones_like(w)
+        mask[0] = float(self.fit_intercept)
+        rng = make_rng(self.random_state)
+        curve: list[float] = []
+        good = w.copy()
+        previous, decrease = np.inf, np.inf
+        self.converged_ = False
+        for _ in range(self.max_iter):
+            if self.solver == "online":
+                order = rng.permutation(len(t)) if self.shuffle else range(len(t))
+                for i in order:
+                    w += self.eta0 * (t[i] - Xa[i] @ w) * Xa[i] * mask  # Widrow-Hoff
+            else:
+                w += self.eta0 * (Xa.T @ (t - Xa @ w)) / len(t) * mask
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss = float(np.mean((t - Xa @ w) ** 2) / 2)
+            if not np.isfinite(loss) or not is_finite(w):
+                w = good
+                warnings.warn(
+                    f"Adaline: the squared error diverged at epoch {len(curve) + 1} "
+                    f"(eta0={self.eta0} is too large for this data); kept the weights of "
+                    f"epoch {len(curve)}. Scale the features or lower eta0.",
+                    ConvergenceWarning,
+                    stacklevel=2,
+                )
+                break
+            curve.append(loss)
+            good = w.copy()
+            decrease, previous = previous - loss, loss
+            if self.tol is not None and decrease < self.tol:
+                self.converged_ = True
+                break
+        else:
+            if self.tol is not None:
+                warnings.warn(
+                    f"Adaline did not converge in max_iter={self.max_iter} epochs (E decreased "
+                    f"by {decrease:.3g} in the last epoch, tol={self.tol})",
+                    ConvergenceWarning,
+                    stacklevel=2,
+                )
+        self.coef_, self.intercept_ = w[None, 1:].copy(), w[:1].copy()
+        self.loss_curve_ = curve
+        self.n_iter_ = len(curve)
+        return self
+
+
+def perceptron_or_demo(out: Callable[[str], Any] = print) -> Perceptron:
+    """Print the Matteucci deck's perceptron learning OR, one sample per line.
+
+    Start from w = [w0, w1, w2] = [1, 1, 1] (w0 the bias, with x0 = 1), eta = 0.5, OR coded
+    with t in {-1, +1}; visit the four records in order, update w += eta t x for each record
+    with t (w.x) <= 0, and stop after an epoch without updates. The run ends at
+    w = [-0.5, 1, 1] after 3 updates. Used by ``rosenblatt demo perceptron-or``.
+
+    Parameters
+    ----------
+    out : callable
+        Receives each line of text (default ``print``).
+
+    Returns
+    -------
+    Perceptron
+        The fitted perceptron (its ``errors_per_epoch_`` is [1, 1, 1, 0]).
+    """
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    t = np.array([-1.0, 1.0, 1.0, 1.0])
+    eta = 0.5
+    w = np.array([1.0, 1.0, 1.0])
+    out("Perceptron learning OR (Matteucci deck): w = [w0 w1 w2] = [1 1 1], eta = 0.5")
+    out("x0 = 1 is the bias input; y = sign(w.x); a record is misclassified when t (w.x) <= 0")
+    out(f"{'epoch':>5}  {'x0 x1 x2':>8}  {'t':>2}  {'w.x':>5}  {'y':>2}  {'update':<24}  w")
+    epoch = [0]
+
+    def show(i: int, s: float, updated: bool, w_now: np.ndarray) -> None:
+        x = " ".join(f"{v:g}" for v in (1.0, *X[i]))
+        step = f"w += {eta:g}*({t[i]:+g})*[{x}]" if updated else "none (correct)"
+        weights = " ".join(f"{v:g}" for v in w_now)
+        y = int(np.sign(s))  # sign(0) = 0: on the boundary counts as a mistake
+        out(f"{epoch[0]:>5}  {x:>8}  {t[i]:+2.0f}  {s:5.2f}  {y:+2d}  {step:<24}  [{weights}]")
+
+    Xa = _augment(X)
+    n_updates = 0
+    while True:
+        epoch[0] += 1
+        errors = perceptron_epoch(Xa, t, w, eta, np.arange(4), trace=show)
+        n_updates += errors
+        if errors == 0:
+            break
+    final = " ".join(f"{v:g}" for v in w)
+    out(f"converged after {n_updates} updates in {epoch[0]} epochs: w = [{final}]")
+    model = Perceptron(eta0=eta, shuffle=False)
+    return model.fit(X, t, coef_init=[1.0, 1.0], intercept_init=1.0)

@@ -1,0 +1,142 @@
+"""The McCulloch-Pitts threshold unit: fixed weights, a Heaviside step, no learning."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import encode_binary
+
+__all__ = ["ThresholdUnit"]
+
+
+class ThresholdUnit(ClassifierMixin, BaseEstimator):
+    """Threshold logic unit: y = 1 if w.x + b > 0 else 0 (McCulloch and Pitts, 1943).
+
+    A unit whose weights are set by hand, as in the Matteucci deck: OR is
+    ``ThresholdUnit([1, 1], -0.5)`` (fires when -1/2 + x1 + x2 > 0) and AND is
+    ``ThresholdUnit([1.5, 1], -2)``. With ``weights`` given it predicts without ``fit``.
+
+    Parameters
+    ----------
+    weights : array-like of shape (n_features,), optional
+        The fixed weights w. ``None`` lets :meth:`fit` place the unit (see there).
+    bias : float
+        The bias b (minus the firing threshold: w.x > -b fires). Used with ``weights``.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+        The weights used after :meth:`fit`.
+    intercept_ : float
+        The bias used after :meth:`fit`.
+    classes_ : ndarray of shape (2,)
+        ``classes_[1]`` is predicted where the unit fires, ``classes_[0]`` elsewhere;
+        ``[0, 1]`` for a unit used without fit.
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> from rosenblatt.models import ThresholdUnit
+    >>> ThresholdUnit(weights=[1, 1], bias=-0.5).predict([[0, 0], [0, 1], [1, 0], [1, 1]])
+    array([0, 1, 1, 1])
+    """
+
+    def __init__(self, weights: Any = None, bias: float = 0.0) -> None:
+        self.weights = weights
+        self.bias = bias
+
+    def fit(self, X: Any, y: Any) -> ThresholdUnit:
+        """Record the classes; keep the given weights, or place the unit between the classes.
+
+        ``fit`` does not learn iteratively (that is :class:`Perceptron`). With ``weights``
+        given it keeps w and b and only records which label is "fires" (``classes_[1]``).
+        With ``weights=None`` it sets the hyperplane halfway between the two class means,
+        perpendicular to the line joining them::
+
+            w = mu_1 - mu_0,   b = (|mu_0|^2 - |mu_1|^2) / 2
+
+        so a sample fires when it is nearer to mu_1 than to mu_0.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), two distinct labels
+
+        Returns
+        -------
+        self : ThresholdUnit
+        """
+        X, y = validate_data(self, X, y)
+        self.classes_, t = encode_binary(self, y)
+        if self.weights is None:
+            mu0, mu1 = X[t < 0].mean(axis=0), X[t > 0].mean(axis=0)
+            self.coef_ = mu1 - mu0
+            self.intercept_ = float(mu0 @ mu0 - mu1 @ mu1) / 2
+        else:
+            self.coef_ = self._given_weights(X.shape[1])
+            self.intercept_ = float(self.bias)
+        return self
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return self.weights is not None or hasattr(self, "coef_")
+
+    def _given_weights(self, n_features: int) -> np.ndarray:
+        w = np.asarray(self.weights, dtype=np.float64)
+        if w.ndim != 1 or not np.all(np.isfinite(w)):
+            raise ValueError(
+                f"ThresholdUnit: weights must be a 1-D array of finite numbers, "
+                f"got {self.weights!r}"
+            )
+        if w.shape[0] != n_features:
+            raise ValueError(
+                f"ThresholdUnit: weights has {w.shape[0]} values but X has {n_features} features"
+            )
+        return w
+
+    def _unit(self, n_features: int) -> tuple[np.ndarray, float, np.ndarray]:
+        """(w, b, classes): the fitted ones, or the hand-set ones of an unfitted unit."""
+        if hasattr(self, "coef_"):
+            return self.coef_, self.intercept_, self.classes_
+        return self._given_weights(n_features), float(self.bias), np.array([0, 1])
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The net input s = w.x + b; the unit fires where s > 0.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self._net_input(X)[0]
+
+    def _net_input(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        w, b, classes = self._unit(X.shape[1])
+        return X @ w + b, classes
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Heaviside step of the net input: classes_[1] where w.x + b > 0, else classes_[0].
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        s, classes = self._net_input(X)
+        return classes[(s > 0).astype(np.intp)]
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
