@@ -125,10 +125,12 @@ class _RNNBase(Module):
             return F.dropout(out, self.dropout, self.training)
         return out
 
-    def _unbatch(self, out: Tensor, states: Tensor, unbatched: bool) -> tuple[Tensor, Tensor]:
-        if unbatched:
-            return out.reshape(out.shape[0], out.shape[2]), states.reshape(states.shape[0], -1)
-        return out, states
+    @staticmethod
+    def _unbatch(unbatched: bool, out: Tensor, *states: Tensor) -> tuple[Tensor, ...]:
+        """Drop the batch dimension of size 1 again: (T, 1, H) -> (T, H), (L, 1, H) -> (L, H)."""
+        if not unbatched:
+            return (out, *states)
+        return tuple(t.reshape(t.shape[0], t.shape[2]) for t in (out, *states))
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
@@ -196,7 +198,8 @@ class RNN(_RNNBase):
             )
             last.append(out[:, steps - 1] if bf else out[steps - 1])
             x = self._between_layers(out, k)
-        return self._unbatch(out, stack(last), unbatched)
+        out, h_n = self._unbatch(unbatched, out, stack(last))
+        return out, h_n
 
     def extra_repr(self) -> str:
         s = super().extra_repr()
@@ -263,8 +266,7 @@ class LSTM(_RNNBase):
             hs.append(h_n)
             cs.append(c_n)
             x = self._between_layers(out, k)
-        out, h_n = self._unbatch(out, stack(hs), unbatched)
-        _, c_n = self._unbatch(out, stack(cs), unbatched)
+        out, h_n, c_n = self._unbatch(unbatched, out, stack(hs), stack(cs))
         return out, (h_n, c_n)
 
 
