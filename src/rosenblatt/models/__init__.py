@@ -11,12 +11,18 @@ All follow scikit-learn's conventions (fit/predict/score, get_params/set_params,
 attributes ending in ``_``) and work in Pipeline, GridSearchCV and cross_val_score.
 """
 
+from .discriminant import LinearDiscriminantAnalysis, QuadraticDiscriminantAnalysis
+from .linear import LinearRegression, LogisticRegression
 from .perceptron import Adaline, Perceptron, perceptron_epoch, perceptron_or_demo
 from .threshold import ThresholdUnit
 
 __all__ = [
     "Adaline",
+    "LinearDiscriminantAnalysis",
+    "LinearRegression",
+    "LogisticRegression",
     "Perceptron",
+    "QuadraticDiscriminantAnalysis",
     "ThresholdUnit",
     "perceptron_epoch",
     "perceptron_or_demo",

@@ -1,0 +1,284 @@
+"""Linear and quadratic discriminant analysis: Gaussian classes and Bayes' rule (EDSF deck).
+
+Each class y is modelled as a normal distribution N(mu_y, Sigma_y) with prior P(t = y), and
+
+    P(t = y | x) = P(x | t = y) P(t = y) / sum_c P(x | t = c) P(t = c).
+
+With one covariance Sigma shared by all classes the log-ratio of two classes is linear in
+x (LDA); with one covariance per class it is quadratic (QDA).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.special import expit, logsumexp, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import check_param
+
+__all__ = ["LinearDiscriminantAnalysis", "QuadraticDiscriminantAnalysis"]
+
+
+def _classes_and_priors(est: Any, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate, and return (X, class codes, priors): the given priors or the class shares."""
+    X, y = validate_data(est, X, y, dtype=np.float64)
+    check_classification_targets(y)
+    est.classes_, codes = np.unique(y, return_inverse=True)
+    k = len(est.classes_)
+    if k < 2:
+        raise ValueError(
+            f"{type(est).__name__} needs samples of at least 2 classes, "
+            f"got 1 class: {est.classes_[0]!r}"
+        )
+    if est.priors is None:
+        priors = np.bincount(codes, minlength=k) / len(codes)
+    else:
+        priors = np.asarray(est.priors, dtype=np.float64).reshape(-1)
+        if priors.shape != (k,) or np.any(priors < 0) or not np.isclose(priors.sum(), 1.0):
+            raise ValueError(
+                f"{type(est).__name__}: priors must be {k} non-negative numbers summing to 1 "
+                f"(one per class), got {est.priors!r}"
+            )
+    est.priors_ = priors
+    est.means_ = np.array([X[codes == c].mean(axis=0) for c in range(k)])
+    return X, codes, priors
+
+
+class _DiscriminantBase(ClassifierMixin, BaseEstimator):
+    """predict / predict_proba from the log-posteriors up to a constant of x."""
+
+    def _log_joint(self, X: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """ln P(x | t = y) P(t = y) up to a term that does not depend on y.
+
+        For two classes the log-odds ln P(t=1|x)/P(t=0|x), shape (n_samples,); otherwise
+        shape (n_samples, n_classes).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        scores = self._log_joint(X)
+        return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Posterior P(t = y | x) by Bayes' rule (sigma of the log-odds for two classes).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        z = self.decision_function(X)
+        if z.ndim == 1:
+            p = expit(z)
+            return np.column_stack([1 - p, p])
+        return softmax(z, axis=1)
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """ln P(t = y | x).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        scores = self._log_joint(X)
+        return scores - logsumexp(scores, axis=1, keepdims=True)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The class of highest posterior.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        z = self.decision_function(X)
+        return self.classes_[(z > 0).astype(np.intp) if z.ndim == 1 else z.argmax(axis=1)]
+
+
+def _pinv_psd(S: np.ndarray, tol: float) -> np.ndarray:
+    """Pseudoinverse of a symmetric positive semi-definite matrix: eigenvalues below
+    tol * (largest eigenvalue) count as zero."""
+    vals, vecs = np.linalg.eigh(S)
+    keep = vals > tol * max(vals.max(initial=0.0), np.finfo(float).tiny)
+    return (vecs[:, keep] / vals[keep]) @ vecs[:, keep].T
+
+
+class LinearDiscriminantAnalysis(_DiscriminantBase):
+    """LDA: Gaussian classes N(mu_y, Sigma) with one shared covariance; P(t=1|x) = sigma(w.x + b).
+
+    For two classes the EDSF deck's derivation gives
+
+        P(t = 1 | x) = sigma(w^T x + b),   w = Sigma^-1 (mu_1 - mu_0),
+        b = (mu_0^T Sigma^-1 mu_0 - mu_1^T Sigma^-1 mu_1) / 2 + ln(P(t=1) / P(t=0)),
+
+    and these are ``coef_`` and ``intercept_``. For K > 2 classes row y of ``coef_`` is
+    Sigma^-1 mu_y and ``intercept_[y] = -mu_y^T Sigma^-1 mu_y / 2 + ln P(t = y)``; the
+    posterior is the softmax of coef_ x + intercept_.
+
+    Sigma is the pooled within-class covariance, the maximum-likelihood estimate
+    sum_y sum_{i in y} (x_i - mu_y)(x_i - mu_y)^T / n (as scikit-learn's default "svd"
+    solver), inverted as a pseudoinverse so that constant or collinear features do not
+    break it.
+
+    Parameters
+    ----------
+    priors : array-like of shape (n_classes,), optional
+        P(t = y); default the class frequencies in the training data.
+    tol : float
+        Eigenvalues of Sigma below tol times the largest count as zero.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    priors_ : ndarray of shape (n_classes,)
+    means_ : ndarray of shape (n_classes, n_features)
+    covariance_ : ndarray of shape (n_features, n_features)
+        The pooled covariance Sigma.
+    coef_ : ndarray of shape (1, n_features) for two classes, else (n_classes, n_features)
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+    n_features_in_ : int
+    """
+
+    def __init__(self, *, priors: Any = None, tol: float = 1e-10) -> None:
+        self.priors = priors
+        self.tol = tol
+
+    def fit(self, X: Any, y: Any) -> LinearDiscriminantAnalysis:
+        """Estimate the class means, the pooled covariance and the priors.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : LinearDiscriminantAnalysis
+        """
+        check_param(self, "tol", self.tol, self.tol >= 0, ">= 0")
+        X, codes, priors = _classes_and_priors(self, X, y)
+        centered = X - self.means_[codes]
+        self.covariance_ = centered.T @ centered / len(X)
+        precision = _pinv_psd(self.covariance_, self.tol)
+        coef = self.means_ @ precision  # row y: Sigma^-1 mu_y
+        with np.errstate(divide="ignore"):
+            intercept = -0.5 * np.sum(coef * self.means_, axis=1) + np.log(priors)
+        if len(self.classes_) == 2:
+            coef, intercept = coef[1:] - coef[:1], intercept[1:] - intercept[:1]
+        self.coef_, self.intercept_ = coef, intercept
+        return self
+
+    def _log_joint(self, X: np.ndarray) -> np.ndarray:
+        z = X @ self.coef_.T + self.intercept_
+        return np.column_stack([np.zeros(len(z)), z[:, 0]]) if z.shape[1] == 1 else z
+
+
+class QuadraticDiscriminantAnalysis(_DiscriminantBase):
+    """QDA: Gaussian classes N(mu_y, Sigma_y), each with its own covariance.
+
+    ln P(x | t = y) P(t = y) = -ln|Sigma_y| / 2 - (x - mu_y)^T Sigma_y^-1 (x - mu_y) / 2
+    + ln P(t = y) + const, and the posterior is its softmax over the classes (EDSF deck).
+    Sigma_y is the maximum-likelihood covariance of class y (divided by n_y, as
+    scikit-learn's), shrunk towards the identity as (1 - reg_param) Sigma_y + reg_param I,
+    as scikit-learn's ``reg_param``.
+
+    Parameters
+    ----------
+    priors : array-like of shape (n_classes,), optional
+        P(t = y); default the class frequencies.
+    reg_param : float in [0, 1]
+        Regularisation of the class covariances.
+    tol : float
+        A covariance with an eigenvalue <= tol is singular: fit raises and asks for
+        reg_param.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    priors_ : ndarray of shape (n_classes,)
+    means_ : ndarray of shape (n_classes, n_features)
+    covariance_ : list of ndarray of shape (n_features, n_features)
+        Sigma_y of each class (after regularisation).
+    n_features_in_ : int
+    """
+
+    def __init__(self, *, priors: Any = None, reg_param: float = 0.0, tol: float = 1e-4) -> None:
+        self.priors = priors
+        self.reg_param = reg_param
+        self.tol = tol
+
+    def fit(self, X: Any, y: Any) -> QuadraticDiscriminantAnalysis:
+        """Estimate the mean, the covariance and the prior of each class.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : QuadraticDiscriminantAnalysis
+        """
+        ok = 0.0 <= self.reg_param <= 1.0
+        check_param(self, "reg_param", self.reg_param, ok, "a float in [0, 1]")
+        check_param(self, "tol", self.tol, self.tol >= 0, ">= 0")
+        X, codes, _ = _classes_and_priors(self, X, y)
+        covariances, precisions, logdets = [], [], []
+        for c, label in enumerate(self.classes_):
+            Xc = X[codes == c] - self.means_[c]
+            if len(Xc) < 2:
+                raise ValueError(
+                    f"QuadraticDiscriminantAnalysis: class {label!r} has only 1 sample; its "
+                    "covariance is undefined (each class needs at least 2 samples)"
+                )
+            S = Xc.T @ Xc / len(Xc)
+            S = (1 - self.reg_param) * S + self.reg_param * np.eye(X.shape[1])
+            vals, vecs = np.linalg.eigh(S)
+            if vals.min() <= self.tol:
+                raise np.linalg.LinAlgError(
+                    f"QuadraticDiscriminantAnalysis: the covariance of class {label!r} is "
+                    f"singular (smallest eigenvalue {vals.min():.3g} <= tol={self.tol}): "
+                    "the features are collinear within the class. Raise reg_param."
+                )
+            covariances.append(S)
+            precisions.append((vecs / vals) @ vecs.T)
+            logdets.append(np.sum(np.log(vals)))
+        self.covariance_ = covariances
+        self._precisions, self._logdets = np.array(precisions), np.array(logdets)
+        return self
+
+    def _log_joint(self, X: np.ndarray) -> np.ndarray:
+        scores = np.empty((len(X), len(self.classes_)))
+        with np.errstate(divide="ignore"):
+            log_priors = np.log(self.priors_)
+        for c in range(len(self.classes_)):
+            d = X - self.means_[c]
+            mahalanobis = np.sum((d @ self._precisions[c]) * d, axis=1)
+            scores[:, c] = -0.5 * (self._logdets[c] + mahalanobis) + log_priors[c]
+        return scores
