@@ -9,7 +9,6 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 
-
 @pytest.fixture(scope="session")
 def digits():
     """sklearn digits, 80/20 stratified split, standardised on the training part (float32)."""

@@ -203,7 +203,16 @@ def test_regression_metrics_equal_sklearn(rng):
     tm = torch_copy(model)
     h = rb.fit(model, X[:40], y[:40], nn.MSELoss(), rb.optim.SGD(model.parameters(), lr=0.05),
                epochs=3, batch_size=None, validation_data=(X[40:], y[40:]), verbose=0)  # fmt: skip
-    assert set(h.history) == {"loss", "mse", "mae", "r2", "val_loss", "val_mse", "val_mae", "val_r2"}
+    assert set(h.history) == {
+        "loss",
+        "mse",
+        "mae",
+        "r2",
+        "val_loss",
+        "val_mse",
+        "val_mae",
+        "val_r2",
+    }
     batches = [[np.arange(40)]] * 3
     _, outputs = torch_sgd_run(tm, X[:40], y[:40, None], batches, 0.05, torch.nn.MSELoss())
     for e in range(3):
