@@ -93,6 +93,8 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, input: Tensor) -> Tensor:
+        if not isinstance(input, Tensor):  # NumPy data, as Linear accepts
+            input = Tensor(input)
         return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:

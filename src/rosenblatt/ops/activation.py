@@ -76,17 +76,23 @@ class Softplus(Function):
 
 
 class ELU(Function):
-    """elu: y = x if x > 0 else a(e^x - 1); dy/dx = 1 if x > 0 else y + a"""
+    """elu: y = x if x > 0 else a(e^x - 1); dy/dx = 1 if x > 0 else a e^x (= y + a)
+
+    The derivative is taken as a e^x, not y + a: for x << 0, y + a cancels to 0 in floating
+    point while a e^x keeps its digits (as PyTorch).
+    """
 
     def forward(self, x, alpha=1.0, scale=1.0):
         self.pos = x > 0
         self.alpha = np.asarray(alpha, dtype=x.dtype)
         self.scale = np.asarray(scale, dtype=x.dtype)
-        self.neg = self.alpha * np.expm1(np.minimum(x, 0))
+        self.xneg = np.minimum(x, 0)
+        self.neg = self.alpha * np.expm1(self.xneg)
         return self.scale * np.where(self.pos, x, self.neg)
 
     def backward(self, g):
-        return g * self.scale * np.where(self.pos, 1, self.neg + self.alpha).astype(g.dtype)
+        d = np.where(self.pos, 1, self.alpha * np.exp(self.xneg)).astype(g.dtype)
+        return g * self.scale * d
 
 
 class Step(Function):
