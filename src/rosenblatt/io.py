@@ -78,6 +78,7 @@ import numpy as np
 from . import random as _random
 from .nn.module import Module, ModuleList, Sequential
 from .preprocessing import Preprocessor
+from .tensor import Tensor
 
 __all__ = [
     "Checkpoint",
@@ -497,7 +498,8 @@ def _write_safetensors(path: PathLike, arrays: Mapping[str, Any], meta: dict[str
     for k, v in arrays.items():
         if not isinstance(k, str):
             raise ValueError(f"tensor names must be strings, got {k!r}")
-        arr = np.ascontiguousarray(getattr(v, "data", v) if not isinstance(v, np.ndarray) else v)
+        arr = np.asarray(v.data if isinstance(v, Tensor) else v)
+        arr = np.array(arr, order="C") if not arr.flags.c_contiguous else arr  # keeps 0-d
         if arr.dtype.name not in _DTYPE_NAMES:
             raise ValueError(f"cannot save tensor {k!r}: dtype {arr.dtype} is not supported")
         tensors[k] = arr
