@@ -55,6 +55,20 @@ def test_shared_subexpressions_match_torch():
     np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-12)
 
 
+def test_deep_copied_model_and_original_in_one_graph():
+    """copy.deepcopy (best-weights snapshots, target networks) copies tensors' creation
+    order too; two tensors with equal order in one backward pass must still work."""
+    import copy
+
+    m = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    m2 = copy.deepcopy(m)
+    x = rb.randn(5, 3)
+    (m(x) + 2 * m2(x)).sum().backward()
+    for p, p2 in zip(m.parameters(), m2.parameters()):
+        assert p is not p2
+        np.testing.assert_allclose(2 * p.grad, p2.grad, rtol=1e-6)
+
+
 def test_unused_and_non_grad_inputs_get_no_grad():
     a = rb.tensor([1.0, 2.0], requires_grad=True)
     b = rb.tensor([3.0, 4.0], requires_grad=True)

@@ -186,9 +186,9 @@ def backward(
     only = None if inputs is None else {id(t) for t in inputs}
     grads: dict[int, np.ndarray] = {id(root): grad}
     handed = {id(grad)}  # arrays owned by the caller or already a leaf's .grad: copy them
-    heap = [(-root._seq, root)]
+    heap = [(-root._seq, id(root), root)]  # id breaks ties (deep-copied tensors share _seq)
     while heap:
-        t = heappop(heap)[1]
+        t = heappop(heap)[2]
         g = grads.pop(id(t))
         fn = t._ctx
         if fn is None or t._retain:
@@ -208,7 +208,7 @@ def backward(
             prev = grads.get(key)
             if prev is None:
                 grads[key] = pg
-                heappush(heap, (-p._seq, p))
+                heappush(heap, (-p._seq, key, p))
             else:
                 grads[key] = prev + pg
 
