@@ -200,6 +200,8 @@ def test_preprocessing_classes_metadata_round_trip(tmp_path: Path) -> None:
     # explicit classes without preprocessing
     rb.save(_mlp(), path, classes=np.array([-1, 0, 1]))
     assert rb.load(path).classes == [-1, 0, 1]
+    with pytest.raises(ValueError, match="1-D sequence of labels"):
+        rb.save(_mlp(), path, classes=[[0, 1]])
 
 
 def test_save_refuses_what_it_cannot_record(tmp_path: Path) -> None:

@@ -569,34 +569,8 @@ def save(
         raise TypeError(f"rb.save: expected a rosenblatt.nn.Module, got {type(model).__name__}")
     config = module_config(model)
     weights = {k: t.data for k, t in _own_weights(model).items()}
-    with _rng_untouched():  # the architecture must rebuild into exactly these weights
-        rebuilt = _own_weights(_build(json.loads(json.dumps(config)), "model", _registry()))
-    mismatch = sorted(set(rebuilt) ^ set(weights)) + [
-        k for k in rebuilt if k in weights and rebuilt[k].data.shape != weights[k].shape
-    ]
-    if mismatch:
-        raise ValueError(
-            f"rb.save: the architecture recorded from the constructors does not match the "
-            f"model's weights at {mismatch[:5]} (were layers added or replaced after "
-            "construction? build the model with its final layers, or use Sequential.append)"
-        )
-
-    if preprocessing is None and isinstance(getattr(model, "preprocessing", None), Preprocessor):
-        preprocessing = model.preprocessing
-    if isinstance(preprocessing, Mapping):
-        preprocessing = Preprocessor.from_dict(dict(preprocessing))
-    if preprocessing is not None and not isinstance(preprocessing, Preprocessor):
-        raise TypeError(
-            f"rb.save: preprocessing must be a Preprocessor, got {type(preprocessing).__name__}"
-        )
-    if classes is None and preprocessing is not None and preprocessing.classes_ is not None:
-        classes = preprocessing.classes_
-    if classes is None and isinstance(getattr(model, "classes", None), list):
-        classes = model.classes
-    if classes is not None:
-        classes = np.asarray(classes).tolist()
-        if not isinstance(classes, list):
-            raise ValueError("rb.save: classes must be a sequence of labels")
+    _check_rebuilds(config, weights)
+    preprocessing, classes = _labels_of(model, preprocessing, classes)
     try:
         meta = {
             "format": "pt",
@@ -610,6 +584,43 @@ def save(
     except (TypeError, ValueError) as e:
         raise ValueError(f"rb.save: cannot write the metadata as JSON: {e}") from e
     _write_safetensors(path, weights, meta)
+
+
+def _check_rebuilds(config: dict[str, Any], weights: dict[str, np.ndarray]) -> None:
+    """The recorded architecture must rebuild into weights of exactly these names and shapes."""
+    with _rng_untouched():
+        rebuilt = _own_weights(_build(json.loads(json.dumps(config)), "model", _registry()))
+    mismatch = sorted(set(rebuilt) ^ set(weights)) + [
+        k for k in rebuilt if k in weights and rebuilt[k].data.shape != weights[k].shape
+    ]
+    if mismatch:
+        raise ValueError(
+            f"rb.save: the architecture recorded from the constructors does not match the "
+            f"model's weights at {mismatch[:5]} (were layers added or replaced after "
+            "construction? build the model with its final layers, or use Sequential.append)"
+        )
+
+
+def _labels_of(model: Module, preprocessing: Any, classes: Any) -> tuple[Any, list | None]:
+    """The preprocessing and class labels to store: given, else found on the model."""
+    if preprocessing is None and isinstance(getattr(model, "preprocessing", None), Preprocessor):
+        preprocessing = model.preprocessing
+    if isinstance(preprocessing, Mapping):
+        preprocessing = Preprocessor.from_dict(dict(preprocessing))
+    if preprocessing is not None and not isinstance(preprocessing, Preprocessor):
+        raise TypeError(
+            f"rb.save: preprocessing must be a Preprocessor, got {type(preprocessing).__name__}"
+        )
+    if classes is None and preprocessing is not None and preprocessing.classes_ is not None:
+        classes = preprocessing.classes_
+    if classes is None and isinstance(getattr(model, "classes", None), list):
+        classes = model.classes
+    if classes is not None:
+        labels = np.asarray(classes)
+        if labels.ndim != 1:
+            raise ValueError(f"rb.save: classes must be a 1-D sequence of labels, got {classes!r}")
+        classes = labels.tolist()
+    return preprocessing, classes
 
 
 def _library_version() -> str:
@@ -641,6 +652,24 @@ def load_checkpoint(path: PathLike) -> Checkpoint:
         model = build_module(config)
     except ValueError as e:
         raise ValueError(f"{where}: {e}") from e
+    _assign_weights(model, arrays, where)
+    model.eval()
+
+    pre_json = _json_loads(meta.get(_PRE, "null"), f"{where}: the preprocessing")
+    preprocessing = None if pre_json is None else Preprocessor.from_dict(pre_json)
+    classes = _json_loads(meta.get(_CLASSES, "null"), f"{where}: the classes")
+    if classes is not None and not (
+        isinstance(classes, list) and all(isinstance(c, (str, int, float, bool)) for c in classes)
+    ):
+        raise ValueError(f"{where}: the classes must be a list of labels")
+    metadata = _json_loads(meta.get(_META, "{}"), f"{where}: the metadata", strict=False)
+    if not isinstance(metadata, dict):
+        raise ValueError(f"{where}: the metadata must be a JSON object")
+    return Checkpoint(model, preprocessing, classes, metadata)
+
+
+def _assign_weights(model: Module, arrays: dict[str, np.ndarray], where: str) -> None:
+    """Put the file's arrays into the rebuilt model: same names, shapes and dtype kinds."""
     own = _own_weights(model)
     missing = [k for k in own if k not in arrays]
     unexpected = [k for k in arrays if k not in own]
@@ -664,19 +693,6 @@ def load_checkpoint(path: PathLike) -> Checkpoint:
     for k, t in own.items():
         t.data = np.array(arrays[k], copy=True)  # keeps the file's dtype (float32/float64)
         t.grad = None
-    model.eval()
-
-    pre_json = _json_loads(meta.get(_PRE, "null"), f"{where}: the preprocessing")
-    preprocessing = None if pre_json is None else Preprocessor.from_dict(pre_json)
-    classes = _json_loads(meta.get(_CLASSES, "null"), f"{where}: the classes")
-    if classes is not None and not (
-        isinstance(classes, list) and all(isinstance(c, (str, int, float, bool)) for c in classes)
-    ):
-        raise ValueError(f"{where}: the classes must be a list of labels")
-    metadata = _json_loads(meta.get(_META, "{}"), f"{where}: the metadata", strict=False)
-    if not isinstance(metadata, dict):
-        raise ValueError(f"{where}: the metadata must be a JSON object")
-    return Checkpoint(model, preprocessing, classes, metadata)
 
 
 def load(path: PathLike) -> Module:
