@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from harness import check_op
 
 import rosenblatt as rb
 import rosenblatt.nn.functional as F
@@ -348,3 +349,31 @@ def test_linear_init_is_seeded():
     a = nn.Linear(4, 4).weight.data.copy()
     rb.manual_seed(3)
     np.testing.assert_array_equal(nn.Linear(4, 4).weight.data, a)
+
+
+# ---------------------------------------------------------------------- activation modules
+ACTIVATION_MODULES = [
+    (nn.ReLU(), torch.nn.ReLU(), [0.0]),
+    (nn.LeakyReLU(0.2), torch.nn.LeakyReLU(0.2), [0.0]),
+    (nn.Sigmoid(), torch.nn.Sigmoid(), []),
+    (nn.Tanh(), torch.nn.Tanh(), []),
+    (nn.GELU(), torch.nn.GELU(), []),
+    (nn.GELU(approximate="tanh"), torch.nn.GELU(approximate="tanh"), []),
+    (nn.Softplus(beta=2.0, threshold=3.0), torch.nn.Softplus(beta=2.0, threshold=3.0), [1.5]),
+    (nn.ELU(alpha=0.7), torch.nn.ELU(alpha=0.7), [0.0]),
+    (nn.SELU(), torch.nn.SELU(), [0.0]),
+    (nn.Softmax(dim=1), torch.nn.Softmax(dim=1), []),
+    (nn.Softmax(dim=0), torch.nn.Softmax(dim=0), []),
+    (nn.LogSoftmax(dim=1), torch.nn.LogSoftmax(dim=1), []),
+    (nn.Identity(), torch.nn.Identity(), []),
+    (nn.Flatten(0), torch.nn.Flatten(0), []),
+    (nn.Sign(), torch.sign, [0.0]),
+    (nn.Step(), lambda a: a * 0 + (a > 0).to(a.dtype), [0.0]),
+]
+
+
+@pytest.mark.parametrize(
+    "mine,ref,kinks", ACTIVATION_MODULES, ids=[type(m[0]).__name__ for m in ACTIVATION_MODULES]
+)
+def test_activation_modules_equal_torch(mine, ref, kinks):
+    check_op(mine, ref, [(4, 3)], kinks=kinks, gap=0.1)
