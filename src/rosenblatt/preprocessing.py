@@ -165,7 +165,9 @@ def _scaler_from_dict(d: Any, where: str) -> Any:
             where,
         )
         fr = _array(d["feature_range"], 2, f"{where}.feature_range")
-        s = MinMaxScaler(feature_range=(float(fr[0]), float(fr[1])), clip=_bool(d["clip"], f"{where}.clip"))
+        s = MinMaxScaler(
+            feature_range=(float(fr[0]), float(fr[1])), clip=_bool(d["clip"], f"{where}.clip")
+        )
         n = _int(d["n_features_in"], f"{where}.n_features_in")
         for k in ("data_min", "data_max", "data_range", "min", "scale"):
             setattr(s, k + "_", _array(d[k], n, f"{where}.{k}", dtype=dtype))
