@@ -467,13 +467,12 @@ class ModelCheckpoint(Callback):
             print(f"Epoch {epoch + 1}: saved model to {path}")
 
     def _save(self, path: str) -> None:
-        if self.save_weights_only:
-            weights = {k: np.ascontiguousarray(v) for k, v in self.model.state_dict().items()}
-            _state.write_atomic(path, weights, {"format": "state_dict"})
-            return
         from .. import io
 
-        io.save(self.model, path)
+        if self.save_weights_only:
+            io.save_state(path, self.model.state_dict(), {"content": "state_dict"})
+        else:
+            io.save(self.model, path)
 
     def state_dict(self) -> dict[str, Any]:
         return {"best": self.best}
@@ -566,8 +565,9 @@ class BackupAndRestore(Callback):
         self.resumed_epoch = None
         if not os.path.exists(self.path):
             return
-        arrays, meta = _state.read(self.path)
-        s = _state.unpack(arrays, meta)
+        from .. import io
+
+        s = _state.unpack(*io.load_state(self.path))
         others = self._others()
         if s["callbacks"] and len(s["callbacks"]) != len(others):
             raise ValueError(
@@ -601,8 +601,10 @@ class BackupAndRestore(Callback):
             "rng": _random.get_rng().bit_generator.state,
             "stop_training": bool(getattr(self.model, "stop_training", False)),
         }
-        arrays, meta = _state.pack(training_state)
-        _state.write_atomic(self.path, arrays, meta)
+        from .. import io
+
+        os.makedirs(self.backup_dir, exist_ok=True)
+        io.save_state(self.path, *_state.pack(training_state))
 
     def on_train_end(self, logs: Logs | None = None) -> None:
         history = self.loop.history

@@ -251,6 +251,25 @@ class _Loop:
         return logs
 
     # ------------------------------------------------------------------ the run
+    def run_epochs(self) -> dict[str, float]:
+        """Epochs from ``initial_epoch`` (set by BackupAndRestore) until ``epochs`` or until a
+        callback sets ``model.stop_training``; returns the last epoch's logs."""
+        model, callbacks, logs = self.model, self.callbacks, {}
+        epoch = self.initial_epoch
+        # overflow on the way to a NaN loss is reported once, by TrainingDiverged
+        with np.errstate(over="ignore", invalid="ignore"):
+            while epoch < self.epochs and not model.stop_training:
+                callbacks.on_epoch_begin(epoch)
+                self.last_good.take()
+                logs = self.train_epoch(epoch)
+                if self.val is not None:
+                    logs.update({f"val_{k}": v for k, v in self.evaluate(*self.val).items()})
+                callbacks.on_epoch_end(epoch, logs)
+                epoch += 1
+        if model.stop_training and self.history.epoch:
+            self.history.stopped_epoch = self.history.epoch[-1]
+        return logs
+
     def run(self) -> History:
         model, callbacks, history = self.model, self.callbacks, self.history
         was_training = model.training
@@ -260,17 +279,7 @@ class _Loop:
         logs: dict[str, float] = {}
         try:
             callbacks.on_train_begin()
-            epoch = self.initial_epoch
-            while epoch < self.epochs and not model.stop_training:
-                callbacks.on_epoch_begin(epoch)
-                self.last_good.take()
-                logs = self.train_epoch(epoch)
-                if self.val is not None:
-                    logs.update({f"val_{k}": v for k, v in self.evaluate(*self.val).items()})
-                callbacks.on_epoch_end(epoch, logs)
-                epoch += 1
-            if model.stop_training and history.epoch:
-                history.stopped_epoch = history.epoch[-1]
+            logs = self.run_epochs()
         except KeyboardInterrupt:
             history.interrupted = True
             warnings.warn(
@@ -281,7 +290,6 @@ class _Loop:
         except TrainingDiverged as e:
             history.diverged = e
             callbacks.on_train_end(logs)
-            model.train(was_training)
             if any(isinstance(c, TerminateOnNaN) for c in callbacks.callbacks):
                 warnings.warn(str(e), RuntimeWarning, stacklevel=3)
                 return history
@@ -289,7 +297,6 @@ class _Loop:
         finally:
             model.train(was_training)
         callbacks.on_train_end(logs)
-        model.train(was_training)
         return history
 
 
