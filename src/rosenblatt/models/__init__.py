@@ -13,6 +13,7 @@ attributes ending in ``_``) and work in Pipeline, GridSearchCV and cross_val_sco
 
 from .discriminant import LinearDiscriminantAnalysis, QuadraticDiscriminantAnalysis
 from .linear import LinearRegression, LogisticRegression
+from .mlp import MLPClassifier, MLPRegressor
 from .perceptron import Adaline, Perceptron, perceptron_epoch, perceptron_or_demo
 from .threshold import ThresholdUnit
 
@@ -21,6 +22,8 @@ __all__ = [
     "LinearDiscriminantAnalysis",
     "LinearRegression",
     "LogisticRegression",
+    "MLPClassifier",
+    "MLPRegressor",
     "Perceptron",
     "QuadraticDiscriminantAnalysis",
     "ThresholdUnit",

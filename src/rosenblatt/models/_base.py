@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from ..random import get_rng
 
@@ -28,13 +28,17 @@ def encode_binary(estimator: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     coding of the perceptron's output). Any two labels work (strings too); the sorted
     order decides which one is the positive class, as in scikit-learn.
     """
+    name = type(estimator).__name__
     check_classification_targets(y)
+    y_type = type_of_target(y, input_name="y", raise_unknown=True)
+    if y_type != "binary":
+        raise ValueError(
+            f"Only binary classification is supported. The type of the target is {y_type}: "
+            f"{name} learns two classes (wrap it in sklearn's OneVsRestClassifier for more)."
+        )
     classes, t = np.unique(y, return_inverse=True)
     if len(classes) != 2:
-        raise ValueError(
-            f"{type(estimator).__name__} is a binary classifier: y must hold exactly 2 classes, "
-            f"got {len(classes)} class(es) {list(classes[:5])}"
-        )
+        raise ValueError(f"{name} needs samples of 2 classes, got 1 class: {classes[0]!r}")
     return classes, 2.0 * t - 1.0
 
 

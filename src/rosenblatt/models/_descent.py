@@ -5,8 +5,9 @@
 "gd" takes one step per epoch on the whole data set; "sgd" one step per mini-batch of a
 shuffled epoch (EDSF deck: "compute the gradient on a small batch of events"). After each
 epoch the objective J on the whole data is compared with the previous one: training has
-converged when J decreased by less than ``tol`` (KIT deck: "declare convergence when J
-decreases by less than 10^-3 in one iteration"). A non-finite J stops training and restores
+converged when J changed by less than ``tol`` (KIT deck: "declare convergence when J
+decreases by less than 10^-3 in one iteration"; a J that rises by more than tol is not
+converged -- it is diverging or too noisy). A non-finite J stops training and restores
 the parameters of the last finite epoch.
 """
 
@@ -59,7 +60,7 @@ def gradient_descent(
     max_iter : int
         Maximum number of epochs.
     tol : float or None
-        Stop when J decreases by less than tol in one epoch; None runs max_iter epochs.
+        Stop when J changes by less than tol in one epoch; None runs max_iter epochs.
     rng : numpy Generator
         Shuffles the samples of each "sgd" epoch.
 
@@ -102,12 +103,12 @@ def gradient_descent(
         curve.append(loss)
         good = [p.data.copy() for p in params]
         decrease, previous = previous - loss, loss
-        if tol is not None and decrease < tol:
+        if tol is not None and abs(decrease) < tol:
             return curve, epoch, True
     if tol is not None:
         warnings.warn(
-            f"{name} did not converge in max_iter={max_iter} epochs (the loss decreased by "
-            f"{decrease:.3g} in the last epoch, tol={tol}); raise max_iter or learning_rate",
+            f"{name} did not converge in max_iter={max_iter} epochs (the loss changed by "
+            f"{-decrease:.3g} in the last epoch, tol={tol}); raise max_iter or learning_rate",
             ConvergenceWarning,
             stacklevel=3,
         )

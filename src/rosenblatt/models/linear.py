@@ -69,7 +69,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
     through the pseudoinverse (``numpy.linalg.lstsq``), so it also works when X^T X is
     singular. ``"gd"`` and ``"sgd"`` descend J as in the KIT deck:
     theta := theta - alpha grad J(theta), one step per epoch ("gd") or per mini-batch
-    ("sgd"), until J decreases by less than ``tol`` in one epoch. Gradient descent needs
+    ("sgd"), until J changes by less than ``tol`` in one epoch. Gradient descent needs
     features on similar scales (KIT deck: feature scaling); put a StandardScaler before it.
 
     Polynomial regression h = theta_0 + theta_1 x + ... + theta_p x^p is still linear in
@@ -87,7 +87,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
     max_iter : int
         Maximum number of epochs of "gd" and "sgd".
     tol : float or None
-        Convergence test of "gd" and "sgd": stop when J decreases by less than tol in one
+        Convergence test of "gd" and "sgd": stop when J changes by less than tol in one
         epoch (the KIT deck's 10^-3); None runs max_iter epochs.
     batch_size : int
         Mini-batch size of "sgd" (1 is the per-sample rule).
@@ -241,7 +241,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     least squares, H = X^T R X / n + lambda I with R = diag(p(1 - p)), or the softmax
     Hessian for K > 2, with step halving), ``"gd"`` (one gradient step per epoch) and
     ``"sgd"`` (one step per mini-batch). lbfgs and newton stop when the largest gradient
-    component is below ``tol``; gd and sgd when J decreases by less than ``tol`` in one
+    component is below ``tol``; gd and sgd when J changes by less than ``tol`` in one
     epoch.
 
     Parameters

@@ -61,15 +61,25 @@ def perceptron_epoch(
     step = eta * t[:, None] * X  # the update eta t_i x_i of each sample
     if not update_bias:
         step[:, 0] = 0.0
-    errors = 0
-    for i in order:
-        s = float(X[i] @ w)
-        missed = t[i] * s <= 0
-        if missed:
-            w += step[i]
-            errors += 1
+    Xo, to = X[order], t[order]
+    errors, pos = 0, 0
+    while pos < len(order):
+        # Samples before the next mistake leave w unchanged, so their net inputs can be
+        # computed together; jump to the first misclassified one, update, go on after it.
+        s = Xo[pos:] @ w
+        wrong = np.flatnonzero(to[pos:] * s <= 0)
+        stop = wrong[0] if wrong.size else len(s)
         if trace is not None:
-            trace(int(i), s, bool(missed), w)
+            for j in range(stop):
+                trace(int(order[pos + j]), float(s[j]), False, w)
+        if not wrong.size:
+            break
+        i = order[pos + stop]
+        w += step[i]
+        errors += 1
+        if trace is not None:
+            trace(int(i), float(s[stop]), True, w)
+        pos += stop + 1
     return errors
 
 
@@ -127,7 +137,8 @@ class _LinearUnit(ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples,)
         """
-        return self.classes_[(self.decision_function(X) > 0).astype(np.intp)]
+        s = self.decision_function(X)
+        return self.classes_[(s > 0).astype(np.intp)]
 
     def _targets(self, y: Any) -> np.ndarray:
         """Labels -> t in {-1, +1} with the fitted classes_."""
@@ -319,7 +330,7 @@ class Adaline(_LinearUnit):
     update per sample: w += eta (t_i - y_i) x_i, b += eta (t_i - y_i). ``solver="batch"``
     takes one step per epoch on the mean gradient: w += eta/n sum_i (t_i - y_i) x_i.
 
-    Training stops when E decreases by less than ``tol`` in one epoch (the KIT deck's
+    Training stops when E changes by less than ``tol`` in one epoch (the KIT deck's
     convergence test), or after ``max_iter`` epochs with a ``ConvergenceWarning``. If E
     diverges (eta too large for the scale of the data) training stops, keeps the weights of
     the last finite epoch and warns.
@@ -427,14 +438,14 @@ class Adaline(_LinearUnit):
             curve.append(loss)
             good = w.copy()
             decrease, previous = previous - loss, loss
-            if self.tol is not None and decrease < self.tol:
+            if self.tol is not None and abs(decrease) < self.tol:
                 self.converged_ = True
                 break
         else:
             if self.tol is not None:
                 warnings.warn(
-                    f"Adaline did not converge in max_iter={self.max_iter} epochs (E decreased "
-                    f"by {decrease:.3g} in the last epoch, tol={self.tol})",
+                    f"Adaline did not converge in max_iter={self.max_iter} epochs (E changed "
+                    f"by {-decrease:.3g} in the last epoch, tol={self.tol})",
                     ConvergenceWarning,
                     stacklevel=2,
                 )
