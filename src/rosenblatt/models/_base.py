@@ -38,7 +38,7 @@ def encode_binary(estimator: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
         )
     classes, t = np.unique(y, return_inverse=True)
     if len(classes) != 2:
-        raise ValueError(f"{name} needs samples of 2 classes, got 1 class: {classes[0]!r}")
+        raise ValueError(f"{name} needs samples of 2 classes, got 1 class: '{classes[0]}'")
     return classes, 2.0 * t - 1.0
 
 

@@ -32,7 +32,7 @@ def _classes_and_priors(est: Any, X: Any, y: Any) -> tuple[np.ndarray, np.ndarra
     if k < 2:
         raise ValueError(
             f"{type(est).__name__} needs samples of at least 2 classes, "
-            f"got 1 class: {est.classes_[0]!r}"
+            f"got 1 class: '{est.classes_[0]}'"
         )
     if est.priors is None:
         priors = np.bincount(codes, minlength=k) / len(codes)
@@ -254,7 +254,7 @@ class QuadraticDiscriminantAnalysis(_DiscriminantBase):
             Xc = X[codes == c] - self.means_[c]
             if len(Xc) < 2:
                 raise ValueError(
-                    f"QuadraticDiscriminantAnalysis: class {label!r} has only 1 sample; its "
+                    f"QuadraticDiscriminantAnalysis: class '{label}' has only 1 sample; its "
                     "covariance is undefined (each class needs at least 2 samples)"
                 )
             S = Xc.T @ Xc / len(Xc)
@@ -262,7 +262,7 @@ class QuadraticDiscriminantAnalysis(_DiscriminantBase):
             vals, vecs = np.linalg.eigh(S)
             if vals.min() <= self.tol:
                 raise np.linalg.LinAlgError(
-                    f"QuadraticDiscriminantAnalysis: the covariance of class {label!r} is "
+                    f"QuadraticDiscriminantAnalysis: the covariance of class '{label}' is "
                     f"singular (smallest eigenvalue {vals.min():.3g} <= tol={self.tol}): "
                     "the features are collinear within the class. Raise reg_param."
                 )

@@ -329,7 +329,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if len(self.classes_) < 2:
             raise ValueError(
                 "LogisticRegression needs samples of at least 2 classes, "
-                f"got 1 class: {self.classes_[0]!r}"
+                f"got 1 class: '{self.classes_[0]}'"
             )
         n, d = X.shape
         k = 1 if len(self.classes_) == 2 else len(self.classes_)

@@ -585,7 +585,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             if len(self.classes_) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes, "
-                    f"got 1 class: {self.classes_[0]!r}"
+                    f"got 1 class: '{self.classes_[0]}'"
                 )
         unknown = ~np.isin(y, self.classes_)
         if unknown.any():
