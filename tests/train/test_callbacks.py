@@ -322,14 +322,14 @@ def test_hooks_are_called_in_order_with_keras_arguments(blobs):
             events.append(("train_end",))
 
     h = rb.fit(mlp(4, 3), X, y, epochs=2, batch_size=50, callbacks=Spy(), verbose=0)
-    b = lambda i: [("batch_begin", i), ("batch_end", i, ["loss", "size"])]  # noqa: E731
-    epoch = lambda e: [
-        ("epoch_begin", e),
-        *b(0),
-        *b(1),
-        *b(2),
-        ("epoch_end", e, ["accuracy", "loss"]),
-    ]  # noqa: E731
+
+    def batch(i):
+        return [("batch_begin", i), ("batch_end", i, ["loss", "size"])]
+
+    def epoch(e):
+        batches = [*batch(0), *batch(1), *batch(2)]
+        return [("epoch_begin", e), *batches, ("epoch_end", e, ["accuracy", "loss"])]
+
     assert events == [("train_begin", 2, 3), *epoch(0), *epoch(1), ("train_end",)]
     assert h.history["loss"]
 

@@ -173,9 +173,10 @@ def test_training_and_evaluation_modes():
     model = Probe()
     model.eval()
     rb.fit(model, X, y, epochs=1, batch_size=4, validation_data=(X[:3], y[:3]), verbose=0)
-    # fit first checks what the model outputs, on 2 samples of X and of the validation data
-    assert calls[:2] == [(False, False, 2), (False, False, 2)]
-    calls = calls[2:]
+    # fit first checks the model's output on 2 samples of X, its loss on them, and the
+    # output on 2 samples of the validation data: in eval mode, without a graph
+    assert calls[:3] == [(False, False, 2)] * 3
+    calls = calls[3:]
     assert calls[:3] == [(True, True, 4), (True, True, 4), (True, True, 2)]
     assert calls[3:] == [(False, False, 3)]
     assert model.training is False  # the mode the model came in with

@@ -173,3 +173,9 @@ def test_weights_that_turn_nan_at_the_last_step_of_an_epoch_are_caught(blobs):
                batch_size=30, callbacks=[rec], verbose=0)  # fmt: skip
     w = weights(model)
     assert all(np.array_equal(rec.at_start[1][k], w[k]) for k in w)
+
+
+def test_loss_that_is_not_one_number(blobs):
+    X, y = blobs
+    with pytest.raises(ValueError, match=r"one-element Tensor .* got Tensor of shape \(2,\)"):
+        rb.fit(mlp(4, 3), X, y, loss=nn.CrossEntropyLoss(reduction="none"), verbose=0)

@@ -33,7 +33,7 @@ from .callbacks import (
     _as_callbacks,
 )
 from .history import History
-from .inputs import loss_task, prepare, split_validation
+from .inputs import check_loss, loss_task, prepare, split_validation
 from .metrics import Metric, metrics_for_loss
 
 __all__ = ["TrainingDiverged", "fit"]
@@ -149,7 +149,13 @@ class _Loop:
 
     # ------------------------------------------------------------------ last good state
     def weights_finite(self) -> bool:
-        return all(np.isfinite(p.data).all() for p in self.last_good.params)
+        """Whether every weight is finite. One sum per parameter: NaN and inf propagate
+        through it, and a sum of finite weights overflows only for weights near 1e38 / size,
+        which no converging network has."""
+        for p in self.last_good.params:
+            if not math.isfinite(p.data.sum()):
+                return False
+        return True
 
     def diverged(self, epoch: int, batch: int, what: str) -> TrainingDiverged:
         self.last_good.restore()
@@ -415,6 +421,7 @@ def fit(
         raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
     task = loss_task(loss_fn)
     Xa, ya = prepare(model, X, y, task)
+    check_loss(model, loss_fn, Xa, ya)
     val = None
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:

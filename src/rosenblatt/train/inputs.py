@@ -22,7 +22,7 @@ from ..data.validation import check_finite, check_labels
 from ..nn import functional as F
 from ..tensor import Tensor
 
-__all__ = ["loss_task", "prepare", "split_validation"]
+__all__ = ["check_loss", "loss_task", "prepare", "split_validation"]
 
 _TASKS: list[tuple[Any, str]] = [
     ((nn.CrossEntropyLoss, nn.NLLLoss, F.cross_entropy, F.nll_loss), "multiclass"),
@@ -114,7 +114,7 @@ def _class_targets(y: np.ndarray, out: tuple[int, ...], dtype: np.dtype, name: s
     if y.ndim >= 2 and y.shape[1:] == out and y.dtype.kind == "f":  # class probabilities
         return np.ascontiguousarray(y, dtype=dtype)
     n_classes = out[0] if out else 1
-    labels = check_labels(y, classes=n_classes, name=name)
+    labels = check_labels(y, classes=n_classes, name=f"{name} (the model has {n_classes} outputs)")
     return np.ascontiguousarray(labels, dtype=np.int64)
 
 
@@ -170,6 +170,24 @@ def prepare(model: Any, X: Any, y: Any, task: str, name: str = "") -> tuple[np.n
     else:  # integer targets of a custom loss: keep them integers
         y = np.ascontiguousarray(y, dtype=np.int64)
     return X, y
+
+
+def check_loss(model: Any, loss: Any, X: np.ndarray, y: np.ndarray) -> None:
+    """Raise ValueError unless ``loss(model(X[:2]), y[:2])`` is one number (checked in eval
+    mode under no_grad, before training)."""
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            value = loss(model(Tensor._make(X[:2], None)), Tensor._make(y[:2], None))
+    finally:
+        model.train(was_training)
+    shape = getattr(value, "shape", None)
+    if not isinstance(value, Tensor) or value.data.size != 1:
+        raise ValueError(
+            f"the loss must return a one-element Tensor (reduction 'mean' or 'sum'), got "
+            f"{type(value).__name__} of shape {shape}"
+        )
 
 
 def split_validation(
