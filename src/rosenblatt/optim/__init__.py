@@ -3,7 +3,9 @@
 First-order optimizers update each parameter in place from its ``.grad`` at ``step()``:
 :class:`SGD` (momentum, dampening, Nesterov, weight decay), :class:`Adagrad`,
 :class:`RMSprop`, :class:`Adam` and :class:`AdamW`, with PyTorch's defaults and update
-rules. ``optim.lr_scheduler`` holds the learning-rate schedules.
+rules. Second-order and evolutionary optimizers take a closure, ``step(closure)``:
+:class:`Newton` (exact Hessian), :class:`BFGS`, :class:`LBFGS` (PyTorch's semantics) and
+:class:`GeneticAlgorithm`. ``optim.lr_scheduler`` holds the learning-rate schedules.
 
 >>> import rosenblatt as rb
 >>> model = rb.nn.Linear(3, 1)
@@ -17,15 +19,23 @@ rules. ``optim.lr_scheduler`` holds the learning-rate schedules.
 from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .bfgs import BFGS
+from .genetic import GeneticAlgorithm
+from .lbfgs import LBFGS
+from .newton import Newton
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = [
+    "BFGS",
+    "LBFGS",
     "SGD",
     "Adagrad",
     "Adam",
     "AdamW",
+    "GeneticAlgorithm",
+    "Newton",
     "Optimizer",
     "RMSprop",
     "lr_scheduler",
