@@ -294,7 +294,8 @@ class ConvergenceTest(Callback):
             raise ValueError(f"ConvergenceTest: tol must be >= 0, got {tol}")
         self.tol, self.monitor = tol, monitor
         self.previous: float | None = None
-        self.converged, self.converged_epoch = False, None
+        self.converged = False
+        self.converged_epoch: int | None = None
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         self.previous, self.converged, self.converged_epoch = None, False, None
@@ -669,7 +670,7 @@ class ProgressBar(Callback):
 
     def on_batch_end(self, batch: int, logs: Logs | None = None) -> None:
         bar = self._batches_bar
-        if bar is None:
+        if bar is None or logs is None:
             return
         n = logs["size"]
         self._sum += logs["loss"] * n
