@@ -377,15 +377,15 @@ class _BaseMLP(BaseEstimator):
             good = self._snapshot()
             model.train()
             total = 0.0
-            for idx in self._batches(n):
-                out = model(Tensor._make(X[idx], None))
-                loss = self._loss(out, Tensor._make(Y[idx], None))
-                opt.zero_grad()
-                loss.backward()
-                total += (loss.item() + _penalize(weights, self.alpha, self.l1, len(idx))) * len(
-                    idx
-                )
-                opt.step()
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught below
+                for idx in self._batches(n):
+                    out = model(Tensor._make(X[idx], None))
+                    loss = self._loss(out, Tensor._make(Y[idx], None))
+                    opt.zero_grad()
+                    loss.backward()
+                    penalty = _penalize(weights, self.alpha, self.l1, len(idx))
+                    total += (loss.item() + penalty) * len(idx)
+                    opt.step()
             epoch_loss = total / n
             if not np.isfinite(epoch_loss):
                 self._restore(good)
