@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     gd = make_pipeline(
         PolynomialFeatures(3, include_bias=False),
         StandardScaler(),
-        LinearRegression(solver="gd", learning_rate=0.3, tol=1e-10, max_iter=20000),
+        LinearRegression(solver="gd", learning_rate=0.3, tol=1e-13, max_iter=20000),
     )
     gd.fit(x, y)
     scaler, reg = gd[1], gd[2]
