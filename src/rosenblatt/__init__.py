@@ -48,6 +48,16 @@ from .train import History, fit
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    """``rb.models`` is imported on first use: it loads scikit-learn (about a second)."""
+    if name == "models":
+        import importlib
+
+        return importlib.import_module(f"{__name__}.models")
+    raise AttributeError(f"module 'rosenblatt' has no attribute {name!r}")
+
+
 float32 = "float32"
 float64 = "float64"
 int64 = "int64"
