@@ -333,3 +333,17 @@ def test_iris_matches_sklearns_accuracy():
 def test_bad_parameters_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
         MLPClassifier(**kwargs).fit(XOR_X, XOR_Y)
+
+
+def test_the_trained_network_round_trips_through_rb_save(blobs, tmp_path):
+    X, y = blobs
+    clf = _quiet_fit(MLPClassifier((8,), batch_norm=True, max_iter=5, random_state=0), X, y)
+    rb.save(clf.model_, tmp_path / "mlp.safetensors")
+    net = rb.load(tmp_path / "mlp.safetensors").eval()
+    with rb.no_grad():
+        logits = net(rb.tensor(X.astype(np.float32))).numpy()
+    np.testing.assert_array_equal(clf.classes_[logits.argmax(axis=1)], clf.predict(X))
+
+
+def test_models_is_a_lazy_attribute_of_the_package():
+    assert rb.models.MLPClassifier is MLPClassifier

@@ -13,7 +13,7 @@ from ..random import get_rng
 __all__ = ["ConvergenceWarning", "check_param", "encode_binary", "is_finite", "make_rng"]
 
 
-def check_param(estimator: Any, name: str, value: Any, ok: bool, expected: str) -> None:
+def check_param(estimator: Any, name: str, value: Any, ok: Any, expected: str) -> None:
     """Raise ``ValueError`` naming the estimator and the hyperparameter when ``ok`` is False."""
     if not ok:
         raise ValueError(

@@ -167,7 +167,8 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             W, b = self._normal_equations(X, Y)
         else:
             W, b = self._descend(X, Y)
-        self.coef_, self.intercept_ = (W[0], float(b[0])) if y.ndim == 1 else (W, b)
+        self.coef_: np.ndarray = W[0] if y.ndim == 1 else W
+        self.intercept_: float | np.ndarray = float(b[0]) if y.ndim == 1 else b
         return self
 
     def _normal_equations(self, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -386,7 +387,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 p.grad = None
             loss = J(None)
             loss.backward()
-            return float(loss.item()), np.concatenate([p.grad.ravel() for p in params])
+            grads = [np.zeros_like(p.data) if p.grad is None else p.grad for p in params]
+            return float(loss.item()), np.concatenate([g.ravel() for g in grads])
 
         curve: list[float] = []
         res = scipy.optimize.minimize(

@@ -84,18 +84,19 @@ def _drawing_from(rng: np.random.Generator) -> Iterator[None]:
 def _penalize(weights: Sequence[Tensor], alpha: float, l1: float, m: int) -> float:
     """Add the penalty's gradient (alpha W + l1 sign(W)) / m to each W.grad; return its value
     (alpha/2 sum W^2 + l1 sum |W|) / m."""
+    if not (alpha or l1):
+        return 0.0
     value = 0.0
     for W in weights:
         w = W.data
-        extra = 0.0
+        extra = np.zeros_like(w)
         if alpha:
-            extra = alpha / m * w
+            extra += (alpha / m) * w
             value += 0.5 * alpha * float(np.dot(w.ravel(), w.ravel())) / m
         if l1:
-            extra = extra + l1 / m * np.sign(w)
+            extra += (l1 / m) * np.sign(w)
             value += l1 * float(np.abs(w).sum()) / m
-        if alpha or l1:
-            W.grad = W.grad + extra.astype(w.dtype, copy=False)
+        W.grad = extra if W.grad is None else W.grad + extra
     return value
 
 
@@ -162,7 +163,7 @@ class _BaseMLP(BaseEstimator):
 
     # ------------------------------------------------------------------ checks
     def _hidden_sizes(self) -> list[int]:
-        sizes = self.hidden_layer_sizes
+        sizes: list[Any] = self.hidden_layer_sizes  # type: ignore[assignment]
         sizes = [sizes] if isinstance(sizes, (int, np.integer)) else list(sizes)
         ok = all(isinstance(s, (int, np.integer)) and s >= 1 for s in sizes)
         check_param(
@@ -217,7 +218,8 @@ class _BaseMLP(BaseEstimator):
         for name in ("max_iter", "n_iter_no_change"):
             value = getattr(self, name)
             check_param(self, name, value, _integer(value) and value >= 1, "an int >= 1")
-        ok = self.batch_size == "auto" or (_integer(self.batch_size) and self.batch_size >= 1)
+        size = self.batch_size
+        ok = size == "auto" or (isinstance(size, (int, np.integer)) and size >= 1)
         check_param(self, "batch_size", self.batch_size, ok, '"auto" or an int >= 1')
         if self.solver == "lbfgs" and self.dropout:
             raise ValueError(
@@ -328,7 +330,8 @@ class _BaseMLP(BaseEstimator):
                 self.model_ = self._build(X.shape[1], n_out)
                 self.n_outputs_ = n_out
                 self.n_layers_ = len(self._hidden_sizes()) + 2
-                self.loss_curve_, self.validation_scores_ = [], []
+                self.loss_curve_: list[float] = []
+                self.validation_scores_: list[float] = []
                 self.best_loss_, self.best_validation_score_ = np.inf, -np.inf
                 self.n_iter_, self.t_ = 0, 0
             if self.solver == "lbfgs":
