@@ -168,10 +168,10 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 # ---------------------------------------------------------------------- losses
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """mse_loss: L = (x - t)^2 per element, then reduced; dL/dx = 2 (x - t)"""
+    _check_reduction(reduction)
     target = _float_target(target, input)
     _same_shape("mse_loss", input, target)
-    d = input - target
-    return _reduce(d * d, reduction)
+    return L.MSE.apply(input, target, reduction=reduction)
 
 
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:

@@ -28,6 +28,20 @@ def _spread(g: np.ndarray, shape: tuple[int, ...], reduction: str) -> np.ndarray
     return g
 
 
+class MSE(Function):
+    """mse_loss: L = (x - t)^2 per element, then reduced; dL/dx = 2 (x - t), dL/dt = -2 (x - t)"""
+
+    def forward(self, x, t, reduction="mean"):
+        self.d = x - t
+        self.reduction = reduction
+        return _reduce(self.d * self.d, reduction)
+
+    def backward(self, g):
+        g = _spread(g, self.d.shape, self.reduction)
+        gx = self.d * (2 * g)
+        return gx, (-gx if self.needs_input_grad[1] else None)
+
+
 class SoftmaxCrossEntropy(Function):
     """cross_entropy with class indices: L_n = -w_{t_n} ln softmax(x_n)_{t_n};
     dL_n/dx_n = w_{t_n} (softmax(x_n) - onehot(t_n))  -- the course's  y_hat - y.
