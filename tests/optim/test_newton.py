@@ -228,6 +228,14 @@ OP_CASES = {
             )
         ),
     ),
+    "mse-reductions": (
+        [B, A.T[:, :3]],
+        lambda P: (
+            F.mse_loss(P[0].tanh(), P[1])
+            + F.mse_loss(P[0] ** 2, P[1], reduction="sum")
+            + (F.mse_loss(P[0], P[1] * P[1], reduction="none") ** 2).sum()
+        ),
+    ),
     "step-sign": ([B], lambda P: (F.step(P[0]) * P[0] ** 2 + F.sign(P[0]) * P[0] ** 3).sum()),
 }
 

@@ -324,6 +324,15 @@ def _softmax_cross_entropy(fn: Any, g: Tensor) -> Grads:
     return ((p - _const(onehot)) * scale.reshape(-1, 1),)
 
 
+@_rule(LS.MSE)
+def _mse(fn: Any, g: Tensor) -> Grads:
+    x, t = fn.parents
+    if fn.reduction == "mean":
+        g = g / max(fn.d.size, 1)
+    gx = (x - t) * (2 * g)
+    return gx, -gx
+
+
 def _spread(fn: Any, g: Tensor) -> Tensor:
     """dL/d(loss_i) for a reduced loss: g/n for mean, g for sum, g_i for none; times w_i."""
     if fn.reduction == "mean":
