@@ -25,7 +25,7 @@ from ..tensor import Tensor, tensor
 __all__ = ["OPTIMIZERS", "optimizers_demo", "run_optimizer"]
 
 # name -> optimizer factory; one step = one iteration (GA: one generation)
-OPTIMIZERS: dict[str, Callable[[list[Tensor]], optim.Optimizer]] = {
+OPTIMIZERS: dict[str, Callable[[list[Any]], optim.Optimizer]] = {
     "GD": lambda p: optim.SGD(p, lr=0.5),
     "momentum": lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
     "RMSProp": lambda p: optim.RMSprop(p, lr=0.01),

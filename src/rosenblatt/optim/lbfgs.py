@@ -45,7 +45,7 @@ class QuasiNewton(Optimizer):
         return flat_grad(self._params)
 
     def _directional_evaluate(
-        self, closure: Callable[[], Any], w: np.ndarray, t: float, d: np.ndarray
+        self, closure: Callable[[], Any] | None, w: np.ndarray, t: float, d: np.ndarray
     ) -> tuple[float, np.ndarray]:
         """(J(w + t d), grad J(w + t d)), leaving the parameters at w."""
         add_flat(self._params, t, d)
@@ -79,8 +79,10 @@ class QuasiNewton(Optimizer):
         if np.abs(g).max() <= tolerance_grad:
             return orig_loss
 
-        d, t = state.get("d"), state.get("t")
-        g_prev, prev_loss = state.get("prev_flat_grad"), state.get("prev_loss")
+        d: Any = state.get("d")  # carried over from the previous step()
+        t: Any = state.get("t")
+        g_prev: Any = state.get("prev_flat_grad")
+        prev_loss: Any = state.get("prev_loss")
 
         n_iter = 0
         while n_iter < max_iter:
