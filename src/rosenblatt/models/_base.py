@@ -10,7 +10,14 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 
 from ..random import get_rng
 
-__all__ = ["ConvergenceWarning", "check_param", "encode_binary", "is_finite", "make_rng"]
+__all__ = [
+    "ConvergenceWarning",
+    "check_param",
+    "encode_binary",
+    "is_finite",
+    "log_proba",
+    "make_rng",
+]
 
 
 def check_param(estimator: Any, name: str, value: Any, ok: Any, expected: str) -> None:
@@ -40,6 +47,13 @@ def encode_binary(estimator: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     if len(classes) != 2:
         raise ValueError(f"{name} needs samples of 2 classes, got 1 class: '{classes[0]}'")
     return classes, 2.0 * t - 1.0
+
+
+def log_proba(p: np.ndarray) -> np.ndarray:
+    """ln p with ln 0 = -inf: predict_log_proba is the log of predict_proba, as in
+    scikit-learn (its checks require the two to agree, infinities included)."""
+    with np.errstate(divide="ignore"):
+        return np.log(p)
 
 
 def is_finite(*arrays: Any) -> bool:

@@ -13,12 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import expit, logsumexp, softmax
+from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import check_param
+from ._base import check_param, log_proba
 
 __all__ = ["LinearDiscriminantAnalysis", "QuadraticDiscriminantAnalysis"]
 
@@ -85,13 +85,12 @@ class _DiscriminantBase(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_samples, n_classes)
         """
         z = self.decision_function(X)
-        if z.ndim == 1:
-            p = expit(z)
-            return np.column_stack([1 - p, p])
+        if z.ndim == 1:  # sigma(-z) = 1 - sigma(z), accurate also where sigma(z) ~ 1
+            return np.column_stack([expit(-z), expit(z)])
         return softmax(z, axis=1)
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
-        """ln P(t = y | x).
+        """ln P(t = y | x): the log of :meth:`predict_proba`.
 
         Parameters
         ----------
@@ -101,10 +100,7 @@ class _DiscriminantBase(ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
-        scores = self._log_joint(X)
-        return scores - logsumexp(scores, axis=1, keepdims=True)
+        return log_proba(self.predict_proba(X))
 
     def predict(self, X: Any) -> np.ndarray:
         """The class of highest posterior.

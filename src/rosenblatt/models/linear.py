@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..nn import functional as F
 from ..tensor import Tensor
-from ._base import ConvergenceWarning, check_param, make_rng
+from ._base import ConvergenceWarning, check_param, log_proba, make_rng
 from ._descent import gradient_descent
 
 __all__ = ["LinearRegression", "LogisticRegression"]
@@ -472,7 +472,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         return z[:, 0] if z.shape[1] == 1 else z
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """p(class | x): [1 - sigma(z), sigma(z)] for two classes, softmax(z) otherwise.
+        """p(class | x): [sigma(-z), sigma(z)] for two classes, softmax(z) otherwise.
 
         Parameters
         ----------
@@ -483,13 +483,12 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_samples, n_classes)
         """
         z = self.decision_function(X)
-        if z.ndim == 1:
-            p = expit(z)
-            return np.column_stack([1 - p, p])
+        if z.ndim == 1:  # sigma(-z) = 1 - sigma(z), accurate also where sigma(z) ~ 1
+            return np.column_stack([expit(-z), expit(z)])
         return softmax(z, axis=1)
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
-        """ln p(class | x), computed stably.
+        """ln p(class | x): the log of :meth:`predict_proba`.
 
         Parameters
         ----------
@@ -499,10 +498,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        z = self.decision_function(X)
-        if z.ndim == 1:
-            return np.column_stack([log_expit(-z), log_expit(z)])
-        return z - logsumexp(z, axis=1, keepdims=True)
+        return log_proba(self.predict_proba(X))
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class (p >= 0.5 -> classes_[1] for two classes, as the deck).

@@ -2,8 +2,10 @@
 
 The network is an ``nn.Sequential`` of ``nn.Linear`` layers with an activation after each
 hidden layer (optionally ``nn.BatchNorm1d`` before it and ``nn.Dropout`` after it). It
-computes in float32. Training follows scikit-learn's MLP semantics: mini-batches of
-``batch_size`` from a shuffled epoch, the mean loss of the batch plus the penalty
+trains in float32 (predictions evaluate the trained weights in float64, so that they do
+not depend on the batch a sample comes in). Training follows scikit-learn's MLP semantics:
+mini-batches of ``batch_size`` from a shuffled epoch, the mean loss of the batch plus the
+penalty
 
     alpha/(2m) sum |W|^2 + l1/m sum |W|      (m = samples in the batch, weights only),
 
@@ -15,13 +17,14 @@ training loss, or on the validation score with ``early_stopping``.
 from __future__ import annotations
 
 import contextlib
+import copy
 import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 import scipy.optimize
-from scipy.special import expit, log_expit, log_softmax, softmax
+from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
@@ -34,7 +37,7 @@ from .. import random as _random
 from ..autograd import no_grad
 from ..nn import functional as F
 from ..tensor import Tensor
-from ._base import ConvergenceWarning, check_param, make_rng
+from ._base import ConvergenceWarning, check_param, log_proba, make_rng
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -284,12 +287,17 @@ class _BaseMLP(BaseEstimator):
             t.data[...] = saved
 
     def _outputs(self, X: Any) -> np.ndarray:
-        """The network's raw outputs (logits / values) in evaluation mode, float32."""
+        """The network's raw outputs (logits / values) in evaluation mode.
+
+        The float32 weights are evaluated in float64 (a copy of the network): in float32
+        the rounding of a matrix product depends on how many rows it has, so a sample's
+        prediction would change in the last digits with the batch it comes in.
+        """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=_F32)
-        self.model_.eval()
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        net = copy.deepcopy(self.model_).double().eval()
         with no_grad():
-            return self.model_(Tensor._make(X, None)).data
+            return net(Tensor._make(X, None)).data
 
     # ------------------------------------------------------------------ fit
     def fit(self, X: Any, y: Any) -> _BaseMLP:
@@ -634,7 +642,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return self._partial_fit(X, y, classes=classes if not hasattr(self, "model_") else None)
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """p(class | x): softmax of the outputs ([1 - sigma, sigma] for two classes).
+        """p(class | x): softmax of the outputs ([sigma(-z), sigma(z)] for two classes).
 
         Parameters
         ----------
@@ -644,14 +652,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        z = self._outputs(X).astype(np.float64)
-        if z.shape[1] == 1:
-            p = expit(z[:, 0])
-            return np.column_stack([1 - p, p])
+        z = self._outputs(X)
+        if z.shape[1] == 1:  # sigma(-z) = 1 - sigma(z), accurate also where sigma(z) ~ 1
+            return np.column_stack([expit(-z[:, 0]), expit(z[:, 0])])
         return softmax(z, axis=1)
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
-        """ln p(class | x), computed stably from the outputs.
+        """ln p(class | x): the log of :meth:`predict_proba`.
 
         Parameters
         ----------
@@ -661,10 +668,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        z = self._outputs(X).astype(np.float64)
-        if z.shape[1] == 1:
-            return np.column_stack([log_expit(-z[:, 0]), log_expit(z[:, 0])])
-        return log_softmax(z, axis=1)
+        return log_proba(self.predict_proba(X))
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class.
@@ -745,7 +749,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return self._partial_fit(X, y)
 
     def predict(self, X: Any) -> np.ndarray:
-        """The network's output (computed in float32, returned as float64).
+        """The network's output (the float32 weights evaluated in float64).
 
         Parameters
         ----------
@@ -755,7 +759,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         -------
         ndarray of shape (n_samples,) or (n_samples, n_targets)
         """
-        out = self._outputs(X).astype(np.float64)
+        out = self._outputs(X)
         return out[:, 0] if self._y_ndim == 1 else out
 
     def __sklearn_tags__(self) -> Any:
