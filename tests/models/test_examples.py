@@ -33,3 +33,13 @@ def test_polynomial_regression_example(capsys):
     assert results["degree 3"] < results["degree 1"] and results["degree 3"] < results["degree 9"]
     assert results["gd vs normal equations"] < 1e-4
     assert "normal equations theta" in capsys.readouterr().out
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from rosenblatt.models import linear, mlp, perceptron, threshold
+
+    for module in (threshold, perceptron, linear, mlp):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
