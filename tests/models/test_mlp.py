@@ -347,3 +347,21 @@ def test_the_trained_network_round_trips_through_rb_save(blobs, tmp_path):
 
 def test_models_is_a_lazy_attribute_of_the_package():
     assert rb.models.MLPClassifier is MLPClassifier
+
+
+def test_training_continues_after_pickling(blobs):
+    # The parameters are views into one flat vector that the optimizer updates; a pickled
+    # and restored estimator must still train (and exactly as the original does).
+    import pickle
+
+    X, y = blobs
+    a = MLPClassifier((8,), random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    b = pickle.loads(pickle.dumps(a))
+    for clf in (a, b):
+        clf.partial_fit(X, y)
+    assert a.loss_curve_ == b.loss_curve_
+    for wa, wb in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+        np.testing.assert_array_equal(wa, wb)
+    before = [w.copy() for w in b.coefs_]
+    b.partial_fit(X, y)
+    assert not np.array_equal(before[0], b.coefs_[0])

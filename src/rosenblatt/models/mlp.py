@@ -84,23 +84,26 @@ def _drawing_from(rng: np.random.Generator) -> Iterator[None]:
         _random._rng = saved
 
 
-def _penalize(weights: Sequence[Tensor], alpha: float, l1: float, m: int) -> float:
-    """Add the penalty's gradient (alpha W + l1 sign(W)) / m to each W.grad; return its value
-    (alpha/2 sum W^2 + l1 sum |W|) / m."""
-    if not (alpha or l1):
-        return 0.0
+def _penalize(
+    g: np.ndarray, w: np.ndarray, weights: np.ndarray, alpha: float, l1: float, m: int
+) -> float:
+    """Add the penalty's gradient (alpha w + l1 sign(w)) / m to ``g`` in place, on the
+    entries where ``weights`` is 1 (the Linear weights, not the biases); return the penalty
+    (alpha/2 sum w^2 + l1 sum |w|) / m. ``g`` and ``w`` are flat vectors of all parameters."""
     value = 0.0
-    for W in weights:
-        w = W.data
-        extra = np.zeros_like(w)
-        if alpha:
-            extra += (alpha / m) * w
-            value += 0.5 * alpha * float(np.dot(w.ravel(), w.ravel())) / m
-        if l1:
-            extra += (l1 / m) * np.sign(w)
-            value += l1 * float(np.abs(w).sum()) / m
-        W.grad = extra if W.grad is None else W.grad + extra
+    if alpha:
+        ww = w * weights
+        g += (alpha / m) * ww
+        value += 0.5 * alpha * float(np.dot(ww, w)) / m
+    if l1:
+        sw = np.sign(w) * weights
+        g += (l1 / m) * sw
+        value += l1 * float(np.dot(sw, w)) / m
     return value
+
+
+def _flat_grad(p: Tensor) -> np.ndarray:
+    return np.zeros(p.data.size, p.data.dtype) if p.grad is None else p.grad.ravel()
 
 
 class _BaseMLP(BaseEstimator):
@@ -345,18 +348,44 @@ class _BaseMLP(BaseEstimator):
             if self.solver == "lbfgs":
                 self._fit_lbfgs(X, Y)
             else:
+                params, weights = self._flatten()
                 if fresh or not incremental or not hasattr(self, "_optimizer"):
                     self._optimizer = self._make_optimizer()
-                self._fit_stochastic(X, Y, incremental)
+                self._fit_stochastic(X, Y, incremental, params, weights)
         self.model_.eval()
         return self
+
+    def _flatten(self) -> tuple[list[Tensor], np.ndarray]:
+        """Make every parameter a view into one flat float32 vector ``self._flat``.
+
+        The optimizers are elementwise, so one update of the flat vector is the update of
+        every parameter, in one call instead of one per tensor (the steps of a small
+        network are dominated by per-call overhead). Called before each training run, so
+        that parameters copied since (pickling, restoring) are linked again. Returns the
+        parameters and the 0/1 mask of the Linear weights in the flat vector.
+        """
+        params: list[Tensor] = list(self.model_.parameters())
+        values = np.concatenate([p.data.ravel() for p in params])
+        flat = getattr(self, "_flat", None)
+        if flat is None or flat.data.shape != values.shape:
+            flat = self._flat = nn.Parameter(values)
+        else:
+            flat.data[...] = values
+        weights = {id(m.weight) for m in self._linears()}
+        mask, offset = [], 0
+        for p in params:
+            size = p.data.size
+            p.data = flat.data[offset : offset + size].reshape(p.data.shape)
+            mask.append(np.full(size, float(id(p) in weights), dtype=flat.data.dtype))
+            offset += size
+        return params, np.concatenate(mask)
 
     def _make_optimizer(self) -> optim.Optimizer:
         cls = first_order_optimizers()[self.solver]
         kwargs: dict[str, Any] = {"lr": self.learning_rate_init}
         if cls is optim.SGD:
             kwargs["momentum"] = self.momentum
-        return cls(list(self.model_.parameters()), **kwargs)
+        return cls([self._flat], **kwargs)
 
     def _batches(self, n: int) -> list[np.ndarray]:
         """The mini-batch index arrays of one epoch (shuffled when ``shuffle``)."""
@@ -367,7 +396,14 @@ class _BaseMLP(BaseEstimator):
             batches[-2:] = [np.concatenate(batches[-2:])]  # batch norm needs 2 samples
         return batches
 
-    def _fit_stochastic(self, X: np.ndarray, Y: np.ndarray, incremental: bool) -> None:
+    def _fit_stochastic(
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        incremental: bool,
+        params: list[Tensor],
+        weights: np.ndarray,
+    ) -> None:
         """Epochs of mini-batch steps with the rb.optim optimizer, scikit-learn's stopping."""
         early = self.early_stopping and not incremental
         if early:
@@ -380,8 +416,7 @@ class _BaseMLP(BaseEstimator):
                 random_state=int(self._rng.integers(2**31 - 1)),
             )
             self._best_state = self._snapshot()
-        model, opt = self.model_, self._optimizer
-        weights = [m.weight for m in self._linears()]
+        model, opt, flat = self.model_, self._optimizer, self._flat
         n = len(X)
         self._no_improvement = 0
         for _ in range(1 if incremental else self.max_iter):
@@ -392,9 +427,12 @@ class _BaseMLP(BaseEstimator):
                 for idx in self._batches(n):
                     out = model(Tensor._make(X[idx], None))
                     loss = self._loss(out, Tensor._make(Y[idx], None))
-                    opt.zero_grad()
+                    for p in params:
+                        p.grad = None
                     loss.backward()
-                    penalty = _penalize(weights, self.alpha, self.l1, len(idx))
+                    g = np.concatenate([_flat_grad(p) for p in params])
+                    penalty = _penalize(g, flat.data, weights, self.alpha, self.l1, len(idx))
+                    flat.grad = g
                     total += (loss.item() + penalty) * len(idx)
                     opt.step()
             epoch_loss = total / n
@@ -456,7 +494,8 @@ class _BaseMLP(BaseEstimator):
         backward; stops when the largest gradient component is below tol."""
         model = self.model_
         params = list(model.parameters())
-        weights = [m.weight for m in self._linears()]
+        weight_ids = {id(m.weight) for m in self._linears()}
+        weights = np.concatenate([np.full(p.data.size, float(id(p) in weight_ids)) for p in params])
         shapes = [p.data.shape for p in params]
         splits = np.cumsum([p.data.size for p in params])[:-1]
         Xt, Yt = Tensor._make(X, None), Tensor._make(Y, None)
@@ -468,9 +507,11 @@ class _BaseMLP(BaseEstimator):
                 p.grad = None
             loss = self._loss(model(Xt), Yt)
             loss.backward()
-            value = float(loss.item()) + _penalize(weights, self.alpha, self.l1, len(X))
             grads = [np.zeros(s) if p.grad is None else p.grad for p, s in zip(params, shapes)]
-            return value, np.concatenate([g.ravel() for g in grads]).astype(np.float64)
+            g = np.concatenate([g.ravel() for g in grads]).astype(np.float64)
+            w = np.concatenate([p.data.ravel() for p in params]).astype(np.float64)
+            value = float(loss.item()) + _penalize(g, w, weights, self.alpha, self.l1, len(X))
+            return value, g
 
         curve: list[float] = []
         with np.errstate(over="ignore", invalid="ignore"):
