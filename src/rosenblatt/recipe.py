@@ -981,6 +981,8 @@ class TrainedRun:
         Raw (unscaled) features and original labels; X_test is empty when test_split = 0.
     training_time : float
         Seconds spent in ``rb.fit``.
+    callbacks : list of Callback
+        Those built from ``[training]`` (EarlyStopping knows the best epoch).
     """
 
     recipe: Recipe
@@ -991,6 +993,7 @@ class TrainedRun:
     data: Data
     split: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     training_time: float
+    callbacks: list[Any]
 
     @property
     def interrupted(self) -> bool:
@@ -1089,6 +1092,7 @@ def train(recipe: Recipe, verbose: int = 1, callbacks: Iterable[Any] = ()) -> Tr
     data = load_data(recipe)
     split, pre, Xs, t, model, loss, optimizer = _prepare(recipe, data)
     tr = recipe.training
+    own = build_callbacks(recipe)
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "training interrupted", RuntimeWarning)
@@ -1101,7 +1105,7 @@ def train(recipe: Recipe, verbose: int = 1, callbacks: Iterable[Any] = ()) -> Tr
             epochs=tr["epochs"],
             batch_size=None if tr["batch_size"] == "full" else tr["batch_size"],
             validation_split=tr["validation_split"],
-            callbacks=[*build_callbacks(recipe), *callbacks],
+            callbacks=[*own, *callbacks],
             shuffle=tr["shuffle"],
             l1=tr["l1"],
             l2=tr["l2"],
@@ -1113,4 +1117,4 @@ def train(recipe: Recipe, verbose: int = 1, callbacks: Iterable[Any] = ()) -> Tr
     on_test = len(X_te) > 0
     metrics = score(model, X_te if on_test else X_tr, y_te if on_test else y_tr, pre)
     metrics["split"] = "test" if on_test else "train"
-    return TrainedRun(recipe, model, pre, history, metrics, data, split, elapsed)
+    return TrainedRun(recipe, model, pre, history, metrics, data, split, elapsed, own)

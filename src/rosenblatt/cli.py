@@ -1,0 +1,610 @@
+"""The ``rosenblatt`` command (also ``python -m rosenblatt``).
+
+::
+
+    rosenblatt train [RECIPE.toml] [--out DIR] [--epochs N] [--quiet]
+    rosenblatt evaluate MODEL --data CSV [--target COLUMN]
+    rosenblatt predict MODEL --data CSV [--out CSV]
+    rosenblatt demo {perceptron-or,xor,digits,optimizers,universal-approximation} [--out DIR]
+    rosenblatt --help | --version
+
+``train`` without a recipe runs the built-in default (an MLP on the digits). A run writes
+``runs/NAME-TIMESTAMP/`` (or ``--out DIR``): model.safetensors (weights, architecture,
+preprocessing and class labels), history.csv, metrics.json, recipe.toml, loss_curve.png
+and, for classifiers, confusion_matrix.png (roc_curve.png for two classes,
+decision_boundary.png for two features).
+
+Exit codes: 0 success; 1 internal error (a bug: the traceback is shown); 2 usage or bad
+input (a recipe, CSV or model file that cannot be used: one line ``rosenblatt: error: ...``
+on stderr, no traceback); 130 interrupted by Ctrl-C (during training the run is still
+saved, with the best weights so far).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .train.callbacks import Callback, EarlyStopping
+
+__all__ = ["UsageError", "build_parser", "main"]
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit status 2."""
+
+
+def _one_line(e: BaseException) -> str:
+    text = " ".join(str(e).split()) or type(e).__name__
+    return text
+
+
+@contextmanager
+def bad_input(what: str = "") -> Iterator[None]:
+    """Turn ValueError / OSError raised inside the block into a UsageError (exit 2)."""
+    from .train import TrainingDiverged
+
+    try:
+        yield
+    except TrainingDiverged:
+        raise
+    except (ValueError, OSError) as e:
+        prefix = f"{what}: " if what else ""
+        raise UsageError(prefix + _one_line(e)) from e
+
+
+# ============================================================================ train
+def _recipe_help() -> str:
+    from .recipe import KEYS, OPTIMIZERS, SCHEDULES
+
+    lines = ["recipe format (TOML; every key optional except data.source):"]
+    for section, keys in KEYS.items():
+        if section:
+            lines.append(f"  [{section}] {', '.join(keys)}")
+    for name, (_, hyper) in OPTIMIZERS.items():
+        lines.append(f"    optimizer {name!r}: {', '.join(hyper)}")
+    lines.append("  [optimizer.schedule] name + keys:")
+    for name, (_, keys, _) in SCHEDULES.items():
+        lines.append(f"    {name!r}: {', '.join(keys)}")
+    lines.append("print the default recipe with: rosenblatt train --print-recipe")
+    return "\n".join(lines)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "run"
+
+
+def _run_dir(out: str | None, name: str) -> Path:
+    """``--out DIR`` as given, else runs/NAME-YYYYmmdd-HHMMSS (with -2, -3 ... if taken)."""
+    if out is not None:
+        path = Path(out)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    stem = Path("runs") / f"{_slug(name)}-{time.strftime('%Y%m%d-%H%M%S')}"
+    path, i = stem, 1
+    while True:
+        try:
+            path.mkdir(parents=True, exist_ok=False)
+            return path
+        except FileExistsError:
+            i += 1
+            path = stem.with_name(f"{stem.name}-{i}")
+
+
+class _Started(Callback):
+    """Remembers whether ``rb.fit`` got past its checks of the data (on_train_begin): a
+    ValueError before that is bad input (exit 2), after it a bug (exit 1)."""
+
+    started = False
+
+    def on_train_begin(self, logs: Any = None) -> None:
+        self.started = True
+
+
+def _architecture(model: Any) -> str:
+    from . import nn
+
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    sizes = [linears[0].in_features, *(m.out_features for m in linears)]
+    acts = []
+    for layer in model:
+        if isinstance(layer, nn.Linear):
+            continue
+        if not isinstance(layer, (nn.Dropout, nn.BatchNorm1d)):
+            acts.append(type(layer).__name__)
+    n_params = sum(p.data.size for p in model.parameters())
+    act = "/".join(dict.fromkeys(acts)) or "linear"
+    extras = [type(m).__name__ for m in model if isinstance(m, (nn.Dropout, nn.BatchNorm1d))]
+    extra = f" + {'/'.join(dict.fromkeys(extras))}" if extras else ""
+    return f"{'-'.join(map(str, sizes))} {act}{extra} ({n_params:,} parameters)"
+
+
+def _confusion_text(cm: Sequence[Sequence[int]], classes: Sequence[Any]) -> list[str]:
+    names = [str(c) for c in classes]
+    width = max(max(len(n) for n in names), max(len(str(v)) for row in cm for v in row), 3)
+    lines = ["confusion matrix (rows: true class, columns: predicted class)"]
+    lines.append(" " * (width + 2) + " ".join(n.rjust(width) for n in names))
+    for name, row in zip(names, cm):
+        lines.append(name.rjust(width) + "  " + " ".join(str(v).rjust(width) for v in row))
+    return lines
+
+
+def metric_lines(metrics: dict[str, Any], split: str = "test") -> list[str]:
+    """The printed summary of ``recipe.score``'s metrics."""
+    if "accuracy" in metrics:
+        lines = [
+            f"{split} accuracy: {metrics['accuracy']:.4f} "
+            f"({metrics['n_correct']}/{metrics['n_samples']})"
+        ]
+        if "precision" in metrics:
+            pos = metrics["classes"][1]
+            extra = f", ROC AUC {metrics['roc_auc']:.4f}" if "roc_auc" in metrics else ""
+            lines.append(
+                f"class {pos!r}: precision {metrics['precision']:.4f}, recall "
+                f"{metrics['recall']:.4f}, F1 {metrics['f1']:.4f}{extra}"
+            )
+        return lines + _confusion_text(metrics["confusion_matrix"], metrics["classes"])
+    return [
+        f"{split} R²: {metrics['r2']:.4f}   MSE: {metrics['mse']:.6g}   MAE: {metrics['mae']:.6g}"
+        f"   ({metrics['n_samples']} samples)"
+    ]
+
+
+def _write_plots(run: Any, folder: Path) -> list[str]:
+    from . import viz
+
+    written = []
+    if run.history.history.get("loss"):
+        viz.plot_loss_curve(run.history, folder / "loss_curve.png", title=run.recipe.name)
+        written.append("loss_curve.png")
+    m = run.metrics
+    if "confusion_matrix" in m:
+        viz.plot_confusion_matrix(
+            m["confusion_matrix"], m["classes"], folder / "confusion_matrix.png"
+        )
+        written.append("confusion_matrix.png")
+        X_tr, X_te, y_tr, y_te = run.split
+        X, y = (X_te, y_te) if len(X_te) else (X_tr, y_tr)
+        if "roc_auc" in m:
+            from .recipe import predict_scores
+
+            positive = np.asarray(y) == m["classes"][1]
+            scores = predict_scores(run.model, X, run.preprocessing)[:, 1]
+            viz.plot_roc_curve(positive, scores, folder / "roc_curve.png")
+            written.append("roc_curve.png")
+        if X.shape[1] == 2:
+            viz.plot_decision_boundary(
+                run.model, X_tr, y_tr, folder / "decision_boundary.png",
+                preprocessing=run.preprocessing,
+            )  # fmt: skip
+            written.append("decision_boundary.png")
+    return written
+
+
+def _save_run(run: Any, folder: Path, diverged: str | None) -> dict[str, Any]:
+    from . import io
+
+    history = run.history
+    stopped = history.stopped_epoch is not None and not history.interrupted
+    summary = {
+        "recipe": run.recipe.name,
+        "data": run.data.description,
+        "task": run.data.task,
+        "loss": run.data.loss,
+        "n_train": len(run.split[0]),
+        "n_test": len(run.split[1]),
+        "n_features": int(run.data.X.shape[1]),
+        "epochs_run": len(history.epoch),
+        "epochs": run.recipe.training["epochs"],
+        "stopped_early": bool(stopped),
+        "interrupted": bool(history.interrupted),
+        "diverged": diverged,
+        "training_time_s": round(run.training_time, 4),
+        run.metrics["split"]: {k: v for k, v in run.metrics.items() if k != "split"},
+    }
+    pre = run.preprocessing
+    metadata = {
+        "recipe": run.recipe.to_dict(),
+        "task": run.data.task,
+        "loss": run.data.loss,
+        "target": run.data.target,
+        "metrics": summary[run.metrics["split"]],
+    }
+    classes = None if pre.classes_ is None else pre.classes_.tolist()
+    io.save(run.model, folder / "model.safetensors", preprocessing=pre, classes=classes,
+            metadata=metadata)  # fmt: skip
+    io.atomic_write(folder / "metrics.json", json.dumps(summary, indent=2) + "\n")
+    io.atomic_write(folder / "recipe.toml", run.recipe.text)
+    summary["plots"] = _write_plots(run, folder)
+    return summary
+
+
+def _print_summary(run: Any, summary: dict[str, Any], folder: Path, quiet: bool) -> None:
+    r, d = run.recipe, run.data
+    tr = r.training
+    epochs = summary["epochs_run"]
+    notes = []
+    if summary["interrupted"]:
+        notes.append(f"interrupted by Ctrl-C after {epochs} finished epochs")
+    elif summary["stopped_early"]:
+        notes.append(f"stopped at epoch {epochs} of {tr['epochs']}")
+    if tr["restore_best_weights"] and epochs:
+        stopper = next((c for c in run.callbacks if isinstance(c, EarlyStopping)), None)
+        if stopper is not None and stopper.best_weights is not None:
+            notes.append(f"best weights: epoch {stopper.best_epoch + 1}")
+    note = f" ({'; '.join(notes)})" if notes else ""
+    split = run.metrics["split"]
+    if quiet:
+        print(metric_lines(run.metrics, split)[0])
+        print(f"run saved in {folder}")
+        return
+    n_classes = (
+        f", {len(run.preprocessing.classes_)} classes"
+        if run.preprocessing.classes_ is not None
+        else ""
+    )
+    batch = "full batch" if tr["batch_size"] == "full" else f"batch {tr['batch_size']}"
+    opt = r.optimizer
+    lr = f" lr={opt['lr']:g}" if "lr" in opt else ""
+    print(f"recipe:   {r.name}" + (f" -- {r.description}" if r.description else ""))
+    print(
+        f"data:     {d.description}: {len(d.X)} samples, {d.X.shape[1]} features{n_classes}; "
+        f"train {summary['n_train']}, test {summary['n_test']}; scaling {r.data['scaling']}"
+    )
+    print(f"model:    {_architecture(run.model)}; loss {d.loss}; {opt['name']}{lr}, {batch}")
+    print(f"training: {epochs} epochs in {run.training_time:.2f} s{note}")
+    for line in metric_lines(run.metrics, split):
+        print(line)
+    print(f"run saved in {folder}")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from . import recipe as rcp
+    from .train.callbacks import CSVLogger, TerminateOnNaN
+
+    with bad_input():
+        recipe = rcp.default_recipe() if args.recipe is None else rcp.load_recipe(args.recipe)
+        if args.epochs is not None:
+            recipe = recipe.with_epochs(args.epochs)
+    if args.print_recipe:
+        sys.stdout.write(recipe.text)
+        return EXIT_OK
+    with bad_input("cannot create the run folder"):
+        folder = _run_dir(args.out, recipe.name)
+    started = _Started()
+    extra = [started, CSVLogger(folder / "history.csv"), TerminateOnNaN()]
+    verbose = 0 if args.quiet else (1 if sys.stderr.isatty() else 2)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "training diverged", RuntimeWarning)
+            run = rcp.train(recipe, verbose=verbose, callbacks=extra)
+    except (ValueError, OSError) as e:
+        if started.started:
+            raise
+        raise UsageError(_one_line(e)) from e
+    diverged = None if run.history.diverged is None else _one_line(run.history.diverged)
+    summary = _save_run(run, folder, diverged)
+    _print_summary(run, summary, folder, args.quiet)
+    if diverged:
+        raise UsageError(f"{diverged} The run (last good weights) is saved in {folder}")
+    return EXIT_INTERRUPTED if run.interrupted else EXIT_OK
+
+
+# ============================================================================ evaluate / predict
+def _load_model(path: str) -> Any:
+    from . import io
+
+    with bad_input():
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"no such model file: {path!r}")
+        return io.load(path)
+
+
+def _features_of(model: Any) -> list[str] | None:
+    pre = model.preprocessing
+    return None if pre is None else pre.feature_names
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .data import load_csv
+    from .recipe import score
+
+    model = _load_model(args.model)
+    if model.preprocessing is None:
+        raise UsageError(
+            f"{args.model} stores no preprocessing (task, classes, scaling); evaluate needs a "
+            "model written by 'rosenblatt train' or rb.save(..., preprocessing=...)"
+        )
+    target = args.target or model.metadata.get("target")
+    if target is None:
+        raise UsageError(
+            f"{args.model} does not record its target column (it was trained on a built-in "
+            "data set); name it with --target COLUMN"
+        )
+    with bad_input():
+        X, y, _ = load_csv(args.data, target=target, features=_features_of(model))
+        metrics = score(model, X, y, model.preprocessing)
+    print(f"model: {args.model}; data: {args.data} ({len(X)} rows, target {target!r})")
+    for line in metric_lines(metrics, "evaluation"):
+        print(line)
+    return EXIT_OK
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .data import check_n_features, load_csv
+    from .recipe import predict
+
+    model = _load_model(args.model)
+    with bad_input():
+        X, _, _ = load_csv(args.data, target=None, features=_features_of(model))
+        if model.preprocessing is None:
+            first = next(m for m in model.modules() if hasattr(m, "in_features"))
+            check_n_features(X, first.in_features, f"the model's first layer {first!r}")
+        labels = predict(model, X, model.preprocessing)
+    column = model.metadata.get("target") or "prediction"
+    frame = pd.DataFrame({column: labels})
+    if args.out is None:
+        frame.to_csv(sys.stdout, index=False)
+    else:
+        with bad_input(f"cannot write {args.out}"):
+            frame.to_csv(args.out, index=False)
+        print(f"wrote {len(frame)} predictions to {args.out}")
+    return EXIT_OK
+
+
+# ============================================================================ demos
+XOR_RECIPE = """\
+name = "xor"
+description = "XOR with a 2-4-1 tanh network: not linearly separable, one hidden layer solves it"
+
+[data]
+source = "xor"
+scaling = "none"
+test_split = 0.0          # four samples: train and score on the truth table
+seed = 0
+
+[model]
+layers = [4]
+activation = "tanh"
+init = "xavier_uniform"
+
+[loss]
+name = "binary_cross_entropy"   # one logit, sigmoid implied
+
+[optimizer]
+name = "adam"
+lr = 0.05
+
+[training]
+epochs = 300
+batch_size = "full"       # batch gradient descent
+convergence_tol = 1e-4    # the decks' convergence test: stop when J falls by less than this
+restore_best_weights = false
+"""
+
+
+def _demo_xor(out_dir: Path, verbose: int) -> None:
+    from . import viz
+    from .recipe import parse_recipe, predict_scores, train
+
+    recipe = parse_recipe(XOR_RECIPE)
+    print("XOR is not linearly separable: a perceptron cannot learn it, one hidden layer can.")
+    print("network: 2-4-1 tanh, binary cross-entropy, Adam lr=0.05, full-batch epochs until")
+    print("J falls by less than 1e-4 in one epoch (the decks' convergence test)")
+    run = train(recipe, verbose=0)
+    X, y = run.data.X, run.data.y
+    p = predict_scores(run.model, X, run.preprocessing)[:, 1]
+    print(f"loss: {run.history.history['loss'][0]:.4f} (epoch 1) -> "
+          f"{run.history.history['loss'][-1]:.4f} (epoch {len(run.history.epoch)})")  # fmt: skip
+    print(" x1  x2  target  P(y=1)  predicted")
+    for (a, b), t, prob in zip(X, y, p):
+        print(f"{a:3.0f} {b:3.0f}  {t:6d}  {prob:6.3f}  {int(prob > 0.5):9d}")
+    print(f"accuracy: {run.metrics['accuracy']:.2f}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    viz.plot_decision_boundary(run.model, X, y, out_dir / "decision_boundary.png",
+                               preprocessing=run.preprocessing, title="XOR")  # fmt: skip
+    viz.plot_loss_curve(run.history, out_dir / "loss_curve.png", title="XOR", log_scale=True)
+    print(f"figures: {out_dir / 'decision_boundary.png'}, {out_dir / 'loss_curve.png'}")
+
+
+def _demo_digits(out_dir: Path, verbose: int) -> None:
+    from . import viz
+    from .recipe import default_recipe, train
+
+    recipe = default_recipe()
+    print("The built-in default recipe: a 64-128-64-10 ReLU MLP on scikit-learn's 8x8 digits.")
+    run = train(recipe, verbose=verbose)
+    print(f"training: {len(run.history.epoch)} epochs in {run.training_time:.2f} s")
+    for line in metric_lines(run.metrics, run.metrics["split"]):
+        print(line)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    viz.plot_loss_curve(run.history, out_dir / "loss_curve.png", title="digits")
+    m = run.metrics
+    viz.plot_confusion_matrix(m["confusion_matrix"], m["classes"], out_dir / "confusion_matrix.png")
+    X_tr, _, y_tr, _ = run.split
+    from . import nn
+
+    Xs = run.preprocessing.transform(X_tr[:256])
+    t = run.preprocessing.transform_labels(y_tr[:256])
+    viz.plot_gradient_histograms(run.model, Xs, t, nn.CrossEntropyLoss(),
+                                 out_dir / "gradients.png")  # fmt: skip
+    print(f"figures in {out_dir}: loss_curve.png, confusion_matrix.png, gradients.png")
+
+
+def _demo_universal(out_dir: Path, verbose: int) -> None:
+    from . import nn, optim, viz
+    from .random import manual_seed
+    from .train import fit
+
+    manual_seed(0)
+    x = np.linspace(-np.pi, np.pi, 200, dtype=np.float32).reshape(-1, 1)
+    y = np.sin(2 * x) + 0.3 * x
+    print("Universal approximation: one hidden layer of 32 tanh units fits y = sin(2x) + 0.3x")
+    model = nn.Sequential(nn.Linear(1, 32), nn.Tanh(), nn.Linear(32, 1))
+    opt = optim.Adam(model.parameters(), lr=0.01)
+    h = fit(model, x, y, loss=nn.MSELoss(), optimizer=opt, epochs=400, batch_size=None,
+            verbose=0)  # fmt: skip
+    print(f"MSE {h.history['mse'][-1]:.5f}, R² {h.history['r2'][-1]:.5f} after 400 epochs")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    viz.plot_function_fit(x, y, model, out_dir / "function_fit.png",
+                          target=lambda g: np.sin(2 * g) + 0.3 * g)  # fmt: skip
+    print(f"figure: {out_dir / 'function_fit.png'}")
+
+
+def _not_available(name: str) -> None:
+    print(f"demo {name!r}: not yet available in this version of rosenblatt")
+
+
+def _demo_perceptron_or(out_dir: Path, verbose: int) -> None:
+    try:
+        from .models import perceptron_or_demo
+    except ImportError:
+        _not_available("perceptron-or")
+        return
+    perceptron_or_demo()
+
+
+def _demo_optimizers(out_dir: Path, verbose: int) -> None:
+    try:
+        from .demos import optimizers_demo
+    except ImportError:
+        try:
+            from .demos.optimizers import optimizers_demo
+        except ImportError:
+            _not_available("optimizers")
+            return
+    optimizers_demo(out_dir)
+
+
+DEMOS: dict[str, tuple[Callable[[Path, int], None], str]] = {
+    "perceptron-or": (_demo_perceptron_or, "Rosenblatt's perceptron learning OR (the deck)"),
+    "xor": (_demo_xor, "XOR with one hidden layer; decision boundary"),
+    "digits": (_demo_digits, "the default recipe: MLP on the digits; gradients"),
+    "optimizers": (_demo_optimizers, "GD, momentum, RMSProp, Adam, L-BFGS, Newton, GA"),
+    "universal-approximation": (_demo_universal, "a one-hidden-layer fit of a 1-D function"),
+}
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    fn, _ = DEMOS[args.name]
+    out_dir = Path(args.out) if args.out else Path(f"{args.name}-demo")
+    fn(out_dir, 0 if args.quiet else (1 if sys.stderr.isatty() else 0))
+    return EXIT_OK
+
+
+# ============================================================================ parser
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error message (``rosenblatt: error: ...``), exit status 2."""
+
+    def error(self, message: str) -> Any:
+        self.exit(EXIT_USAGE, f"rosenblatt: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``rosenblatt`` command."""
+    from . import __version__
+
+    parser = _Parser(
+        prog="rosenblatt",
+        description="Neural networks from first principles: train, evaluate and predict "
+        "from a TOML recipe; run the course's demos.",
+        epilog="exit status: 0 success, 1 internal error, 2 usage or bad input, "
+        "130 interrupted (Ctrl-C; a training run is still saved)",
+    )
+    parser.add_argument("--version", action="version", version=f"rosenblatt {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "train",
+        help="train from a recipe (default: an MLP on the digits)",
+        description="Train the model a TOML recipe describes and write a run folder: "
+        "model.safetensors, history.csv, metrics.json, recipe.toml, plots.",
+        epilog=_recipe_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("recipe", nargs="?", help="recipe file (default: the built-in digits MLP)")
+    p.add_argument("--out", metavar="DIR", help="run folder (default: runs/NAME-TIMESTAMP)")
+    p.add_argument("--epochs", type=int, metavar="N", help="override training.epochs")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress, one-line summary")
+    p.add_argument("--print-recipe", action="store_true", help="print the recipe and exit")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser(
+        "evaluate",
+        help="metrics of a saved model on a labelled CSV file",
+        description="Apply the model's stored preprocessing to the CSV's feature columns and "
+        "print accuracy and confusion matrix (classifiers) or R², MSE, MAE (regressors).",
+    )
+    p.add_argument("model", help="model.safetensors written by 'rosenblatt train'")
+    p.add_argument("--data", required=True, metavar="CSV", help="CSV file with a header row")
+    p.add_argument("--target", metavar="COLUMN", help="target column (default: the trained one)")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser(
+        "predict",
+        help="predictions of a saved model for a CSV file",
+        description="Apply the stored preprocessing and write one prediction per row: the "
+        "original class label, or the regression target in its original units.",
+    )
+    p.add_argument("model", help="model.safetensors written by 'rosenblatt train'")
+    p.add_argument("--data", required=True, metavar="CSV", help="CSV file with a header row")
+    p.add_argument("--out", metavar="CSV", help="output file (default: standard output)")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser(
+        "demo",
+        help="run a demonstration",
+        description="\n".join(f"{k}: {doc}" for k, (_, doc) in DEMOS.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("name", choices=list(DEMOS), metavar="NAME", help=", ".join(DEMOS))
+    p.add_argument("--out", metavar="DIR", help="folder for its figures (default: NAME-demo)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except UsageError as e:
+        print(f"rosenblatt: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("rosenblatt: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. `rosenblatt predict ... | head`
+        return EXIT_OK
+    except Exception:
+        traceback.print_exc()
+        print(
+            "rosenblatt: internal error (a bug in rosenblatt, not in your input); please "
+            "report it with the traceback above",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
