@@ -13,7 +13,10 @@ Workloads
   synthetic  100 000 x 50 (make_classification, 5 classes), hidden (100,), relu, 10 epochs
 
 Run: python benchmarks/bench_mlp_sklearn.py [--repeats 3] [--scale 1.0] [--only digits]
-(``--scale 0.1`` shrinks the synthetic problem and the epochs, for a quick check).
+(``--scale 0.1`` shrinks the synthetic problem and the epochs, for a quick check). Both
+libraries get BENCH_THREADS BLAS threads (default 2); on a busy machine use
+BENCH_THREADS=1: small matrix products with spinning BLAS threads on shared cores take
+10-100 times longer and swamp the comparison.
 """
 
 from __future__ import annotations
