@@ -14,7 +14,8 @@ import torch
 from sklearn import metrics as skm
 
 import rosenblatt as rb
-from rosenblatt import nn, recipe as R
+from rosenblatt import nn
+from rosenblatt import recipe as R
 from rosenblatt.train.callbacks import Callback, ConvergenceTest, EarlyStopping
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
