@@ -8,6 +8,7 @@ array([[2., 4.]], dtype=float32)
 """
 
 from . import autograd, callbacks, data, io, nn, ops, optim, preprocessing, train
+from ._memory import keep_freed_memory as _keep_freed_memory
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .io import load, save
 from .ops import (
@@ -45,6 +46,8 @@ from .tensor import (
     zeros_like,
 )
 from .train import History, fit
+
+_keep_freed_memory()  # reuse freed arrays instead of page-faulting on new ones (see _memory)
 
 __version__ = "0.1.0"
 

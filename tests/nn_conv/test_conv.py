@@ -132,3 +132,25 @@ def test_conv2d_errors_name_the_problem():
         nn.Conv2d(1, 1, 3, stride=0)
     with pytest.raises(ValueError, match="'same' needs stride 1"):
         nn.Conv2d(1, 1, 3, stride=2, padding="same")
+
+
+def test_conv2d_second_backward_raises_clearly():
+    conv = nn.Conv2d(1, 2, 3)
+    x = rb.randn(1, 1, 5, 5, requires_grad=True)
+    y = conv(x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="backward through the same convolution twice"):
+        y.backward()
+
+
+def test_malloc_keeps_freed_memory_for_the_next_step(monkeypatch):
+    """glibc tuning (see rosenblatt._memory): applied on Linux, skipped with ROSENBLATT_MALLOC=0."""
+    import sys
+
+    from rosenblatt._memory import keep_freed_memory
+
+    monkeypatch.setenv("ROSENBLATT_MALLOC", "0")
+    assert keep_freed_memory() is False
+    monkeypatch.setenv("ROSENBLATT_MALLOC", "1")
+    if sys.platform.startswith("linux"):
+        assert keep_freed_memory() is True

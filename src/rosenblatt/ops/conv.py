@@ -1,19 +1,21 @@
 """Convolution and pooling on NCHW images (LeNet-5's convolution and subsampling layers).
 
 conv2d is im2col + ONE matrix product: every receptive field of the padded input becomes a
-column of a matrix ``cols`` of shape (C*KH*KW, N*OH*OW), and
+column of a matrix ``cols`` of shape (C*KH*KW, OH*OW*N), and
 
     y[n, o, oh, ow] = sum_{c,i,j} W[o, c, i, j] * x_pad[n, c, oh*sh + i*dh, ow*sw + j*dw] + b[o]
-                    = (W_mat @ cols)[o, (n, oh, ow)] + b[o],    W_mat = W.reshape(O, C*KH*KW).
+                    = (W_mat @ cols)[o, (oh, ow, n)] + b[o],    W_mat = W.reshape(O, C*KH*KW).
 
 The bias is folded into the product as an extra row of ones under ``cols``. The backward
 pass is the same product transposed, dL/dW = dL/dY @ cols^T, dL/dcols = W_mat^T @ dL/dY,
 and col2im adds every column back onto the pixels it was read from (one strided slice add
 per kernel position i, j).
 
-Memory layout: ``cols`` is ordered (c, i, j | n, oh, ow) so that both the copy into it and
-the product's output run along contiguous image rows; the product's (O, N, OH, OW) result is
-returned as the NCHW view ``transpose(1, 0, 2, 3)`` without a copy (NumPy strides).
+Memory layout: tensors keep PyTorch's logical NCHW shape, but convolution outputs are
+*stored* (C, H, W, N), batch innermost (NumPy strides make the NCHW view free). Then the
+im2col copy, the product's output and col2im all run over long contiguous runs of
+OW*N numbers, and the next layer's im2col reads its input without a transposition.
+Pooling keeps whatever layout its input has.
 """
 
 from __future__ import annotations
@@ -53,16 +55,42 @@ def _out_size(size: int, lo: int, hi: int, k: int, s: int, d: int, ceil_mode: bo
     return span // s + 1
 
 
+def _alloc(like: np.ndarray, shape: tuple[int, ...], fill: float | None = 0.0) -> np.ndarray:
+    """A new array of logical ``shape`` whose memory layout (axis order) is that of ``like``,
+    filled with ``fill`` (uninitialised if None)."""
+    order = np.argsort([-st for st in like.strides], kind="stable")  # outermost axis first
+    stored = [shape[k] for k in order]
+    if fill is None:
+        buf = np.empty(stored, dtype=like.dtype)
+    else:
+        buf = np.full(stored, fill, dtype=like.dtype)
+    return buf.transpose(np.argsort(order))
+
+
+def _chwn(shape: tuple[int, int, int, int], dtype: np.dtype) -> np.ndarray:
+    """Zeros of logical shape (N, C, H, W) stored as (C, H, W, N): batch innermost."""
+    n, c, h, w = shape
+    return np.zeros((c, h, w, n), dtype=dtype).transpose(3, 0, 1, 2)
+
+
 def _pad(x: np.ndarray, pad: Pad4, value: float = 0.0) -> np.ndarray:
-    """x (N, C, H, W) surrounded by ``value``: (N, C, H + top + bottom, W + left + right)."""
+    """x (N, C, H, W) surrounded by ``value``, in x's memory layout."""
     t, b, l, r = pad
     if not (t or b or l or r):
         return x
     n, c, h, w = x.shape
-    if value == 0.0:
-        xp = np.zeros((n, c, h + t + b, w + l + r), dtype=x.dtype)
-    else:
-        xp = np.full((n, c, h + t + b, w + l + r), value, dtype=x.dtype)
+    xp = _alloc(x, (n, c, h + t + b, w + l + r), value)
+    xp[:, :, t : t + h, l : l + w] = x
+    return xp
+
+
+def _pad_chwn(x: np.ndarray, pad: Pad4) -> np.ndarray:
+    """x zero-padded, stored (C, H, W, N) so that every im2col row is a contiguous copy."""
+    t, b, l, r = pad
+    if not (t or b or l or r) and x.transpose(1, 2, 3, 0).flags.c_contiguous:
+        return x
+    n, c, h, w = x.shape
+    xp = _chwn((n, c, h + t + b, w + l + r), x.dtype)
     xp[:, :, t : t + h, l : l + w] = x
     return xp
 
@@ -70,12 +98,12 @@ def _pad(x: np.ndarray, pad: Pad4, value: float = 0.0) -> np.ndarray:
 def _windows(
     xp: np.ndarray, k: tuple[int, int], out: tuple[int, int], s: tuple[int, int], d: tuple[int, int]
 ) -> np.ndarray:
-    """Read-only view v (C, KH, KW, N, OH, OW) of xp (N, C, Hp, Wp):
-    v[c, i, j, n, y, x] = xp[n, c, y sh + i dh, x sw + j dw]."""
+    """Read-only view v (C, KH, KW, OH, OW, N) of xp (N, C, Hp, Wp):
+    v[c, i, j, y, x, n] = xp[n, c, y sh + i dh, x sw + j dw]."""
     n, c = xp.shape[:2]
     sn, sc, sh, sw = xp.strides
-    shape = (c, k[0], k[1], n, out[0], out[1])
-    strides = (sc, sh * d[0], sw * d[1], sn, sh * s[0], sw * s[1])
+    shape = (c, k[0], k[1], out[0], out[1], n)
+    strides = (sc, sh * d[0], sw * d[1], sh * s[0], sw * s[1], sn)
     return as_strided(xp, shape, strides, writeable=False)
 
 
@@ -111,39 +139,44 @@ class Conv2d(Function):
         ow = _out_size(wd, l, r, kw, stride[1], dilation[1])
         self.out_hw = (oh, ow)
         ckk = c * kh * kw
-        cols = np.empty((ckk + (b is not None), n * oh * ow), dtype=x.dtype)
-        view = _windows(_pad(x, padding), (kh, kw), (oh, ow), stride, dilation)
+        cols = np.empty((ckk + (b is not None), oh * ow * n), dtype=x.dtype)
+        view = _windows(_pad_chwn(x, padding), (kh, kw), (oh, ow), stride, dilation)
         cols[:ckk].reshape(view.shape)[...] = view  # im2col: the one copy of the input
         wmat = w.reshape(o, ckk)
         if b is not None:
             cols[ckk] = 1.0  # bias folded into the GEMM
             wmat = np.concatenate([wmat, b[:, None]], axis=1)
         self.cols, self.w = cols, w
-        y = wmat @ cols  # (O, N*OH*OW): the one GEMM
-        return y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
+        y = wmat @ cols  # (O, OH*OW*N): the one GEMM
+        return y.reshape(o, oh, ow, n).transpose(3, 0, 1, 2)
 
     def backward(self, g):
+        if self.cols is None:
+            raise RuntimeError(
+                "conv2d: backward through the same convolution twice; its saved columns are "
+                "freed after the first backward (recompute the forward pass)"
+            )
         n, c, h, wd = self.in_shape
         o, _, kh, kw = self.w.shape
         ckk = c * kh * kw
-        g2 = g.transpose(1, 0, 2, 3).reshape(o, -1)  # (O, N*OH*OW); free when g is CNHW
+        g2 = g.transpose(1, 2, 3, 0).reshape(o, -1)  # (O, OH*OW*N); free when g is stored CHWN
         need = self.needs_input_grad
         gx = gw = gb = None
         if need[1] or (len(need) > 2 and need[2]):
-            gwb = g2 @ self.cols.T  # (O, C*KH*KW [+ 1]); the last column is dL/db
+            gwb = (self.cols @ g2.T).T  # (O, C*KH*KW [+ 1]); the last column is dL/db
             gw = gwb[:, :ckk].reshape(self.w.shape)
             if len(need) > 2:
                 gb = gwb[:, ckk].copy()
-        if need[0]:
-            gcols = self.w.reshape(o, ckk).T @ g2  # (C*KH*KW, N*OH*OW)
-            gcols = gcols.reshape(c, kh, kw, n, *self.out_hw)
+        if need[0]:  # dL/dcols = W_mat^T dL/dY, written over cols (no longer needed)
+            gcols = np.matmul(self.w.reshape(o, ckk).T, g2, out=self.cols[:ckk])
+            gcols = gcols.reshape(c, kh, kw, *self.out_hw, n).transpose(1, 2, 5, 0, 3, 4)
             t, bt, l, r = self.pad
-            gxp = np.zeros((c, n, h + t + bt, wd + l + r), dtype=g.dtype)  # CNHW, like gcols
+            gxp = _chwn((n, c, h + t + bt, wd + l + r), g.dtype)  # stored like gcols
             for i in range(kh):  # col2im: add each kernel position's column back
                 for j in range(kw):
-                    _tap(gxp, i, j, self.out_hw, self.s, self.d)[...] += gcols[:, i, j]
-            gx = _crop(gxp, self.pad, h, wd).transpose(1, 0, 2, 3)
-        self.cols = None
+                    _tap(gxp, i, j, self.out_hw, self.s, self.d)[...] += gcols[i, j]
+            gx = _crop(gxp, self.pad, h, wd)
+        self.cols = None  # overwritten by dL/dcols: this node is used up
         return (gx, gw) if len(need) == 2 else (gx, gw, gb)
 
 
@@ -164,24 +197,29 @@ class MaxPool2d(Function):
         for i in range(kernel[0]):
             for j in range(kernel[1]):
                 tap = _tap(xp, i, j, self.out_hw, stride, dilation)
-                y = tap.copy() if y is None else np.maximum(y, tap, out=y)
+                y = tap.copy(order="K") if y is None else np.maximum(y, tap, out=y)
         self.y = y
         return y
 
     def backward(self, g):
         n, c, h, w = self.shape
-        t, b, l, r = self.pad
-        gxp = np.zeros((n, c, h + t + b, w + l + r), dtype=g.dtype)
-        taken = np.zeros(self.y.shape, dtype=bool)
-        zero = np.zeros((), dtype=g.dtype)
-        last = (self.k[0] - 1, self.k[1] - 1)
-        for i in range(self.k[0]):
-            for j in range(self.k[1]):
-                hit = _tap(self.xp, i, j, self.out_hw, self.s, self.d) == self.y
-                hit &= ~taken
-                if (i, j) != last:
-                    taken |= hit
-                _tap(gxp, i, j, self.out_hw, self.s, self.d)[...] += np.where(hit, g, zero)
+        k, s, d, out_hw = self.k, self.s, self.d, self.out_hw
+        # windows that share no pixel (stride >= kernel) are written, not accumulated
+        disjoint = d == (1, 1) and s[0] >= k[0] and s[1] >= k[1]
+        covered = disjoint and s == k and self.xp.shape[2:] == (out_hw[0] * k[0], out_hw[1] * k[1])
+        gxp = _alloc(self.xp, self.xp.shape, None if covered else 0.0)
+        rest = np.empty_like(self.y)  # gradient not yet routed (in the layout of y and x)
+        rest[...] = g
+        for i in range(k[0]):
+            for j in range(k[1]):
+                hit = _tap(self.xp, i, j, out_hw, s, d) == self.y
+                tap = _tap(gxp, i, j, out_hw, s, d)
+                if disjoint:
+                    part = np.multiply(rest, hit, out=tap)
+                else:
+                    part = rest * hit
+                    tap += part
+                rest -= part  # a later tie gets nothing
         self.xp = self.y = None
         return _crop(gxp, self.pad, h, w)
 
@@ -195,34 +233,29 @@ class AvgPool2d(Function):
 
     def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0, 0, 0), divisor=None):
         n, c, h, w = x.shape
-        self.shape, self.k, self.s, self.pad, self.divisor = (
-            x.shape,
-            kernel,
-            stride,
-            padding,
-            divisor,
-        )
+        self.k, self.s, self.pad, self.divisor = kernel, stride, padding, divisor
         t, b, l, r = padding
         oh = _out_size(h, t, b, kernel[0], stride[0], 1)
         ow = _out_size(w, l, r, kernel[1], stride[1], 1)
         self.out_hw = (oh, ow)
-        xp = _pad(x, padding)
+        self.xp = xp = _pad(x, padding)
+        self.shape = x.shape
         y = None
         for i in range(kernel[0]):
             for j in range(kernel[1]):
                 tap = _tap(xp, i, j, self.out_hw, stride, (1, 1))
-                y = tap.copy() if y is None else np.add(y, tap, out=y)
+                y = tap.copy(order="K") if y is None else np.add(y, tap, out=y)
         y /= divisor
         return y
 
     def backward(self, g):
         n, c, h, w = self.shape
-        t, b, l, r = self.pad
-        gxp = np.zeros((n, c, h + t + b, w + l + r), dtype=g.dtype)
+        gxp = _alloc(self.xp, self.xp.shape)
         gd = g / self.divisor
         for i in range(self.k[0]):
             for j in range(self.k[1]):
                 _tap(gxp, i, j, self.out_hw, self.s, (1, 1))[...] += gd
+        self.xp = None
         return _crop(gxp, self.pad, h, w)
 
 
