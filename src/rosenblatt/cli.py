@@ -87,18 +87,20 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "run"
 
 
-def _run_dir(out: str | None, name: str) -> Path:
-    """``--out DIR`` as given, else runs/NAME-YYYYmmdd-HHMMSS (with -2, -3 ... if taken)."""
+def _run_dir(out: str | None, name: str) -> tuple[Path, bool]:
+    """``--out DIR`` as given, else runs/NAME-YYYYmmdd-HHMMSS (with -2, -3 ... if taken);
+    and whether this call created the folder."""
     if out is not None:
         path = Path(out)
+        created = not path.exists()
         path.mkdir(parents=True, exist_ok=True)
-        return path
+        return path, created
     stem = Path("runs") / f"{_slug(name)}-{time.strftime('%Y%m%d-%H%M%S')}"
     path, i = stem, 1
     while True:
         try:
             path.mkdir(parents=True, exist_ok=False)
-            return path
+            return path, True
         except FileExistsError:
             i += 1
             path = stem.with_name(f"{stem.name}-{i}")
@@ -248,7 +250,7 @@ def _print_summary(run: Any, summary: dict[str, Any], folder: Path, quiet: bool)
     note = f" ({'; '.join(notes)})" if notes else ""
     split = run.metrics["split"]
     if quiet:
-        print(metric_lines(run.metrics, split)[0])
+        print(metric_lines(run.metrics, split)[0] + note)
         print(f"run saved in {folder}")
         return
     n_classes = (
@@ -283,7 +285,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         sys.stdout.write(recipe.text)
         return EXIT_OK
     with bad_input("cannot create the run folder"):
-        folder = _run_dir(args.out, recipe.name)
+        folder, created = _run_dir(args.out, recipe.name)
     started = _Started()
     extra = [started, CSVLogger(folder / "history.csv"), TerminateOnNaN()]
     verbose = 0 if args.quiet else (1 if sys.stderr.isatty() else 2)
@@ -291,8 +293,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "training diverged", RuntimeWarning)
             run = rcp.train(recipe, verbose=verbose, callbacks=extra)
-    except (ValueError, OSError) as e:
-        if started.started:
+    except BaseException as e:
+        if started.started or not isinstance(e, (ValueError, OSError, KeyboardInterrupt)):
+            raise
+        if created and not any(folder.iterdir()):  # nothing was trained: leave no trace
+            folder.rmdir()
+        if isinstance(e, KeyboardInterrupt):
             raise
         raise UsageError(_one_line(e)) from e
     diverged = None if run.history.diverged is None else _one_line(run.history.diverged)
@@ -457,9 +463,9 @@ def _demo_universal(out_dir: Path, verbose: int) -> None:
     print("Universal approximation: one hidden layer of 32 tanh units fits y = sin(2x) + 0.3x")
     model = nn.Sequential(nn.Linear(1, 32), nn.Tanh(), nn.Linear(32, 1))
     opt = optim.Adam(model.parameters(), lr=0.01)
-    h = fit(model, x, y, loss=nn.MSELoss(), optimizer=opt, epochs=400, batch_size=None,
+    h = fit(model, x, y, loss=nn.MSELoss(), optimizer=opt, epochs=2000, batch_size=None,
             verbose=0)  # fmt: skip
-    print(f"MSE {h.history['mse'][-1]:.5f}, R² {h.history['r2'][-1]:.5f} after 400 epochs")
+    print(f"MSE {h.history['mse'][-1]:.5f}, R² {h.history['r2'][-1]:.5f} after 2000 epochs")
     out_dir.mkdir(parents=True, exist_ok=True)
     viz.plot_function_fit(x, y, model, out_dir / "function_fit.png",
                           target=lambda g: np.sin(2 * g) + 0.3 * g)  # fmt: skip
@@ -509,7 +515,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 # ============================================================================ parser
 class _Parser(argparse.ArgumentParser):
-    """argparse with a one-line error message (``rosenblatt: error: ...``), exit status 2."""
+    """argparse with a one-line error message (``rosenblatt: error: ...``), exit status 2,
+    and no abbreviated options (``--epoch`` is an error, not ``--epochs``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> Any:
         self.exit(EXIT_USAGE, f"rosenblatt: error: {message} (see '{self.prog} --help')\n")
