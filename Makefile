@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python examples/xor.py
+	$(BIN)/rosenblatt train
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

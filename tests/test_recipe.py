@@ -497,3 +497,13 @@ def test_creditcard_example_runs_on_a_file_of_that_schema(tmp_path):
     df.drop(columns="Amount").to_csv(tmp_path / "creditcard.csv", index=False)
     with pytest.raises(ValueError, match=r"missing columns \['Amount'\]"):
         R.load_data(r)
+
+
+def test_the_readme_recipe_parses():
+    import re
+
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Training from the shell", 1)[1]
+    text = re.search(r"```toml\n(.*?)```", section, re.S).group(1)
+    r = R.parse_recipe(text)
+    assert r.optimizer["schedule"] == {"name": "cosine"} and r.training["patience"] == 10
