@@ -77,8 +77,8 @@ def _recipe_help() -> str:
     for name, (_, hyper) in OPTIMIZERS.items():
         lines.append(f"    optimizer {name!r}: {', '.join(hyper)}")
     lines.append("  [optimizer.schedule] name + keys:")
-    for name, (_, keys, _) in SCHEDULES.items():
-        lines.append(f"    {name!r}: {', '.join(keys)}")
+    for name, (_, schedule_keys, _) in SCHEDULES.items():
+        lines.append(f"    {name!r}: {', '.join(schedule_keys)}")
     lines.append("print the default recipe with: rosenblatt train --print-recipe")
     return "\n".join(lines)
 
@@ -359,11 +359,14 @@ def cmd_predict(args: argparse.Namespace) -> int:
     with bad_input():
         X, _, _ = load_csv(args.data, target=None, features=_features_of(model))
         if model.preprocessing is None:
-            first = next(m for m in model.modules() if hasattr(m, "in_features"))
-            check_n_features(X, first.in_features, f"the model's first layer {first!r}")
+            first = next((m for m in model.modules() if hasattr(m, "in_features")), None)
+            if first is not None:
+                check_n_features(X, first.in_features, f"the model's first layer {first!r}")
         labels = predict(model, X, model.preprocessing)
-    column = model.metadata.get("target") or "prediction"
-    frame = pd.DataFrame({column: labels})
+    if labels.ndim == 2:  # a model saved without preprocessing: its raw outputs
+        frame = pd.DataFrame(labels, columns=[f"output_{i}" for i in range(labels.shape[1])])
+    else:
+        frame = pd.DataFrame({model.metadata.get("target") or "prediction": labels})
     if args.out is None:
         frame.to_csv(sys.stdout, index=False)
     else:
@@ -487,7 +490,7 @@ def _demo_perceptron_or(out_dir: Path, verbose: int) -> None:
 
 def _demo_optimizers(out_dir: Path, verbose: int) -> None:
     try:
-        from .demos import optimizers_demo
+        from .demos import optimizers_demo  # type: ignore[attr-defined]
     except ImportError:
         try:
             from .demos.optimizers import optimizers_demo

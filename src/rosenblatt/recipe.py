@@ -755,8 +755,9 @@ def load_data(recipe: Recipe) -> Data:
         description = f"{builtin} (built-in)"
     else:
         path = recipe.source_path()
-        X, y, names = load_csv(path, target=d["target"], features=d["features"])
-        target = d["target"]
+        X, y_csv, names = load_csv(path, target=d["target"], features=d["features"])
+        assert y_csv is not None  # a target column was asked for
+        y, target = y_csv, d["target"]
         labelled = y.dtype.kind not in "fc"
         description = str(path)
     loss = recipe.loss["name"] or ("cross_entropy" if labelled else "mse")
@@ -941,6 +942,8 @@ def score(model: nn.Module, X: Any, y: Any, preprocessing: Preprocessor | None) 
             "mae": float(skm.mean_absolute_error(t, pred)),
         }
     classes = preprocessing.classes_
+    if classes is None:
+        raise ValueError("the model's preprocessing holds no class labels")
     true_idx = preprocessing.transform_labels(check_labels(y, classes.tolist(), name="y"))
     pred_idx = scores.argmax(axis=1)
     k = len(classes)
@@ -1037,18 +1040,20 @@ def _prepare(recipe: Recipe, data: Data) -> tuple[Any, ...]:
         feature_names=data.feature_names,
     ).fit(X_tr, y_tr)
     if classify:
-        k = len(pre.classes_)
+        classes = pre.classes_
+        assert classes is not None  # fitted with the labels
+        k = len(classes)
         if k < 2:
-            raise RecipeError(f"the training data hold a single class {pre.classes_.tolist()}")
+            raise RecipeError(f"the training data hold a single class {classes.tolist()}")
         if data.task == "binary" and k != 2:
             raise RecipeError(
                 f"loss.name = 'binary_cross_entropy' needs two classes, the data have {k}: "
-                f"{pre.classes_.tolist()[:10]}; use 'cross_entropy'"
+                f"{classes.tolist()[:10]}; use 'cross_entropy'"
             )
-        unseen = np.setdiff1d(np.unique(y_te), pre.classes_) if len(y_te) else []
-        if len(unseen):
+        unseen: list[Any] = np.setdiff1d(np.unique(y_te), classes).tolist() if len(y_te) else []
+        if unseen:
             raise RecipeError(
-                f"classes {list(unseen)[:5]} occur in the test split only; use a smaller "
+                f"classes {unseen[:5]} occur in the test split only; use a smaller "
                 "data.test_split or more data"
             )
         t = pre.transform_labels(y_tr)

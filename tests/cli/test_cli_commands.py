@@ -237,3 +237,26 @@ def test_demo_optimizers_and_digits(capsys, tmp_path):
     code, out, _ = main(capsys, "demo", "digits", "--out", tmp_path / "dig", "-q")
     assert code == 0 and (tmp_path / "dig" / "gradients.png").exists()
     assert float(re.search(r"test accuracy: ([0-9.]+)", out).group(1)) >= 0.97
+
+
+def test_predict_with_a_model_saved_without_preprocessing(capsys, tmp_path):
+    model = rb.nn.Sequential(rb.nn.Linear(2, 3))
+    rb.save(model, tmp_path / "m.safetensors")
+    pd.DataFrame({"u": [1.0, 2.0], "v": [0.5, -1.0], "w": [0.0, 0.0]}).to_csv(
+        tmp_path / "three.csv", index=False
+    )
+    line = bad(capsys, "predict", tmp_path / "m.safetensors", "--data", tmp_path / "three.csv")
+    assert (
+        "first layer Linear(in_features=2, out_features=3, bias=True) expects 2 features, got 3"
+        in line
+    )
+    pd.DataFrame({"u": [1.0, 2.0], "v": [0.5, -1.0]}).to_csv(tmp_path / "two.csv", index=False)
+    code, out, _ = main(
+        capsys, "predict", tmp_path / "m.safetensors", "--data", tmp_path / "two.csv"
+    )
+    assert code == 0
+    got = pd.read_csv(pd.io.common.StringIO(out))
+    assert list(got.columns) == ["output_0", "output_1", "output_2"]
+    with rb.no_grad():
+        expected = model(rb.tensor([[1.0, 0.5], [2.0, -1.0]])).numpy()
+    np.testing.assert_allclose(got.to_numpy(), expected, rtol=1e-6)
