@@ -7,7 +7,7 @@
 array([[2., 4.]], dtype=float32)
 """
 
-from . import autograd, callbacks, data, io, nn, ops, optim, preprocessing, train
+from . import autograd, callbacks, data, io, nn, ops, optim, preprocessing, recipe, train, viz
 from ._memory import keep_freed_memory as _keep_freed_memory
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .io import load, save
@@ -100,6 +100,7 @@ __all__ = [
     "ops",
     "optim",
     "preprocessing",
+    "recipe",
     "rand",
     "randint",
     "randn",
@@ -112,6 +113,7 @@ __all__ = [
     "tanh",
     "tensor",
     "train",
+    "viz",
     "where",
     "zeros",
     "zeros_like",
