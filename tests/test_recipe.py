@@ -507,3 +507,10 @@ def test_the_readme_recipe_parses():
     text = re.search(r"```toml\n(.*?)```", section, re.S).group(1)
     r = R.parse_recipe(text)
     assert r.optimizer["schedule"] == {"name": "cosine"} and r.training["patience"] == 10
+
+
+def test_regression_loss_on_a_text_target_is_refused(tmp_path):
+    pd.DataFrame({"a": [1.0, 2.0], "kind": ["x", "y"]}).to_csv(tmp_path / "t.csv", index=False)
+    r = parse('[data]\nsource = "t.csv"\ntarget = "kind"\n[loss]\nname = "mse"', base_dir=tmp_path)
+    with pytest.raises(R.RecipeError, match=r"'mse' needs numeric targets.*'kind' holds object"):
+        R.load_data(r)

@@ -761,6 +761,11 @@ def load_data(recipe: Recipe) -> Data:
         labelled = y.dtype.kind not in "fc"
         description = str(path)
     loss = recipe.loss["name"] or ("cross_entropy" if labelled else "mse")
+    if LOSSES[loss] == "regression" and y.dtype.kind not in "biuf":
+        raise RecipeError(
+            f"loss.name = {loss!r} needs numeric targets, but the target column "
+            f"{target!r} holds {y.dtype} values such as {y[0]!r}; use 'cross_entropy'"
+        )
     return Data(X, y, names, target, LOSSES[loss], loss, description)
 
 
