@@ -55,12 +55,8 @@ def _one_line(e: BaseException) -> str:
 @contextmanager
 def bad_input(what: str = "") -> Iterator[None]:
     """Turn ValueError / OSError raised inside the block into a UsageError (exit 2)."""
-    from .train import TrainingDiverged
-
     try:
         yield
-    except TrainingDiverged:
-        raise
     except (ValueError, OSError) as e:
         prefix = f"{what}: " if what else ""
         raise UsageError(prefix + _one_line(e)) from e
@@ -121,12 +117,11 @@ def _architecture(model: Any) -> str:
 
     linears = [m for m in model if isinstance(m, nn.Linear)]
     sizes = [linears[0].in_features, *(m.out_features for m in linears)]
-    acts = []
-    for layer in model:
-        if isinstance(layer, nn.Linear):
-            continue
-        if not isinstance(layer, (nn.Dropout, nn.BatchNorm1d)):
-            acts.append(type(layer).__name__)
+    acts = [
+        type(m).__name__
+        for m in model
+        if not isinstance(m, (nn.Linear, nn.Dropout, nn.BatchNorm1d))
+    ]
     n_params = sum(p.data.size for p in model.parameters())
     act = "/".join(dict.fromkeys(acts)) or "linear"
     extras = [type(m).__name__ for m in model if isinstance(m, (nn.Dropout, nn.BatchNorm1d))]
@@ -293,8 +288,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "training diverged", RuntimeWarning)
             run = rcp.train(recipe, verbose=verbose, callbacks=extra)
-    except BaseException as e:
-        if started.started or not isinstance(e, (ValueError, OSError, KeyboardInterrupt)):
+    except (ValueError, OSError, KeyboardInterrupt) as e:
+        if started.started:  # the data were accepted: a ValueError now is a bug (exit 1)
             raise
         if created and not any(folder.iterdir()):  # nothing was trained: leave no trace
             folder.rmdir()
