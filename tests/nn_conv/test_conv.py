@@ -100,6 +100,22 @@ def test_lenet_stack_matches_torch(rng):
         check_module(lenet(nn), lenet(torch.nn), [x], dtype)
 
 
+def test_conv_batchnorm_stack_matches_torch(rng):
+    """BatchNorm2d and pooling on convolution outputs (stored batch-innermost), train and eval."""
+
+    def net(lib):
+        return lib.Sequential(
+            lib.Conv2d(2, 4, 3, padding=1), lib.BatchNorm2d(4), lib.ReLU(), lib.MaxPool2d(2),
+            lib.Conv2d(4, 3, 3, stride=2), lib.BatchNorm2d(3), lib.Flatten(),
+        )  # fmt: skip
+
+    ours, theirs = net(nn), net(torch.nn)
+    for mode in ("train", "eval"):
+        getattr(ours, mode)()
+        getattr(theirs, mode)()
+        check_module(ours, theirs, [rng.standard_normal((5, 2, 10, 10))])
+
+
 def test_conv2d_default_init_and_float32():
     conv = nn.Conv2d(3, 8, 5)
     bound = 1 / math.sqrt(3 * 5 * 5)
