@@ -37,6 +37,9 @@ class _BatchNorm(Module):
     """
 
     _ndims: tuple[int, ...] = ()
+    running_mean: Any  # buffers: Tensor, or None without track_running_stats
+    running_var: Any
+    num_batches_tracked: Any
 
     def __init__(
         self,

@@ -37,6 +37,11 @@ class _RNNBase(Module):
 
     _gates = 1
 
+    @property
+    def _dtype(self) -> np.dtype:
+        """The dtype of the weights (weight_ih_l0 comes first), which inputs are cast to."""
+        return next(self.parameters()).dtype
+
     def __init__(
         self,
         input_size: int,
@@ -90,7 +95,7 @@ class _RNNBase(Module):
 
     def _prepare(self, input: Any) -> tuple[Tensor, bool, int, int]:
         """Check the input; returns (x, unbatched, T, N) with an unbatched (T, I) made (T, 1, I)."""
-        x = _as_input(input, self.weight_ih_l0.dtype)
+        x = _as_input(input, self._dtype)
         name = type(self).__name__
         if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
             layout = "(N, T, input_size)" if self.batch_first else "(T, N, input_size)"
@@ -105,7 +110,7 @@ class _RNNBase(Module):
 
     def _initial(self, hx: Any, n: int, unbatched: bool, what: str) -> list[Tensor]:
         """Per-layer initial states (N, H) from hx (L, N, H) (or (L, H)); zeros if None."""
-        dt = self.weight_ih_l0.dtype
+        dt = self._dtype
         shape = (self.num_layers, n, self.hidden_size)
         if hx is None:
             return [_constant(shape[1:], dt)] * self.num_layers

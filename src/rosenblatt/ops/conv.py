@@ -431,7 +431,8 @@ def avg_pool2d(
             raise ValueError(f"{op}: divisor_override must be non-zero")
         divisor = np.asarray(divisor_override, dtype=x.dtype)
     else:
-        divisor = _avg_divisor(x.shape[2:], k, s, _padding4(padding, op), pad, count_include_pad)
+        hw = (x.shape[2], x.shape[3])
+        divisor = _avg_divisor(hw, k, s, _padding4(padding, op), pad, count_include_pad)
         if divisor.min() == divisor.max():
             divisor = divisor.flat[0]
         divisor = divisor.astype(x.dtype)
