@@ -112,6 +112,25 @@ def test_lstm_layer_gradcheck(batch_first, rng):
     assert rb.autograd.gradcheck(f, [x, h0, c0, w_ih, w_hh, b_ih, b_hh])
 
 
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_two_layer_lstm_module_gradcheck(batch_first, rng):
+    """Finite differences through the whole module: layers, packing, h_n/c_n stacking."""
+    lstm = nn.LSTM(2, 3, num_layers=2, batch_first=batch_first).double()
+    x = rng.standard_normal((2, 3, 2))
+    h0, c0 = (
+        rng.standard_normal((2, 2 if batch_first else 3, 3)),
+        rng.standard_normal((2, 2 if batch_first else 3, 3)),
+    )
+    wo = rb.tensor(rng.standard_normal((2, 3, 3)), dtype="float64")
+    wh, wc = (rb.tensor(rng.standard_normal(h0.shape), dtype="float64") for _ in range(2))
+
+    def f(x, h0, c0):
+        out, (h_n, c_n) = lstm(x, (h0, c0))
+        return (out * wo).sum() + (h_n * wh).sum() + (c_n * wc).sum()
+
+    assert rb.autograd.gradcheck(f, [x, h0, c0])
+
+
 def test_lstm_10000_steps_is_one_node_per_layer(rng):
     """A 10 000-step sequence: forward and BPTT without recursion; the sequence split in two
     halves with the state carried over gives the same output."""

@@ -95,6 +95,21 @@ def test_rnn_layer_gradcheck(nonlinearity, batch_first, rng):
     assert rb.autograd.gradcheck(f, [x, h0, w_ih, w_hh, b_ih, b_hh])
 
 
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_two_layer_rnn_module_gradcheck(batch_first, rng):
+    rnn = nn.RNN(2, 3, num_layers=2, batch_first=batch_first).double()
+    x = rng.standard_normal((2, 3, 2))
+    h0 = rng.standard_normal((2, 2 if batch_first else 3, 3))
+    wo = rb.tensor(rng.standard_normal((2, 3, 3)), dtype="float64")
+    wh = rb.tensor(rng.standard_normal(h0.shape), dtype="float64")
+
+    def f(x, h0):
+        out, h_n = rnn(x, h0)
+        return (out * wo).sum() + (h_n * wh).sum()
+
+    assert rb.autograd.gradcheck(f, [x, h0])
+
+
 def test_rnn_errors_name_the_problem():
     rnn = nn.RNN(I, H, 2)
     with pytest.raises(ValueError, match=r"input_size=4.*got shape \(5, 3, 7\)"):
