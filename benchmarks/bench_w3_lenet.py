@@ -4,6 +4,13 @@ W3: conv 6@5x5 padding 2, ReLU, max-pool 2, conv 16@5x5, ReLU, max-pool 2, fc 40
 (ReLU between), softmax cross-entropy, SGD lr 0.01 momentum 0.9, batch 64, 10 000 synthetic
 float32 samples of 1x28x28, 1 epoch.
 
+What limits rosenblatt here: the im2col copy and the col2im accumulation (one strided add per
+kernel position) are single-threaded memory sweeps, and the first layer's GEMM (6 rows) is
+memory-bound; convolution outputs are stored batch-innermost (C, H, W, N) so that these
+sweeps run over long contiguous rows. Fresh multi-megabyte arrays used to cost a page fault
+per 4 KiB page (about half of a step); ``rosenblatt._memory`` keeps freed memory for reuse.
+The hand-written NumPy peer is a straightforward NCHW im2col.
+
 Every peer starts from the same float32 weights and visits the same batches in the same
 order (the final losses printed at the end agree); 2 threads per library; peers alternate
 within each round; medians and paired ratios. Run:

@@ -4,6 +4,13 @@ W4: LSTM input 32, hidden 128, sequences of 50 steps, batch 64, 5 000 synthetic 
 sequences; the last hidden state goes through Linear(128, 1); MSE loss; Adam lr 1e-3;
 1 epoch.
 
+What limits rosenblatt here: per step one GEMM W [h; x; 1] (4H x (H+I+1) by N, ~10 MFLOP) and
+in backward one GEMM W_hh^T dz plus one final GEMM for all weight gradients -- the GEMMs are
+about three quarters of the time and scale with BLAS threads. The rest is ~15 single-threaded
+NumPy elementwise passes per step (float32 tanh, the gate products), each a separate sweep
+over memory with ~1 us of call overhead; PyTorch fuses them into one kernel. The hand-written
+NumPy peer is the straightforward version (two GEMMs per step, sigmoid via exp).
+
 Every peer starts from the same float32 weights and visits the same batches in the same
 order (the final losses printed at the end agree); 2 threads per library; peers alternate
 within each round; medians and paired ratios. Run:
