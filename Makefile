@@ -31,8 +31,11 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks examples
 	$(BIN)/ruff format src tests benchmarks examples
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+bench: $(STAMP)  # the tables of benchmarks/RESULTS.md (a few minutes; run on an idle machine)
+	$(BIN)/python benchmarks/bench_core.py --repeats 5
+	$(BIN)/python benchmarks/bench_w3_lenet.py
+	$(BIN)/python benchmarks/bench_w4_lstm.py
+	$(BIN)/python benchmarks/bench_mlp_sklearn.py --repeats 3
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache
