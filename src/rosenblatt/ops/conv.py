@@ -117,6 +117,41 @@ def _tap(
     ]
 
 
+# OpenBLAS multiplies "small" matrices (m * n * k <= 1e6 for float32 on x86-64) with a kernel
+# that skips packing the operands. The first layer's products are very skinny -- e.g.
+# (6 x 26) @ (26 x 50176) -- and run 2-3x faster (measured, with 1 or 2 threads) cut along
+# the long pixel axis into blocks under that limit than as one call. Blocks shorter than
+# _MIN_BLOCK are not worth the extra calls (and lose BLAS threading), so wider layers keep one.
+_SMALL_GEMM = 1_000_000
+_MIN_BLOCK = 2048
+
+
+def _blocks(rows: int, inner: int, length: int) -> list[slice]:
+    """Near-equal slices of range(length) with rows * inner * block <= _SMALL_GEMM, or one
+    slice of everything when such blocks would be shorter than _MIN_BLOCK."""
+    most = _SMALL_GEMM // max(rows * inner, 1)
+    if most >= length or most < _MIN_BLOCK:
+        return [slice(0, length)]
+    size = -(-length // -(-length // most))  # ceil(length / number of blocks)
+    return [slice(a, min(a + size, length)) for a in range(0, length, size)]
+
+
+def _matmul_cols(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out = a @ b, computed block by block along the columns of b (see _blocks)."""
+    for s in _blocks(a.shape[0], a.shape[1], b.shape[1]):
+        np.matmul(a, b[:, s], out=out[:, s])
+    return out
+
+
+def _matmul_inner(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b summed block by block along the shared (long) axis (see _blocks)."""
+    blocks = _blocks(a.shape[0], b.shape[1], a.shape[1])
+    out = a[:, blocks[0]] @ b[blocks[0]]
+    for s in blocks[1:]:
+        out += a[:, s] @ b[s]
+    return out
+
+
 def _crop(xp: np.ndarray, pad: Pad4, h: int, w: int) -> np.ndarray:
     t, _, l, _ = pad
     return xp[:, :, t : t + h, l : l + w]
@@ -147,7 +182,7 @@ class Conv2d(Function):
             cols[ckk] = 1.0  # bias folded into the GEMM
             wmat = np.concatenate([wmat, b[:, None]], axis=1)
         self.cols, self.w = cols, w
-        y = wmat @ cols  # (O, OH*OW*N): the one GEMM
+        y = _matmul_cols(wmat, cols, np.empty((o, cols.shape[1]), x.dtype))  # (O, OH*OW*N)
         return y.reshape(o, oh, ow, n).transpose(3, 0, 1, 2)
 
     def backward(self, g):
@@ -163,12 +198,12 @@ class Conv2d(Function):
         need = self.needs_input_grad
         gx = gw = gb = None
         if need[1] or (len(need) > 2 and need[2]):
-            gwb = (self.cols @ g2.T).T  # (O, C*KH*KW [+ 1]); the last column is dL/db
+            gwb = _matmul_inner(self.cols, g2.T).T  # (O, C*KH*KW [+ 1]); last column: dL/db
             gw = gwb[:, :ckk].reshape(self.w.shape)
             if len(need) > 2:
                 gb = gwb[:, ckk].copy()
         if need[0]:  # dL/dcols = W_mat^T dL/dY, written over cols (no longer needed)
-            gcols = np.matmul(self.w.reshape(o, ckk).T, g2, out=self.cols[:ckk])
+            gcols = _matmul_cols(self.w.reshape(o, ckk).T, g2, out=self.cols[:ckk])
             gcols = gcols.reshape(c, kh, kw, *self.out_hw, n).transpose(1, 2, 5, 0, 3, 4)
             t, bt, l, r = self.pad
             gxp = _chwn((n, c, h + t + bt, wd + l + r), g.dtype)  # stored like gcols
