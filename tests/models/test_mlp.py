@@ -15,7 +15,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import rosenblatt as rb
-from rosenblatt.models import MLPClassifier, MLPRegressor, Perceptron
+from rosenblatt.models import MLPClassifier, MLPRegressor, Perceptron, mlp
 from rosenblatt.models.mlp import first_order_optimizers
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
@@ -118,6 +118,34 @@ def test_float32_network_float64_probabilities(blobs):
     np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
     assert [c.shape for c in clf.coefs_] == [(6, 16), (16, 3)]
     assert clf.n_layers_ == 3 and clf.n_outputs_ == 3
+
+
+@pytest.mark.parametrize(
+    "cls,n_classes,activation",
+    [
+        (MLPClassifier, 3, "relu"),
+        (MLPClassifier, 2, "tanh"),
+        (MLPClassifier, 3, "logistic"),
+        (MLPRegressor, 0, "identity"),
+    ],
+)
+def test_chain_steps_equal_the_recorded_graphs(cls, n_classes, activation, monkeypatch):
+    # A plain network trains by calling its primitives' backward along the chain (_Chain);
+    # the same fit through the recorded graph and loss.backward() gives the same numbers.
+    if n_classes:
+        X, y = make_classification(
+            90, 5, n_informative=3, n_redundant=0, n_classes=n_classes, random_state=0
+        )
+    else:
+        X, y = make_regression(90, 5, n_targets=2, noise=0.1, random_state=0)
+    kw = dict(hidden_layer_sizes=(7, 4), activation=activation, alpha=0.01, l1=0.001)
+    kw.update(batch_size=16, max_iter=4, random_state=0)
+    chain = _quiet_fit(cls(**kw), X, y)
+    monkeypatch.setattr(mlp._Chain, "fits", staticmethod(lambda model: False))
+    graph = _quiet_fit(cls(**kw), X, y)
+    assert chain.loss_curve_ == graph.loss_curve_
+    for a, b in zip(chain.coefs_ + chain.intercepts_, graph.coefs_ + graph.intercepts_):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_random_state_and_global_seed_reproduce(blobs):

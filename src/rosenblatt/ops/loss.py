@@ -42,45 +42,63 @@ class MSE(Function):
         return gx, (-gx if self.needs_input_grad[1] else None)
 
 
+def _row_max(x: np.ndarray) -> np.ndarray:
+    """max over axis 1 of an (n, C) array. NumPy reduces a short contiguous row one row at a
+    time (~10 us for 200 x 10); for few classes the max of the transposed copy runs
+    vectorised across the rows instead (4x faster at C = 10, slower beyond C ~ 32)."""
+    if x.shape[1] <= 32:
+        return np.ascontiguousarray(x.T).max(axis=0)
+    return x.max(axis=1)
+
+
 class SoftmaxCrossEntropy(Function):
     """cross_entropy with class indices: L_n = -w_{t_n} ln softmax(x_n)_{t_n};
     dL_n/dx_n = w_{t_n} (softmax(x_n) - onehot(t_n))  -- the course's  y_hat - y.
 
     ``mean`` divides by the sum of the weights of the counted samples (PyTorch's rule);
-    targets equal to ``ignore_index`` count for nothing.
+    targets equal to ``ignore_index`` count for nothing. Without class weights and ignored
+    targets every w_{t_n} is 1 and the per-sample weight vector is skipped (the hot case of
+    a training step).
     """
 
     def forward(self, x, target=None, weight=None, ignore_index=-100, reduction="mean"):
-        n = x.shape[0]
-        z = x - x.max(axis=1, keepdims=True)
+        n, n_classes = x.shape
+        z = x - _row_max(x)[:, None]
         ez = np.exp(z)
-        s = ez.sum(axis=1, keepdims=True)
-        valid = target != ignore_index
-        t = np.where(valid, target, 0)
+        s = ez @ np.ones(n_classes, dtype=x.dtype)  # row sums as one GEMV (sum(axis=1) is slow)
         rows = np.arange(n)
-        nll = np.log(s[:, 0]) - z[rows, t]
-        w = valid.astype(x.dtype)
-        if weight is not None:
-            w = w * weight[t]
-        self.p = ez / s
+        valid = target != ignore_index
+        every = bool(valid.all())
+        t = target if every else np.where(valid, target, 0)
+        nll = np.log(s) - z[rows, t]
+        w = None  # all ones
+        if weight is not None or not every:
+            w = valid.astype(x.dtype)
+            if weight is not None:
+                w = w * weight[t]
+            nll *= w
+        ez /= s[:, None]
+        self.p = ez
         self.rows, self.t, self.w, self.reduction = rows, t, w, reduction
-        loss = nll * w
         if reduction == "mean":
-            self.denom = np.asarray(w.sum(), dtype=x.dtype)
-            return np.asarray(loss.sum() / self.denom, dtype=x.dtype)
+            self.denom = np.asarray(n if w is None else w.sum(), dtype=x.dtype)
+            return np.asarray(nll.sum() / self.denom, dtype=x.dtype)
         if reduction == "sum":
-            return np.asarray(loss.sum(), dtype=x.dtype)
-        return loss
+            return np.asarray(nll.sum(), dtype=x.dtype)
+        return nll
 
     def backward(self, g):
         gx = self.p.copy()  # keep p intact: backward may run twice (retain_graph)
         gx[self.rows, self.t] -= 1
-        scale = (
-            self.w * g
-            if self.reduction == "none"
-            else self.w * (g / self.denom if self.reduction == "mean" else g)
-        )
-        gx *= scale[:, None]
+        if self.reduction != "none":
+            g = g / self.denom if self.reduction == "mean" else g
+            if self.w is None:  # a scalar times every row
+                gx *= g
+                return gx
+            g = self.w * g
+        elif self.w is not None:
+            g = self.w * g
+        gx *= g[:, None]
         return gx
 
 
