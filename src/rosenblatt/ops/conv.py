@@ -67,6 +67,15 @@ def _alloc(like: np.ndarray, shape: tuple[int, ...], fill: float | None = 0.0) -
     return buf.transpose(np.argsort(order))
 
 
+def _like(a: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """a itself if it is stored like ``like`` (same strides), else a copy stored that way."""
+    if a.strides == like.strides:
+        return a
+    out = np.empty_like(like)
+    out[...] = a
+    return out
+
+
 def _chwn(shape: tuple[int, int, int, int], dtype: np.dtype) -> np.ndarray:
     """Zeros of logical shape (N, C, H, W) stored as (C, H, W, N): batch innermost."""
     n, c, h, w = shape
@@ -243,18 +252,21 @@ class MaxPool2d(Function):
         disjoint = d == (1, 1) and s[0] >= k[0] and s[1] >= k[1]
         covered = disjoint and s == k and self.xp.shape[2:] == (out_hw[0] * k[0], out_hw[1] * k[1])
         gxp = _alloc(self.xp, self.xp.shape, None if covered else 0.0)
-        rest = np.empty_like(self.y)  # gradient not yet routed (in the layout of y and x)
-        rest[...] = g
+        g = _like(g, self.y)  # in the memory layout of y (and x): no strided reads below
+        taken = None  # windows whose first maximum is already found: a later tie gets nothing
         for i in range(k[0]):
             for j in range(k[1]):
                 hit = _tap(self.xp, i, j, out_hw, s, d) == self.y
+                if taken is None:
+                    taken = hit.copy(order="K")
+                else:
+                    np.greater(hit, taken, out=hit)  # hit and not taken (booleans)
+                    taken |= hit
                 tap = _tap(gxp, i, j, out_hw, s, d)
                 if disjoint:
-                    part = np.multiply(rest, hit, out=tap)
+                    np.multiply(g, hit, out=tap)
                 else:
-                    part = rest * hit
-                    tap += part
-                rest -= part  # a later tie gets nothing
+                    tap += g * hit
         self.xp = self.y = None
         return _crop(gxp, self.pad, h, w)
 
