@@ -57,8 +57,9 @@ class SoftmaxCrossEntropy(Function):
 
     ``mean`` divides by the sum of the weights of the counted samples (PyTorch's rule);
     targets equal to ``ignore_index`` count for nothing. Without class weights and ignored
-    targets every w_{t_n} is 1 and the per-sample weight vector is skipped (the hot case of
-    a training step).
+    targets every w_{t_n} is 1 and the products with them are skipped (the hot case of a
+    training step); ``self.w`` keeps the per-sample weights all the same (optim's Hessian
+    rules read it).
     """
 
     def forward(self, x, target=None, weight=None, ignore_index=-100, reduction="mean"):
@@ -71,8 +72,9 @@ class SoftmaxCrossEntropy(Function):
         every = bool(valid.all())
         t = target if every else np.where(valid, target, 0)
         nll = np.log(s) - z[rows, t]
-        w = None  # all ones
-        if weight is not None or not every:
+        self.unweighted = weight is None and every  # every w_{t_n} = 1
+        w = np.ones(n, dtype=x.dtype)
+        if not self.unweighted:
             w = valid.astype(x.dtype)
             if weight is not None:
                 w = w * weight[t]
@@ -81,7 +83,7 @@ class SoftmaxCrossEntropy(Function):
         self.p = ez
         self.rows, self.t, self.w, self.reduction = rows, t, w, reduction
         if reduction == "mean":
-            self.denom = np.asarray(n if w is None else w.sum(), dtype=x.dtype)
+            self.denom = np.asarray(n if self.unweighted else w.sum(), dtype=x.dtype)
             return np.asarray(nll.sum() / self.denom, dtype=x.dtype)
         if reduction == "sum":
             return np.asarray(nll.sum(), dtype=x.dtype)
@@ -92,11 +94,10 @@ class SoftmaxCrossEntropy(Function):
         gx[self.rows, self.t] -= 1
         if self.reduction != "none":
             g = g / self.denom if self.reduction == "mean" else g
-            if self.w is None:  # a scalar times every row
+            if self.unweighted:  # a scalar times every row
                 gx *= g
                 return gx
-            g = self.w * g
-        elif self.w is not None:
+        if not self.unweighted:
             g = self.w * g
         gx *= g[:, None]
         return gx
