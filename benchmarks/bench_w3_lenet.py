@@ -4,10 +4,12 @@ W3: conv 6@5x5 padding 2, ReLU, max-pool 2, conv 16@5x5, ReLU, max-pool 2, fc 40
 (ReLU between), softmax cross-entropy, SGD lr 0.01 momentum 0.9, batch 64, 10 000 synthetic
 float32 samples of 1x28x28, 1 epoch.
 
-What limits rosenblatt here: the im2col copy and the col2im accumulation (one strided add per
-kernel position) are single-threaded memory sweeps, and the first layer's GEMM (6 rows) is
-memory-bound; convolution outputs are stored batch-innermost (C, H, W, N) so that these
-sweeps run over long contiguous rows. Fresh multi-megabyte arrays used to cost a page fault
+What limits rosenblatt here: the im2col copy, the col2im accumulation (one strided add per
+kernel position), max-pooling and ReLU are single-threaded memory sweeps; the first layer's
+skinny products ((6 x 26) @ (26 x 50176)) run in column blocks under OpenBLAS's small-matrix
+limit (2-3x faster than one call, but single-threaded), so only the second layer's products
+use the second thread. Convolution outputs are stored batch-innermost (C, H, W, N) so that
+the sweeps run over long contiguous rows. Fresh multi-megabyte arrays used to cost a page fault
 per 4 KiB page (about half of a step); ``rosenblatt._memory`` keeps freed memory for reuse.
 The hand-written NumPy peer is a straightforward NCHW im2col.
 
