@@ -143,9 +143,8 @@ class _Chain:
     ) -> None:
         self.layers: list[tuple[type[Function], list[Tensor]]] = []
         for m in model:
-            if isinstance(m, nn.Linear):
-                params = [m.weight] if m.bias is None else [m.weight, m.bias]
-                self.layers.append((Linear, params))
+            if isinstance(m, nn.Linear):  # (the estimator's layers all have a bias)
+                self.layers.append((Linear, [m.weight, m.bias]))
             elif type(m) in CHAIN_ACTIVATIONS:
                 self.layers.append((CHAIN_ACTIVATIONS[type(m)], []))
             elif not isinstance(m, nn.Identity):
@@ -163,14 +162,18 @@ class _Chain:
         fns = []
         for cls, params in self.layers:
             fn = cls()
-            fn.needs_input_grad = (bool(fns),) + (True,) * len(params)  # not dL/dX
-            x = fn.forward(x, *[p.data for p in params])
+            if params:  # Linear: dL/dx (not for the first layer), dL/dW, dL/db
+                fn.needs_input_grad = (bool(fns), True, True)
+                x = fn.forward(x, params[0].data, params[1].data)
+            else:
+                fn.needs_input_grad = (True,)
+                x = fn.forward(x)
             fns.append(fn)
         loss = self.loss()
         loss.needs_input_grad = (True, False)
-        scale = x.dtype.type(self.scale)
+        scale = np.asarray(self.scale, dtype=x.dtype)
         value = loss.forward(x, target) * scale
-        g = loss.backward(np.asarray(scale))
+        g = loss.backward(scale)
         if type(g) is tuple:  # (dL/d outputs, None for the targets)
             g = g[0]
         for fn, views in zip(reversed(fns), reversed(self.views)):
