@@ -1,17 +1,24 @@
-"""Shared pieces of the classic models: parameter checks, label coding, divergence guard."""
+"""Shared pieces of the classic models: parameter checks, label coding, divergence guard, and
+predict / predict_proba from a classifier's scores."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+from scipy.special import expit, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..random import get_rng
 
 __all__ = [
     "ConvergenceWarning",
+    "LinearUnitClassifier",
+    "ProbabilisticClassifierMixin",
+    "ScoreClassifierMixin",
     "check_param",
     "encode_binary",
     "is_finite",
@@ -77,3 +84,106 @@ def make_rng(random_state: Any) -> np.random.Generator:
     raise ValueError(
         f"random_state must be None, an int, a numpy Generator or RandomState, got {random_state!r}"
     )
+
+
+class ScoreClassifierMixin:
+    """predict from the scores z of a sample: classes_[1] where z > 0, or the class of the
+    highest z_y. A subclass gives the scores (``_scores``, by default ``decision_function``)."""
+
+    def _scores(self, X: Any) -> np.ndarray:
+        """z: shape (n_samples,) for two classes, else (n_samples, n_classes)."""
+        return self.decision_function(X)  # type: ignore[attr-defined]
+
+    def _labels(self) -> np.ndarray:
+        """The labels that predict returns, indexed by class: ``classes_``."""
+        return self.classes_  # type: ignore[attr-defined]
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The class of the highest score: classes_[1] where z > 0 for two classes, else
+        classes_[argmax_y z_y].
+
+        z is the net input w.x + b of a single unit, or the log-odds
+        ln p(classes_[1] | x) / p(classes_[0] | x) (one logit or log-posterior per class for
+        more classes) of a probabilistic classifier, whose prediction is then the most
+        probable class, the class of highest posterior.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        z = self._scores(X)
+        return self._labels()[(z > 0).astype(np.intp) if z.ndim == 1 else z.argmax(axis=1)]
+
+
+class ProbabilisticClassifierMixin(ScoreClassifierMixin):
+    """predict_proba and predict_log_proba from the scores z: sigma for two classes (z the
+    log-odds), softmax over the classes otherwise."""
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """p(class | x): [sigma(-z), sigma(z)] for two classes, softmax(z) otherwise.
+
+        z is the log-odds of classes_[1] for two classes, else one score per class: the
+        logits of logistic regression and of the MLP's output layer, the log-posteriors of
+        discriminant analysis up to a constant (so this is Bayes' rule).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        z = self._scores(X)
+        if z.ndim == 1:  # sigma(-z) = 1 - sigma(z), accurate also where sigma(z) ~ 1
+            return np.column_stack([expit(-z), expit(z)])
+        return softmax(z, axis=1)
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """ln p(class | x): the log of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        return log_proba(self.predict_proba(X))
+
+
+class LinearUnitClassifier(ScoreClassifierMixin, ClassifierMixin, BaseEstimator):
+    """A single binary unit: net input s = w.x + b, classes_[1] where s > 0, else classes_[0].
+
+    A subclass gives (w, b) by ``_weights`` (by default ``coef_[0]`` and ``intercept_[0]``).
+    """
+
+    def _weights(self, n_features: int) -> tuple[np.ndarray, float]:
+        """(w, b) of the fitted unit."""
+        return self.coef_[0], self.intercept_[0]  # type: ignore[attr-defined]
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The net input s = w.x + b; positive means classes_[1] (the unit fires).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        w, b = self._weights(X.shape[1])
+        return X @ w + b
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags

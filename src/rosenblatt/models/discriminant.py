@@ -13,12 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import check_param, log_proba
+from ._base import ProbabilisticClassifierMixin, check_param
 
 __all__ = ["LinearDiscriminantAnalysis", "QuadraticDiscriminantAnalysis"]
 
@@ -48,8 +47,10 @@ def _classes_and_priors(est: Any, X: Any, y: Any) -> tuple[np.ndarray, np.ndarra
     return X, codes, priors
 
 
-class _DiscriminantBase(ClassifierMixin, BaseEstimator):
-    """predict / predict_proba from the log-posteriors up to a constant of x."""
+class _DiscriminantBase(ProbabilisticClassifierMixin, ClassifierMixin, BaseEstimator):
+    """predict / predict_proba from the log-posteriors up to a constant of x: the posterior
+    P(t = y | x) by Bayes' rule, sigma of the log-odds for two classes, and the class of
+    highest posterior."""
 
     def _log_joint(self, X: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -72,49 +73,6 @@ class _DiscriminantBase(ClassifierMixin, BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=np.float64)
         scores = self._log_joint(X)
         return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Posterior P(t = y | x) by Bayes' rule (sigma of the log-odds for two classes).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        z = self.decision_function(X)
-        if z.ndim == 1:  # sigma(-z) = 1 - sigma(z), accurate also where sigma(z) ~ 1
-            return np.column_stack([expit(-z), expit(z)])
-        return softmax(z, axis=1)
-
-    def predict_log_proba(self, X: Any) -> np.ndarray:
-        """ln P(t = y | x): the log of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        return log_proba(self.predict_proba(X))
-
-    def predict(self, X: Any) -> np.ndarray:
-        """The class of highest posterior.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        z = self.decision_function(X)
-        return self.classes_[(z > 0).astype(np.intp) if z.ndim == 1 else z.argmax(axis=1)]
 
 
 def _pinv_psd(S: np.ndarray, tol: float) -> np.ndarray:

@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..nn import functional as F
 from ..tensor import Tensor
-from ._base import ConvergenceWarning, check_param, log_proba, make_rng
+from ._base import ConvergenceWarning, ProbabilisticClassifierMixin, check_param, make_rng
 from ._descent import gradient_descent
 
 __all__ = ["LinearRegression", "LogisticRegression"]
@@ -227,7 +227,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         return tags
 
 
-class LogisticRegression(ClassifierMixin, BaseEstimator):
+class LogisticRegression(ProbabilisticClassifierMixin, ClassifierMixin, BaseEstimator):
     """Logistic regression: p(C_1|x) = sigma(w.x + b), or softmax(W x + b) for K > 2 classes.
 
     Minimises the mean cross-entropy of the EDSF deck plus an optional L2 penalty,
@@ -243,7 +243,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     Hessian for K > 2, with step halving), ``"gd"`` (one gradient step per epoch) and
     ``"sgd"`` (one step per mini-batch). lbfgs and newton stop when the largest gradient
     component is below ``tol``; gd and sgd when J changes by less than ``tol`` in one
-    epoch.
+    epoch. ``predict_proba`` is [sigma(-z), sigma(z)] for two classes, softmax(z) otherwise,
+    with z from ``decision_function``.
 
     Parameters
     ----------
@@ -470,35 +471,6 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=_F64)
         z = X @ self.coef_.T + self.intercept_
         return z[:, 0] if z.shape[1] == 1 else z
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """p(class | x): [sigma(-z), sigma(z)] for two classes, softmax(z) otherwise.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        z = self.decision_function(X)
-        if z.ndim == 1:  # sigma(-z) = 1 - sigma(z), accurate also where sigma(z) ~ 1
-            return np.column_stack([expit(-z), expit(z)])
-        return softmax(z, axis=1)
-
-    def predict_log_proba(self, X: Any) -> np.ndarray:
-        """ln p(class | x): the log of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        return log_proba(self.predict_proba(X))
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class (p >= 0.5 -> classes_[1] for two classes, as the deck).

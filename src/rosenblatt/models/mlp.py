@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import scipy.optimize
-from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
@@ -41,7 +40,7 @@ from ..ops import elementwise as E
 from ..ops.linalg import Linear
 from ..ops.loss import MSE, BCEWithLogits, SoftmaxCrossEntropy
 from ..tensor import Tensor
-from ._base import ConvergenceWarning, check_param, log_proba, make_rng
+from ._base import ConvergenceWarning, ProbabilisticClassifierMixin, check_param, make_rng
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -668,7 +667,7 @@ def _integer(x: Any) -> bool:
     return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
 
 
-class MLPClassifier(ClassifierMixin, _BaseMLP):
+class MLPClassifier(ProbabilisticClassifierMixin, ClassifierMixin, _BaseMLP):
     """Multi-layer perceptron classifier: softmax (or sigmoid) output, cross-entropy loss.
 
     y = softmax(W_L h_{L-1} + b_L),  h_l = f_l(W_l h_{l-1} + b_l),  h_0 = x; for two
@@ -810,49 +809,11 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             raise ValueError("MLPClassifier.partial_fit: classes must be passed on the first call")
         return self._partial_fit(X, y, classes=classes if not hasattr(self, "model_") else None)
 
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """p(class | x): softmax of the outputs ([sigma(-z), sigma(z)] for two classes).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
+    def _scores(self, X: Any) -> np.ndarray:
+        """The output logits z: (n_samples,) for two classes (one sigmoid unit), else
+        (n_samples, n_classes); predict_proba is softmax(z) ([sigma(-z), sigma(z)] for two)."""
         z = self._outputs(X)
-        if z.shape[1] == 1:  # sigma(-z) = 1 - sigma(z), accurate also where sigma(z) ~ 1
-            return np.column_stack([expit(-z[:, 0]), expit(z[:, 0])])
-        return softmax(z, axis=1)
-
-    def predict_log_proba(self, X: Any) -> np.ndarray:
-        """ln p(class | x): the log of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        return log_proba(self.predict_proba(X))
-
-    def predict(self, X: Any) -> np.ndarray:
-        """The most probable class.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        z = self._outputs(X)
-        idx = (z[:, 0] > 0).astype(np.intp) if z.shape[1] == 1 else z.argmax(axis=1)
-        return self.classes_[idx]
+        return z[:, 0] if z.shape[1] == 1 else z
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):

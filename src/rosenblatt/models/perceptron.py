@@ -12,12 +12,18 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from ..nn import functional as F
 from ..tensor import Tensor
-from ._base import ConvergenceWarning, check_param, encode_binary, is_finite, make_rng
+from ._base import (
+    ConvergenceWarning,
+    LinearUnitClassifier,
+    check_param,
+    encode_binary,
+    is_finite,
+    make_rng,
+)
 
 __all__ = ["Adaline", "Perceptron", "perceptron_epoch", "perceptron_or_demo"]
 
@@ -108,37 +114,8 @@ def _initial_weights(name: str, n_features: int, coef_init: Any, intercept_init:
     return w
 
 
-class _LinearUnit(ClassifierMixin, BaseEstimator):
+class _LinearUnit(LinearUnitClassifier):
     """What the perceptron and Adaline share: s = w.x + b, predict classes_[s > 0]."""
-
-    def decision_function(self, X: Any) -> np.ndarray:
-        """The net input s = w.x + b (positive: classes_[1]).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
-        return X @ self.coef_[0] + self.intercept_[0]
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Threshold the net input: classes_[1] where w.x + b > 0, else classes_[0].
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        s = self.decision_function(X)
-        return self.classes_[(s > 0).astype(np.intp)]
 
     def _targets(self, y: Any) -> np.ndarray:
         """Labels -> t in {-1, +1} with the fitted classes_."""
@@ -160,11 +137,6 @@ class _LinearUnit(ClassifierMixin, BaseEstimator):
             isinstance(self.max_iter, (int, np.integer)) and self.max_iter >= 1,
             "an int >= 1",
         )
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags
 
 
 def _is_number(x: Any) -> bool:

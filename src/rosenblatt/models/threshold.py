@@ -5,20 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
-from ._base import encode_binary
+from ._base import LinearUnitClassifier, encode_binary
 
 __all__ = ["ThresholdUnit"]
 
 
-class ThresholdUnit(ClassifierMixin, BaseEstimator):
+class ThresholdUnit(LinearUnitClassifier):
     """Threshold logic unit: y = 1 if w.x + b > 0 else 0 (McCulloch and Pitts, 1943).
 
     A unit whose weights are set by hand, as in the Matteucci deck: OR is
     ``ThresholdUnit([1, 1], -0.5)`` (fires when -1/2 + x1 + x2 > 0) and AND is
     ``ThresholdUnit([1.5, 1], -2)``. With ``weights`` given it predicts without ``fit``.
+    ``decision_function`` is the net input s = w.x + b; ``predict`` is its Heaviside step,
+    classes_[1] where s > 0, else classes_[0].
 
     Parameters
     ----------
@@ -97,46 +98,12 @@ class ThresholdUnit(ClassifierMixin, BaseEstimator):
             )
         return w
 
-    def _unit(self, n_features: int) -> tuple[np.ndarray, float, np.ndarray]:
-        """(w, b, classes): the fitted ones, or the hand-set ones of an unfitted unit."""
+    def _weights(self, n_features: int) -> tuple[np.ndarray, float]:
+        """(w, b): the fitted ones, or the hand-set ones of an unfitted unit."""
         if hasattr(self, "coef_"):
-            return self.coef_, self.intercept_, self.classes_
-        return self._given_weights(n_features), float(self.bias), np.array([0, 1])
+            return self.coef_, self.intercept_
+        return self._given_weights(n_features), float(self.bias)
 
-    def decision_function(self, X: Any) -> np.ndarray:
-        """The net input s = w.x + b; the unit fires where s > 0.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        return self._net_input(X)[0]
-
-    def _net_input(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
-        w, b, classes = self._unit(X.shape[1])
-        return X @ w + b, classes
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Heaviside step of the net input: classes_[1] where w.x + b > 0, else classes_[0].
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        s, classes = self._net_input(X)
-        return classes[(s > 0).astype(np.intp)]
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags
+    def _labels(self) -> np.ndarray:
+        """classes_, or [0, 1] for a unit used without fit."""
+        return self.classes_ if hasattr(self, "coef_") else np.array([0, 1])
