@@ -337,3 +337,16 @@ def test_grad_dtype_follows_the_leaf():
     y.sum().backward()
     assert x.grad.dtype == np.float32
     np.testing.assert_array_equal(x.grad, [3.0, 4.0])
+
+
+def test_backward_inputs_fills_a_non_leaf_grad_as_torch():
+    import torch
+
+    x = rb.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    (y * y).sum().backward(inputs=[y])
+    xt = torch.tensor([1.0, 2.0], requires_grad=True)
+    yt = xt * 3
+    (yt * yt).sum().backward(inputs=[yt])
+    np.testing.assert_array_equal(y.grad, yt.grad.numpy())
+    assert x.grad is None and xt.grad is None

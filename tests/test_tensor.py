@@ -183,3 +183,27 @@ def test_manual_seed_reproducible():
 def test_randn_statistics():
     x = rb.randn(200_000, dtype="float64").data
     assert abs(x.mean()) < 0.01 and abs(x.std() - 1) < 0.01
+
+
+def test_integer_tensor_times_python_float_is_float32_as_torch():
+    import torch
+
+    for rb_t, t_t in [
+        (rb.arange(3), torch.arange(3)),
+        (rb.tensor([True, False]), torch.tensor([True, False])),
+    ]:
+        for out_rb, out_t in [
+            (rb_t * 2.5, t_t * 2.5),
+            (2.5 * rb_t, 2.5 * t_t),
+            (rb_t / 2.0, t_t / 2.0),
+        ]:
+            assert str(out_rb.dtype) == str(out_t.dtype).replace("torch.", "")
+            np.testing.assert_array_equal(out_rb.numpy(), out_t.numpy())
+    assert (rb.arange(3) * 2).dtype == np.int64
+
+
+def test_integer_true_division_is_float32_as_torch():
+    out = rb.arange(5) / 2
+    ref = torch.arange(5) / 2
+    assert out.dtype == np.float32 and ref.dtype == torch.float32
+    np.testing.assert_array_equal(out.numpy(), ref.numpy())

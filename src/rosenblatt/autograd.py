@@ -191,7 +191,7 @@ def backward(
         t = heappop(heap)[2]
         g = grads.pop(id(t))
         fn = t._ctx
-        if fn is None or t._retain:
+        if fn is None or t._retain or (only is not None and id(t) in only):
             if only is None or id(t) in only:
                 _accumulate(t, g, handed)
             if fn is None:

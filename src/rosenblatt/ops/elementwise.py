@@ -27,10 +27,18 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
 
 
 def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """Both operands as tensors; an integer tensor meeting a Python float becomes float32
+    (PyTorch's default dtype: ``arange(3) * 2.5`` is float32, not float64)."""
     if isinstance(a, Tensor):
-        return a, as_tensor(b, a)
+        return _float_if(a, b), as_tensor(b, a)
     b = as_tensor(b)
-    return as_tensor(a, b), b
+    return as_tensor(a, b), _float_if(b, a)
+
+
+def _float_if(t: Tensor, other: Any) -> Tensor:
+    if t.data.dtype.kind in "iub" and isinstance(other, (float, np.floating)):
+        return Tensor._make(t.data.astype(np.float32), None)
+    return t
 
 
 class Add(Function):
@@ -277,7 +285,12 @@ def mul(a: Any, b: Any) -> Tensor:
 
 
 def div(a: Any, b: Any) -> Tensor:
-    return Div.apply(*_pair(a, b))
+    """True division; integer operands give float32, as ``torch.div``."""
+    a, b = _pair(a, b)
+    if a.data.dtype.kind in "iub" and b.data.dtype.kind in "iub":
+        a = Tensor._make(a.data.astype(np.float32), None)
+        b = Tensor._make(b.data.astype(np.float32), None)
+    return Div.apply(a, b)
 
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
