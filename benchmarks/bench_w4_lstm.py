@@ -19,7 +19,6 @@ within each round; medians and paired ratios. Run:
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -27,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import HEADER, batch_order, limit_threads, machine, run_rounds, summarize  # noqa: E402
+from common import single_workload_main  # noqa: E402
 
 INPUT, HIDDEN, STEPS, BATCH, LR = 32, 128, 50, 64, 1e-3
 
@@ -177,24 +176,17 @@ def train_numpy(params, x, y, batches) -> float:  # noqa: ANN001
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--samples", type=int, default=5_000)
-    args = ap.parse_args()
-    limit_threads()
-    x, y = make_data(args.samples)
-    params = init_params()
-    batches = batch_order(len(x), BATCH, 1, seed=2)
-    peers = {
-        "rosenblatt": lambda: train_rosenblatt(params, x, y, batches),
-        "torch": lambda: train_torch(params, x, y, batches),
-        "numpy": lambda: train_numpy(params, x, y, batches),
-    }
-    finals = ", ".join(f"{k} {fn():.6f}" for k, fn in peers.items())
-    times = run_rounds(peers, args.repeats)
-    print(f"Machine: {machine()}; {args.repeats} repeats, peers alternated.")
-    print("\n".join(HEADER + summarize(f"W4 LSTM ({args.samples} sequences)", times)))
-    print(f"\nW4 final loss: {finals}")
+    single_workload_main(
+        "W4",
+        "W4 LSTM ({n} sequences)",
+        5_000,
+        make_data,
+        init_params,
+        BATCH,
+        {"rosenblatt": train_rosenblatt, "torch": train_torch, "numpy": train_numpy},
+        __doc__.splitlines()[0],
+        digits=6,
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ paired ratios (ratio of the times measured in the same round).
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import statistics
@@ -94,3 +95,35 @@ def machine() -> str:
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"{THREADS} threads per library, numpy {np.__version__}, torch {torch.__version__}"
     )
+
+
+def single_workload_main(
+    workload: str,
+    label: str,
+    default_samples: int,
+    make_data: Callable[[int], tuple[np.ndarray, np.ndarray]],
+    init_params: Callable[[], object],
+    batch_size: int,
+    trainers: dict[str, Callable[..., float]],
+    description: str,
+    digits: int = 5,
+) -> None:
+    """Command line of a one-workload benchmark (``--repeats``, ``--samples``).
+
+    Every trainer gets the same data, initial parameters and batch order; ``label`` is
+    formatted with ``n`` (the number of samples) for the table.
+    """
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--samples", type=int, default=default_samples)
+    args = ap.parse_args()
+    limit_threads()
+    x, y = make_data(args.samples)
+    params = init_params()
+    batches = batch_order(len(x), batch_size, 1, seed=2)
+    peers = {name: (lambda f=f: f(params, x, y, batches)) for name, f in trainers.items()}
+    finals = ", ".join(f"{k} {fn():.{digits}f}" for k, fn in peers.items())
+    times = run_rounds(peers, args.repeats)
+    print(f"Machine: {machine()}; {args.repeats} repeats, peers alternated.")
+    print("\n".join(HEADER + summarize(label.format(n=args.samples), times)))
+    print(f"\n{workload} final loss: {finals}")
