@@ -1,0 +1,735 @@
+"""Autoencoders as scikit-learn estimators: compression, denoising and anomaly detection.
+
+An autoencoder is a network trained to reproduce its input through a narrow layer (the
+EDSF deck, "Autoencoders")::
+
+    x -> h = f(x) -> x_hat = g(h)          (f the encoder, g the decoder)
+
+The decoder mirrors the encoder: encoder sizes (100, 100, 15) on 30 features give the
+network 30-100-100-15-100-100-30. Training minimises the mean squared reconstruction error
+over samples and features, and the figure of merit of a sample is its distance
+
+    d(x) = ||x - g(f(x))||^2 / n_features
+
+(the deck's d = ||x - x_hat||^2, divided by the number of features so that it does not
+grow with the width of the table). An autoencoder trained on "normal" data only fails to
+reconstruct an anomaly, d(anomaly) > d(normal): :class:`AutoencoderAnomalyDetector` flags
+the samples whose distance exceeds a threshold (credit-card fraud detection in the deck).
+
+A denoising autoencoder (``noise > 0``) receives a corrupted sample x~ and is trained to
+output the clean x: it learns the vector field g(f(x~)) - x~ that points back to the data.
+
+Both estimators reuse the training machinery of :class:`~rosenblatt.models.MLPRegressor`
+(float32, mini-batches, any first-order ``rb.optim`` optimizer or L-BFGS, scikit-learn's
+stopping rule): the network is an MLP whose targets are its inputs.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, OutlierMixin, TransformerMixin
+from sklearn.metrics import auc, roc_curve
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from .. import nn
+from ..autograd import Function, no_grad
+from ..nn import functional as F
+from ..ops.loss import MSE
+from ..random import get_rng
+from ..tensor import Tensor
+from ._base import check_param
+from .mlp import ACTIVATIONS, _BaseMLP, _real
+
+__all__ = ["Autoencoder", "AutoencoderAnomalyDetector", "Corruption"]
+
+NOISE_TYPES = ("gaussian", "masking")
+OUTPUT_ACTIVATIONS = {"identity": nn.Identity, "sigmoid": nn.Sigmoid}
+METRICS = ("mse", "sse", "euclidean")
+
+
+class Corruption(nn.Module):
+    """The corruption of a denoising autoencoder, active in training mode only.
+
+    gaussian: x~ = x + e, e ~ N(0, noise^2) per feature;
+    masking:  x~ = x * m, m ~ Bernoulli(1 - noise) per feature (a feature is set to 0 with
+    probability ``noise``; no rescaling, as in Vincent et al. 2008). In eval mode x~ = x.
+
+    Parameters
+    ----------
+    noise : float
+        Standard deviation (gaussian) or masking probability in [0, 1) (masking).
+    noise_type : {"gaussian", "masking"}
+    """
+
+    def __init__(self, noise: float, noise_type: str = "gaussian") -> None:
+        super().__init__()
+        if noise_type not in NOISE_TYPES:
+            raise ValueError(
+                f"Corruption: noise_type must be one of {NOISE_TYPES}, got {noise_type!r}"
+            )
+        self.noise, self.noise_type = float(noise), noise_type
+
+    def forward(self, input: Tensor) -> Tensor:
+        """x~ from x, shape (n, n_features) -> (n, n_features)."""
+        if not self.training or self.noise == 0.0:
+            return input
+        rng = get_rng()
+        if self.noise_type == "gaussian":
+            e = rng.normal(0.0, self.noise, input.shape).astype(input.dtype)
+            return input + Tensor._make(e, None)
+        keep = (rng.random(input.shape) >= self.noise).astype(input.dtype)
+        return input * Tensor._make(keep, None)
+
+    def extra_repr(self) -> str:
+        return f"noise={self.noise}, noise_type={self.noise_type!r}"
+
+
+class _BaseAutoencoder(_BaseMLP):
+    """An MLP whose targets are its inputs, with a decoder that mirrors the encoder.
+
+    Reuses _BaseMLP's network building, float32 training loop (the chain of primitives or
+    the recorded graph), L-BFGS, stopping rule and float64 evaluation; adds the mirrored
+    sizes, the output activation, the input corruption and the encoder/decoder split.
+    """
+
+    _target_kind = "values"
+    # _BaseMLP options an autoencoder does not expose (fixed, not hyperparameters)
+    l1 = 0.0
+    dropout = 0.0
+    batch_norm = False
+
+    def __init__(
+        self,
+        hidden_layer_sizes: Sequence[int] = (100, 100, 15),
+        activation: str | Sequence[str] = "relu",
+        output_activation: str = "identity",
+        *,
+        noise: float = 0.0,
+        noise_type: str = "gaussian",
+        solver: str = "adam",
+        alpha: float = 0.0,
+        batch_size: int | str = "auto",
+        learning_rate_init: float = 1e-3,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: Any = None,
+        tol: float = 1e-4,
+        momentum: float = 0.9,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        warm_start: bool = False,
+        verbose: bool = False,
+    ) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.output_activation = output_activation
+        self.noise = noise
+        self.noise_type = noise_type
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.momentum = momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ architecture
+    def _encoder_sizes(self) -> list[int]:
+        return super()._hidden_sizes()
+
+    def _hidden_sizes(self) -> list[int]:
+        """Encoder sizes, then the decoder's: (100, 100, 15) -> [100, 100, 15, 100, 100]."""
+        enc = self._encoder_sizes()
+        return enc + enc[-2::-1]
+
+    def _activations(self, n_hidden: int) -> list[str]:
+        """One activation name for every hidden layer, or one per encoder layer mirrored
+        onto the decoder (("tanh", "relu") -> tanh, relu, tanh)."""
+        act, n_enc = self.activation, len(self._encoder_sizes())
+        names = [act] * n_hidden if isinstance(act, str) else list(act)
+        if not isinstance(act, str) and len(names) == n_enc:
+            names = names + names[-2::-1]
+        ok = len(names) == n_hidden and all(isinstance(a, str) and a in ACTIVATIONS for a in names)
+        check_param(
+            self,
+            "activation",
+            self.activation,
+            ok,
+            f"one of {sorted(ACTIVATIONS)} or a list of them, one per encoder layer ({n_enc})",
+        )
+        return names
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        check_param(
+            self,
+            "output_activation",
+            self.output_activation,
+            isinstance(self.output_activation, str)
+            and self.output_activation in OUTPUT_ACTIVATIONS,
+            f"one of {sorted(OUTPUT_ACTIVATIONS)}",
+        )
+        check_param(self, "noise_type", self.noise_type, self.noise_type in NOISE_TYPES,
+                    f"one of {list(NOISE_TYPES)}")  # fmt: skip
+        limit = 1.0 if self.noise_type == "masking" else np.inf
+        check_param(
+            self,
+            "noise",
+            self.noise,
+            _real(self.noise) and 0 <= self.noise < limit,
+            ">= 0" if limit == np.inf else "a masking probability in [0, 1)",
+        )
+        if self.solver == "lbfgs" and self.noise:
+            raise ValueError(
+                f"{type(self).__name__}: noise={self.noise} needs a stochastic solver; "
+                "L-BFGS needs a deterministic loss (use noise=0.0 or solver='adam')"
+            )
+
+    def _build(self, n_in: int, n_out: int) -> nn.Sequential:
+        """[Corruption] -> the MLP n_in-enc-...-code-...-enc-n_in -> [Sigmoid]."""
+        layers = list(super()._build(n_in, n_out))
+        if self.noise:
+            layers.insert(0, Corruption(self.noise, self.noise_type))
+        if self.output_activation != "identity":
+            layers.append(OUTPUT_ACTIVATIONS[self.output_activation]())
+        return nn.Sequential(*layers)
+
+    def _split(self) -> tuple[list[nn.Module], list[nn.Module]]:
+        """The layers of the encoder (up to the code layer's activation) and of the decoder."""
+        layers = [m for m in self.model_ if not isinstance(m, Corruption)]
+        n_enc, seen = len(self._encoder_sizes()), 0
+        for i, m in enumerate(layers):
+            seen += isinstance(m, nn.Linear)
+            if seen == n_enc:  # the code layer; its activation follows it
+                return layers[: i + 2], layers[i + 2 :]
+        raise RuntimeError("unreachable: the network has fewer layers than the encoder")
+
+    @property
+    def encoder_(self) -> nn.Sequential:
+        """f: the encoder, x -> h (shares its parameters with ``model_``)."""
+        return nn.Sequential(*self._split()[0])
+
+    @property
+    def decoder_(self) -> nn.Sequential:
+        """g: the decoder, h -> x_hat (shares its parameters with ``model_``)."""
+        return nn.Sequential(*self._split()[1])
+
+    # ------------------------------------------------------------------ the loss
+    def _targets(self, y: np.ndarray, first: bool, classes: Any = None) -> np.ndarray:
+        return np.asarray(y, dtype=np.float32)
+
+    def _n_outputs(self, Y: np.ndarray) -> int:
+        return Y.shape[1]
+
+    def _loss(self, out: Tensor, target: Tensor) -> Tensor:
+        """mean over the batch and the features of (x_hat - x)^2 = the batch's mean d(x)."""
+        return F.mse_loss(out, target)
+
+    def _loss_primitive(self) -> tuple[type[Function], float]:
+        return MSE, 1.0
+
+    def _score_outputs(self, out: np.ndarray, target: np.ndarray) -> float:
+        return -float(np.mean((out - target) ** 2))
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X: Any, y: Any = None) -> _BaseAutoencoder:
+        """Train the network to reproduce X (the targets are the clean inputs; y is ignored).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            For anomaly detection, "normal" samples only.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, X, incremental=False)
+
+    @available_if(lambda self: self.solver != "lbfgs")
+    def partial_fit(self, X: Any, y: Any = None) -> _BaseAutoencoder:
+        """One epoch over X from the current weights (stochastic solvers only).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, X, incremental=True)
+
+    # ------------------------------------------------------------------ evaluation
+    def reconstruct(self, X: Any) -> np.ndarray:
+        """x_hat = g(f(x)), the float32 weights evaluated in float64 (no corruption).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features), float64
+        """
+        return self._outputs(X)
+
+    def reconstruction_error(self, X: Any) -> np.ndarray:
+        """d(x) = ||x - g(f(x))||^2 / n_features per sample (the mean squared error).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self._distance(X, "mse")
+
+    def _distance(self, X: Any, metric: str) -> np.ndarray:
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        sq = np.sum((X - self._run(list(self.model_), X)) ** 2, axis=1)
+        if metric == "mse":
+            return sq / X.shape[1]
+        return sq if metric == "sse" else np.sqrt(sq)
+
+    def _run(self, modules: list[nn.Module], Z: np.ndarray) -> np.ndarray:
+        net = copy.deepcopy(nn.Sequential(*modules)).double().eval()
+        with no_grad():
+            return net(Tensor._make(Z, None)).data
+
+
+class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _BaseAutoencoder):
+    """Autoencoder x -> h = f(x) -> x_hat = g(h); loss = mean ||x - x_hat||^2 / n_features.
+
+    f is the encoder (Linear + activation per size of ``hidden_layer_sizes``, the last one
+    the code h), g the decoder that mirrors it (Linear + activation back through the same
+    sizes, then a Linear to n_features and ``output_activation``): encoder sizes
+    (100, 100, 15) on 30 features make the network 30-100-100-15-100-100-30 of the deck.
+    The loss of a batch is the mean over its samples and features of (x_hat - x)^2 (the
+    deck's sum of ||x_i - x_hat_i||^2 divided by batch size and n_features; the factor only
+    rescales the step of plain SGD) plus alpha/(2m) sum |W|^2. The distance of a sample is
+    d(x) = ||x - g(f(x))||^2 / n_features (:meth:`reconstruction_error`).
+
+    With ``noise > 0`` it is a denoising autoencoder: each training batch is corrupted
+    afresh (x~ = x + N(0, noise^2), or features zeroed with probability ``noise`` for
+    ``noise_type="masking"``) and the target stays the clean x; predictions never corrupt.
+
+    With identity activations and no penalty the optimum is PCA's: the code spans the
+    leading principal subspace and the reconstruction error equals PCA's with
+    n_components = code size.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : sequence of int
+        Encoder sizes, the last the code size (the deck: (100, 100, 15)).
+    activation : str or sequence of str
+        Hidden activation ("relu", "tanh", "sigmoid", "identity", ... as MLPRegressor), or
+        one per encoder layer (mirrored onto the decoder).
+    output_activation : {"identity", "sigmoid"}
+        "sigmoid" keeps x_hat in (0, 1), for min-max scaled inputs.
+    noise : float
+        Corruption of the training inputs: the standard deviation of Gaussian noise, or the
+        masking probability. 0 (default) is a plain autoencoder.
+    noise_type : {"gaussian", "masking"}
+    solver, alpha, batch_size, learning_rate_init, max_iter, shuffle, random_state, tol,
+    momentum, early_stopping, validation_fraction, n_iter_no_change, warm_start, verbose
+        As :class:`~rosenblatt.models.MLPRegressor` (alpha defaults to 0 here); the deck's
+        fraud example used batch_size=2048 and 500 epochs (max_iter).
+        early_stopping scores the held-out part by -mean d(x).
+
+    Attributes
+    ----------
+    model_ : nn.Sequential
+        The whole network, [Corruption] -> encoder -> decoder (float32).
+    encoder_, decoder_ : nn.Sequential
+        f and g (views sharing the parameters of ``model_``).
+    loss_curve_ : list of float
+        Mean training loss of each epoch (= mean d(x) on the training batches + penalty).
+    n_iter_, t_, n_layers_, n_features_in_ : int
+    coefs_, intercepts_ : list of ndarray
+    best_loss_ : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rosenblatt.models import Autoencoder
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 2)) @ rng.normal(size=(2, 6))     # rank 2 in R^6
+    >>> ae = Autoencoder((2,), "identity", solver="lbfgs", random_state=0).fit(X)
+    >>> ae.transform(X).shape
+    (300, 2)
+    >>> bool(ae.reconstruction_error(X).mean() < 1e-4)
+    True
+    """
+
+    def transform(self, X: Any) -> np.ndarray:
+        """The code h = f(x).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, code_size), float64
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return self._run(self._split()[0], X)
+
+    def inverse_transform(self, X: Any) -> np.ndarray:
+        """The decoding x_hat = g(h) of codes h.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, code_size)
+            Codes, e.g. from :meth:`transform`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_in_), float64
+        """
+        check_is_fitted(self)
+        Z = check_array(X, dtype=np.float64, input_name="X")
+        if Z.shape[1] != self._n_features_out:
+            raise ValueError(
+                f"Autoencoder.inverse_transform: X has {Z.shape[1]} features, the code has "
+                f"{self._n_features_out}"
+            )
+        return self._run(self._split()[1], Z)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The reconstruction x_hat = g(f(x)) (see :meth:`reconstruct`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """
+        return self.reconstruct(X)
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """-mean d(x): the negative mean reconstruction error (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        float
+        """
+        return -float(np.mean(self.reconstruction_error(X)))
+
+    @property
+    def _n_features_out(self) -> int:
+        return self._encoder_sizes()[-1]
+
+
+class AutoencoderAnomalyDetector(OutlierMixin, _BaseAutoencoder):
+    """Anomaly detection by reconstruction: x is an anomaly when d(x) > threshold_.
+
+    An :class:`Autoencoder` is trained on normal data only; a sample's anomaly score is its
+    reconstruction distance, with ``metric``
+
+        "mse"       d(x) = ||x - g(f(x))||^2 / n_features   (default)
+        "sse"       d(x) = ||x - g(f(x))||^2                (the deck's d)
+        "euclidean" d(x) = ||x - g(f(x))||
+
+    Sign conventions (scikit-learn's, as IsolationForest and OneClassSVM):
+
+    - :meth:`anomaly_score` = d(x): higher = more anomalous (the deck's distance);
+    - :meth:`score_samples` = -d(x): higher = more normal;
+    - :meth:`decision_function` = score_samples - offset_ = threshold_ - d(x): negative for
+      outliers;
+    - :meth:`predict`: +1 (inlier) where d(x) <= threshold_, -1 (outlier) where
+      d(x) > threshold_.
+
+    threshold_ is ``threshold`` when given; else the (1 - contamination) quantile of the
+    training distances (so a fraction ``contamination`` of the training samples is
+    flagged); else (both None) the largest training distance (every training sample is
+    normal).
+
+    Labels for :meth:`roc` and :meth:`rates_at`: 1 (or True) = anomaly, 0 = normal (the
+    credit-card Class column); or scikit-learn's -1 = outlier, +1 = inlier when y holds a -1.
+
+    Parameters
+    ----------
+    hidden_layer_sizes, activation, output_activation, noise, noise_type, solver, alpha,
+    batch_size, learning_rate_init, max_iter, shuffle, random_state, tol, momentum,
+    early_stopping, validation_fraction, n_iter_no_change, warm_start, verbose
+        The autoencoder's, as :class:`Autoencoder`.
+    threshold : float or None
+        The distance above which a sample is an anomaly.
+    contamination : float in (0, 0.5] or None
+        Fraction of training samples to flag (used when threshold is None).
+    metric : {"mse", "sse", "euclidean"}
+
+    Attributes
+    ----------
+    threshold_ : float
+    offset_ : float
+        -threshold_ (decision_function = score_samples - offset_).
+    model_, encoder_, decoder_, loss_curve_, n_iter_, n_features_in_
+        As :class:`Autoencoder`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rosenblatt.models import AutoencoderAnomalyDetector
+    >>> rng = np.random.default_rng(0)
+    >>> A = rng.normal(size=(2, 6))
+    >>> normal = rng.normal(size=(400, 2)) @ A + 0.01 * rng.normal(size=(400, 6))
+    >>> det = AutoencoderAnomalyDetector((2,), "identity", solver="lbfgs", contamination=0.05,
+    ...                                  random_state=0).fit(normal)
+    >>> det.predict(rng.normal(size=(3, 6)) * 3)                    # off the plane
+    array([-1, -1, -1])
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes: Sequence[int] = (100, 100, 15),
+        activation: str | Sequence[str] = "relu",
+        output_activation: str = "identity",
+        *,
+        threshold: float | None = None,
+        contamination: float | None = None,
+        metric: str = "mse",
+        noise: float = 0.0,
+        noise_type: str = "gaussian",
+        solver: str = "adam",
+        alpha: float = 0.0,
+        batch_size: int | str = "auto",
+        learning_rate_init: float = 1e-3,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: Any = None,
+        tol: float = 1e-4,
+        momentum: float = 0.9,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        warm_start: bool = False,
+        verbose: bool = False,
+    ) -> None:
+        super().__init__(
+            hidden_layer_sizes,
+            activation,
+            output_activation,
+            noise=noise,
+            noise_type=noise_type,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            momentum=momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            warm_start=warm_start,
+            verbose=verbose,
+        )
+        self.threshold = threshold
+        self.contamination = contamination
+        self.metric = metric
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        check_param(self, "metric", self.metric, self.metric in METRICS, f"one of {list(METRICS)}")
+        t, c = self.threshold, self.contamination
+        check_param(self, "threshold", t, t is None or (_real(t) and np.isfinite(t)),
+                    "None or a finite float")  # fmt: skip
+        check_param(self, "contamination", c, c is None or (_real(c) and 0 < c <= 0.5),
+                    "None or a float in (0, 0.5]")  # fmt: skip
+        if t is not None and c is not None:
+            raise ValueError(
+                f"{type(self).__name__}: give threshold ({t}) or contamination ({c}), not both"
+            )
+
+    def fit(self, X: Any, y: Any = None) -> AutoencoderAnomalyDetector:
+        """Train the autoencoder on X (normal samples; y ignored) and set threshold_.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        super().fit(X)
+        self._set_threshold(X)
+        return self
+
+    @available_if(lambda self: self.solver != "lbfgs")
+    def partial_fit(self, X: Any, y: Any = None) -> AutoencoderAnomalyDetector:
+        """One epoch over X from the current weights, then threshold_ from X again.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        super().partial_fit(X)
+        self._set_threshold(X)
+        return self
+
+    def _set_threshold(self, X: Any) -> None:
+        d = self.anomaly_score(X)
+        if self.threshold is not None:
+            self.threshold_ = float(self.threshold)
+        elif self.contamination is not None:
+            self.threshold_ = float(np.percentile(d, 100.0 * (1.0 - self.contamination)))
+        else:
+            self.threshold_ = float(d.max())
+        self.offset_ = -self.threshold_
+
+    # ------------------------------------------------------------------ scores
+    def anomaly_score(self, X: Any) -> np.ndarray:
+        """d(x), the reconstruction distance of ``metric``: higher = more anomalous.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self._distance(X, self.metric)
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """-d(x): higher = more normal (scikit-learn's convention).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return -self.anomaly_score(X)
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """threshold_ - d(x) = score_samples(x) - offset_: negative for outliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X: Any) -> np.ndarray:
+        """+1 for inliers (d(x) <= threshold_), -1 for outliers (d(x) > threshold_).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), int
+        """
+        return np.where(self.decision_function(X) < 0, -1, 1)
+
+    # ------------------------------------------------------------------ evaluation
+    def rates_at(self, threshold: float, X: Any, y: Any) -> tuple[float, float]:
+        """(FPR, TPR) when the samples with d(x) > threshold are flagged as anomalies.
+
+        FPR = flagged normal / normal (normal -> fraud); TPR = flagged anomalies / anomalies
+        (fraud -> fraud), as the deck prints them for thresholds 0.20 and 0.55.
+
+        Parameters
+        ----------
+        threshold : float
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            1 = anomaly, 0 = normal (or -1 = outlier, +1 = inlier).
+
+        Returns
+        -------
+        (fpr, tpr) : tuple of float
+        """
+        positive = self._anomaly_labels(y, X)
+        flagged = self.anomaly_score(X) > threshold
+        fpr = float(flagged[~positive].mean()) if (~positive).any() else float("nan")
+        tpr = float(flagged[positive].mean()) if positive.any() else float("nan")
+        return fpr, tpr
+
+    def roc(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """The ROC curve of the anomaly score: (fpr, tpr, thresholds, auc).
+
+        sklearn.metrics.roc_curve on (y, d(x)): tpr[i] and fpr[i] are the rates of flagging
+        d(x) >= thresholds[i]; auc is the area under the curve.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            1 = anomaly, 0 = normal (or -1 = outlier, +1 = inlier); both must occur.
+
+        Returns
+        -------
+        fpr, tpr, thresholds : ndarray
+        auc : float
+        """
+        positive = self._anomaly_labels(y, X)
+        if positive.all() or not positive.any():
+            raise ValueError(
+                f"{type(self).__name__}.roc: y must hold both normal samples and anomalies"
+            )
+        fpr, tpr, thresholds = roc_curve(positive, self.anomaly_score(X))
+        return fpr, tpr, thresholds, float(auc(fpr, tpr))
+
+    def _anomaly_labels(self, y: Any, X: Any) -> np.ndarray:
+        """y -> boolean 'is an anomaly'."""
+        y = np.asarray(y).ravel()
+        if len(y) != len(X):
+            raise ValueError(
+                f"{type(self).__name__}: y has {len(y)} labels, X has {len(X)} samples"
+            )
+        values = set(np.unique(y).tolist())
+        if values <= {0, 1}:
+            return y.astype(bool)
+        if values <= {-1, 1}:
+            return y == -1
+        raise ValueError(
+            f"{type(self).__name__}: y must be 1 = anomaly / 0 = normal, or -1 = outlier / "
+            f"+1 = inlier; got values {sorted(values)[:5]}"
+        )
