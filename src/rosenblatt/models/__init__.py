@@ -11,6 +11,7 @@ All follow scikit-learn's conventions (fit/predict/score, get_params/set_params,
 attributes ending in ``_``) and work in Pipeline, GridSearchCV and cross_val_score.
 """
 
+from .autoencoder import Autoencoder, AutoencoderAnomalyDetector
 from .discriminant import LinearDiscriminantAnalysis, QuadraticDiscriminantAnalysis
 from .linear import LinearRegression, LogisticRegression
 from .mlp import MLPClassifier, MLPRegressor
@@ -19,6 +20,8 @@ from .threshold import ThresholdUnit
 
 __all__ = [
     "Adaline",
+    "Autoencoder",
+    "AutoencoderAnomalyDetector",
     "LinearDiscriminantAnalysis",
     "LinearRegression",
     "LogisticRegression",
