@@ -16,6 +16,7 @@ from .discriminant import LinearDiscriminantAnalysis, QuadraticDiscriminantAnaly
 from .linear import LinearRegression, LogisticRegression
 from .mlp import MLPClassifier, MLPRegressor
 from .perceptron import Adaline, Perceptron, perceptron_epoch, perceptron_or_demo
+from .rbm import RBM
 from .threshold import ThresholdUnit
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "MLPRegressor",
     "Perceptron",
     "QuadraticDiscriminantAnalysis",
+    "RBM",
     "ThresholdUnit",
     "perceptron_epoch",
     "perceptron_or_demo",
