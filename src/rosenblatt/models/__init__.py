@@ -18,6 +18,7 @@ from .mlp import MLPClassifier, MLPRegressor
 from .perceptron import Adaline, Perceptron, perceptron_epoch, perceptron_or_demo
 from .rbm import RBM
 from .threshold import ThresholdUnit
+from .vae import VAE
 
 __all__ = [
     "Adaline",
@@ -32,6 +33,7 @@ __all__ = [
     "QuadraticDiscriminantAnalysis",
     "RBM",
     "ThresholdUnit",
+    "VAE",
     "perceptron_epoch",
     "perceptron_or_demo",
 ]

@@ -1,0 +1,334 @@
+"""Variational autoencoder (Kingma & Welling, arXiv:1312.6114) as a scikit-learn estimator.
+
+An encoder network maps x to the mean mu and log-variance ln sigma^2 of a Gaussian
+q(z|x) = N(mu, diag sigma^2) over a latent code z; a decoder maps z back to the parameters
+of p(x|z). Training maximises the evidence lower bound (ELBO) of each sample,
+
+    ELBO(x) = E_q[ln p(x|z)] - KL(q(z|x) || N(0, I))
+            ~ ln p(x | z = mu + sigma * eps) + 1/2 sum_j (1 + ln sigma_j^2 - mu_j^2 - sigma_j^2),
+
+with one draw eps ~ N(0, I) per sample (the reparameterisation trick: z is a differentiable
+function of mu and sigma, so backpropagation reaches the encoder), as in the EDSF deck.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .. import nn, optim
+from ..autograd import no_grad
+from ..nn import functional as F
+from ..tensor import Tensor
+from ._base import check_param, make_rng
+from .mlp import ACTIVATIONS, _drawing_from, _integer, _real
+
+__all__ = ["VAE", "gaussian_kl"]
+
+_F32 = np.float32
+
+
+def gaussian_kl(mu: Tensor, log_var: Tensor) -> Tensor:
+    """KL(N(mu, sigma^2) || N(0, 1)) = -1/2 sum_j (1 + ln sigma_j^2 - mu_j^2 - sigma_j^2), per row.
+
+    dKL/dmu = mu, dKL/d ln sigma^2 = (sigma^2 - 1)/2.
+
+    Parameters
+    ----------
+    mu, log_var : Tensor of shape (n_samples, latent_dim)
+
+    Returns
+    -------
+    Tensor of shape (n_samples,)
+    """
+    return -0.5 * (1 + log_var - mu * mu - log_var.exp()).sum(axis=1)
+
+
+def mlp(sizes: Sequence[int], activation: str, dtype: Any = _F32) -> nn.Sequential:
+    """Linear layers of the given sizes with ``activation`` between them (not after the last)."""
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        if i:
+            layers.append(ACTIVATIONS[activation]())
+        layers.append(nn.Linear(n_in, n_out, dtype=dtype))
+    return nn.Sequential(*layers)
+
+
+def check_network_params(est: Any, hidden: dict[str, Any]) -> None:
+    """The hyperparameters that the VAE and the GAN share."""
+    for name, sizes in hidden.items():
+        ok = isinstance(sizes, Sequence) and all(_integer(s) and s >= 1 for s in sizes)
+        check_param(est, name, sizes, ok, "a sequence of ints >= 1, e.g. (128,)")
+    check_param(est, "latent_dim", est.latent_dim, _integer(est.latent_dim) and est.latent_dim >= 1,
+                "an int >= 1")  # fmt: skip
+    check_param(est, "activation", est.activation, est.activation in ACTIVATIONS,
+                f"one of {sorted(ACTIVATIONS)}")  # fmt: skip
+    lr = est.learning_rate_init
+    check_param(est, "learning_rate_init", lr, _real(lr) and lr > 0, "a float > 0")
+    check_param(est, "max_iter", est.max_iter, _integer(est.max_iter) and est.max_iter >= 1,
+                "an int >= 1")  # fmt: skip
+    b = est.batch_size
+    ok = b == "auto" or (_integer(b) and b >= 1)
+    check_param(est, "batch_size", b, ok, "an int >= 1 or 'auto'")
+
+
+def batches(rng: np.random.Generator, n: int, batch_size: Any) -> list[np.ndarray]:
+    """Shuffled mini-batch index arrays of one epoch; "auto" is min(200, n)."""
+    size = min(200, n) if batch_size == "auto" else min(int(batch_size), n)
+    order = rng.permutation(n)
+    return [order[i : i + size] for i in range(0, n, size)]
+
+
+class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Variational autoencoder: loss = -ln p(x|z) + beta KL(N(mu, sigma^2) || N(0, 1)).
+
+    Encoder x -> (mu, ln sigma^2); z = mu + exp(ln sigma^2 / 2) * eps, eps ~ N(0, I);
+    decoder z -> p(x|z). The loss of a sample is the negative ELBO (with beta = 1)
+
+        -ln p(x|z) - 1/2 sum_j (1 + ln sigma_j^2 - mu_j^2 - sigma_j^2),
+
+    where -ln p(x|z) is the binary cross-entropy sum_i BCE(logit_i, x_i) for
+    ``likelihood="bernoulli"`` (x in [0, 1]) and 1/2 |x - x_hat|^2 + d/2 ln 2 pi for
+    ``likelihood="gaussian"`` (unit variance). Minimised with Adam on mini-batches, in float32.
+
+    Parameters
+    ----------
+    latent_dim : int
+        Dimension of z.
+    hidden_layer_sizes : sequence of int
+        Hidden layers of the encoder; the decoder mirrors them.
+    activation : str
+        Hidden activation (the names of MLPClassifier: "relu", "tanh", "logistic", ...).
+    likelihood : {"bernoulli", "gaussian"}
+        The decoder's distribution p(x|z).
+    learning_rate_init : float
+        Adam's lr.
+    batch_size : int or "auto"
+        "auto" is min(200, n_samples).
+    max_iter : int
+        Epochs.
+    beta : float
+        Weight of the KL term (beta-VAE; 1 gives the ELBO).
+    random_state : None, int or numpy Generator
+        Seeds the initial weights, shuffling, eps and ``sample``.
+
+    Attributes
+    ----------
+    encoder_ : nn.Sequential
+        x -> [mu, ln sigma^2] (2 * latent_dim outputs).
+    decoder_ : nn.Sequential
+        z -> logits (bernoulli) or mean (gaussian) of p(x|z).
+    loss_curve_ : list of float
+        Mean negative ELBO (beta-weighted) per sample of each epoch.
+    n_iter_, n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rosenblatt.models import VAE
+    >>> X = np.random.default_rng(0).random((100, 8))
+    >>> vae = VAE(latent_dim=2, hidden_layer_sizes=(16,), max_iter=5, random_state=0).fit(X)
+    >>> vae.transform(X).shape, vae.sample(3).shape
+    ((100, 2), (3, 8))
+    """
+
+    def __init__(
+        self,
+        latent_dim: int = 2,
+        hidden_layer_sizes: Sequence[int] = (128,),
+        activation: str = "relu",
+        *,
+        likelihood: str = "bernoulli",
+        learning_rate_init: float = 1e-3,
+        batch_size: int | str = "auto",
+        max_iter: int = 50,
+        beta: float = 1.0,
+        random_state: Any = None,
+    ) -> None:
+        self.latent_dim = latent_dim
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.likelihood = likelihood
+        self.learning_rate_init = learning_rate_init
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.beta = beta
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ the model
+    def _check_params(self) -> None:
+        check_network_params(self, {"hidden_layer_sizes": self.hidden_layer_sizes})
+        ok = self.likelihood in ("bernoulli", "gaussian")
+        check_param(self, "likelihood", self.likelihood, ok, "'bernoulli' or 'gaussian'")
+        check_param(self, "beta", self.beta, _real(self.beta) and self.beta >= 0, "a float >= 0")
+
+    def _encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """(mu, ln sigma^2), each (n_samples, latent_dim)."""
+        out = self.encoder_(x)
+        return out[:, : self.latent_dim], out[:, self.latent_dim :]
+
+    def _reconstruction_nll(self, out: Tensor, x: Tensor) -> Tensor:
+        """-ln p(x|z) per row: sum_i BCE(logit_i, x_i), or 1/2 |x - mean|^2 + d/2 ln 2 pi."""
+        if self.likelihood == "bernoulli":
+            return F.binary_cross_entropy_with_logits(out, x, reduction="none").sum(axis=1)
+        diff = out - x
+        return 0.5 * (diff * diff).sum(axis=1) + 0.5 * x.shape[1] * math.log(2 * math.pi)
+
+    def _negative_elbo(self, x: Tensor, eps: Tensor) -> tuple[Tensor, Tensor]:
+        """(-ln p(x|z), KL) per sample, z = mu + exp(ln sigma^2 / 2) * eps."""
+        mu, log_var = self._encode(x)
+        z = mu + (0.5 * log_var).exp() * eps
+        return self._reconstruction_nll(self.decoder_(z), x), gaussian_kl(mu, log_var)
+
+    def _decode_mean(self, out: np.ndarray) -> np.ndarray:
+        """The mean of p(x|z): sigmoid(logits) for bernoulli, the output for gaussian."""
+        return 1 / (1 + np.exp(-out)) if self.likelihood == "bernoulli" else out
+
+    # ------------------------------------------------------------------ fit
+    def _validate(self, X: Any, reset: bool) -> np.ndarray:
+        X = validate_data(self, X, reset=reset, dtype=_F32)
+        if self.likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):
+            raise ValueError(
+                f"VAE: likelihood='bernoulli' needs X in [0, 1], got values in "
+                f"[{X.min():.4g}, {X.max():.4g}]; scale X (e.g. MinMaxScaler) or use "
+                "likelihood='gaussian'"
+            )
+        return X
+
+    def fit(self, X: Any, y: Any = None) -> VAE:
+        """Minimise the mean negative ELBO of X with Adam, max_iter epochs of mini-batches.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        self : VAE
+        """
+        self._check_params()
+        X = self._validate(X, reset=True)
+        n, d = X.shape
+        self._rng = make_rng(self.random_state)
+        hidden = list(self.hidden_layer_sizes)
+        with _drawing_from(self._rng):
+            self.encoder_ = mlp([d, *hidden, 2 * self.latent_dim], self.activation)
+            self.decoder_ = mlp([self.latent_dim, *hidden[::-1], d], self.activation)
+        params = [*self.encoder_.parameters(), *self.decoder_.parameters()]
+        opt = optim.Adam(params, lr=self.learning_rate_init)
+        self.loss_curve_: list[float] = []
+        self.n_iter_ = 0
+        for _ in range(self.max_iter):
+            good = [p.data.copy() for p in params]
+            total = 0.0
+            for idx in batches(self._rng, n, self.batch_size):
+                x = Tensor._make(X[idx], None)
+                eps = Tensor._make(
+                    self._rng.standard_normal((len(idx), self.latent_dim), _F32), None
+                )
+                rec, kl = self._negative_elbo(x, eps)
+                loss = (rec + self.beta * kl).mean()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                total += float(loss.data) * len(idx)
+            if not np.isfinite(total):
+                for p, g in zip(params, good):
+                    p.data[...] = g
+                raise FloatingPointError(
+                    f"VAE: the loss became {total / n} at epoch {self.n_iter_ + 1}; kept the "
+                    "weights of the last finite epoch. Lower learning_rate_init or scale X."
+                )
+            self.loss_curve_.append(total / n)
+            self.n_iter_ += 1
+        return self
+
+    # ------------------------------------------------------------------ use
+    def transform(self, X: Any) -> np.ndarray:
+        """The latent mean mu(x) of q(z|x).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, latent_dim)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=_F32)
+        with no_grad():
+            return self._encode(Tensor._make(X, None))[0].data.copy()
+
+    def inverse_transform(self, Z: Any) -> np.ndarray:
+        """The mean of p(x|z) for the codes Z (sigmoid of the logits for bernoulli).
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, latent_dim)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        Z = np.asarray(Z, dtype=_F32)
+        if Z.ndim != 2 or Z.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"VAE.inverse_transform: Z must have shape (n_samples, {self.latent_dim}), "
+                f"got {Z.shape}"
+            )
+        with no_grad():
+            return self._decode_mean(self.decoder_(Tensor._make(Z, None)).data)
+
+    def sample(self, n_samples: int = 1) -> np.ndarray:
+        """Generated data: the mean of p(x|z) for z ~ N(0, I) (drawn from random_state).
+
+        Parameters
+        ----------
+        n_samples : int
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        return self.inverse_transform(self._rng.standard_normal((n_samples, self.latent_dim)))
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """The mean ELBO per sample, ln p(x|z) - KL(q(z|x) || p(z)), higher is better.
+
+        One draw eps per sample from a generator seeded with 0, so the value is
+        deterministic; it is -loss_curve_ when beta = 1. (For the Gaussian likelihood the
+        ELBO includes the -d/2 ln 2 pi of the unit-variance density.)
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        float
+        """
+        check_is_fitted(self)
+        X = self._validate(X, reset=False)
+        eps = np.random.default_rng(0).standard_normal((len(X), self.latent_dim), _F32)
+        with no_grad():
+            rec, kl = self._negative_elbo(Tensor._make(X, None), Tensor._make(eps, None))
+        return -float(np.mean(rec.data + kl.data, dtype=np.float64))
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.latent_dim
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]  # it computes in float32
+        return tags
