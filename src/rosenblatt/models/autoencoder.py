@@ -467,10 +467,10 @@ class AutoencoderAnomalyDetector(OutlierMixin, _BaseAutoencoder):
     - :meth:`predict`: +1 (inlier) where d(x) <= threshold_, -1 (outlier) where
       d(x) > threshold_.
 
-    threshold_ is ``threshold`` when given; else the (1 - contamination) quantile of the
-    training distances (so a fraction ``contamination`` of the training samples is
-    flagged); else (both None) the largest training distance (every training sample is
-    normal).
+    threshold_ is ``threshold`` when given (it takes precedence over contamination); else
+    the (1 - contamination) quantile of the training distances (so a fraction
+    ``contamination`` of the training samples is flagged, 1 % by default); else (both None)
+    the largest training distance (every training sample counts as normal).
 
     Labels for :meth:`roc` and :meth:`rates_at`: 1 (or True) = anomaly, 0 = normal (the
     credit-card Class column); or scikit-learn's -1 = outlier, +1 = inlier when y holds a -1.
@@ -482,9 +482,9 @@ class AutoencoderAnomalyDetector(OutlierMixin, _BaseAutoencoder):
     early_stopping, validation_fraction, n_iter_no_change, warm_start, verbose
         The autoencoder's, as :class:`Autoencoder`.
     threshold : float or None
-        The distance above which a sample is an anomaly.
+        The distance above which a sample is an anomaly (e.g. the deck's 0.20 or 0.55).
     contamination : float in (0, 0.5] or None
-        Fraction of training samples to flag (used when threshold is None).
+        Fraction of training samples to flag (used when threshold is None; default 0.01).
     metric : {"mse", "sse", "euclidean"}
 
     Attributes
@@ -515,7 +515,7 @@ class AutoencoderAnomalyDetector(OutlierMixin, _BaseAutoencoder):
         output_activation: str = "identity",
         *,
         threshold: float | None = None,
-        contamination: float | None = None,
+        contamination: float | None = 0.01,
         metric: str = "mse",
         noise: float = 0.0,
         noise_type: str = "gaussian",
@@ -567,10 +567,6 @@ class AutoencoderAnomalyDetector(OutlierMixin, _BaseAutoencoder):
                     "None or a finite float")  # fmt: skip
         check_param(self, "contamination", c, c is None or (_real(c) and 0 < c <= 0.5),
                     "None or a float in (0, 0.5]")  # fmt: skip
-        if t is not None and c is not None:
-            raise ValueError(
-                f"{type(self).__name__}: give threshold ({t}) or contamination ({c}), not both"
-            )
 
     def fit(self, X: Any, y: Any = None) -> AutoencoderAnomalyDetector:
         """Train the autoencoder on X (normal samples; y ignored) and set threshold_.
