@@ -308,3 +308,20 @@ def test_roc_needs_both_classes(detector_data):
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+def test_fraud_example_runs(tmp_path, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "fraud_autoencoder.py"
+    spec = importlib.util.spec_from_file_location("fraud_autoencoder", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    roc = tmp_path / "roc.png"
+    results = module.main(["--n", "6000", "--epochs", "3", "--roc", str(roc)])
+    out = capsys.readouterr().out
+    assert "false positive rate" in out and "ROC AUC" in out
+    assert roc.stat().st_size > 0
+    assert results["fpr@0.1"] == pytest.approx(0.1, abs=0.01)
+    assert 0.5 < results["auc"] <= 1.0
