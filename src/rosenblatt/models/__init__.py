@@ -13,6 +13,7 @@ attributes ending in ``_``) and work in Pipeline, GridSearchCV and cross_val_sco
 
 from .autoencoder import Autoencoder, AutoencoderAnomalyDetector
 from .discriminant import LinearDiscriminantAnalysis, QuadraticDiscriminantAnalysis
+from .gan import GAN
 from .linear import LinearRegression, LogisticRegression
 from .mlp import MLPClassifier, MLPRegressor
 from .perceptron import Adaline, Perceptron, perceptron_epoch, perceptron_or_demo
@@ -24,6 +25,7 @@ __all__ = [
     "Adaline",
     "Autoencoder",
     "AutoencoderAnomalyDetector",
+    "GAN",
     "LinearDiscriminantAnalysis",
     "LinearRegression",
     "LogisticRegression",

@@ -1,0 +1,249 @@
+"""Generative adversarial network (Goodfellow et al., arXiv:1406.2661) as an estimator.
+
+A generator G maps noise z ~ N(0, I) to data space; a discriminator D gives the
+probability that x came from the data rather than from G. They play
+
+    min_G max_D V(D, G) = E_x[ln D(x)] + E_z[ln(1 - D(G(z)))]
+
+(the EDSF deck's loss function), by alternating gradient steps: k steps of D ascending V,
+then one step of G. D outputs a logit s, D(x) = sigma(s), so every log-probability is a
+binary cross-entropy on logits (numerically stable): ln D(x) = -BCE(s, 1) and
+ln(1 - D(x)) = -BCE(s, 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .. import optim
+from ..autograd import no_grad
+from ..nn import functional as F
+from ..tensor import Tensor
+from ._base import check_param, make_rng
+from .mlp import _drawing_from, _integer, _real
+from .vae import batches, check_network_params, mlp
+
+__all__ = ["GAN"]
+
+_F32 = np.float32
+
+
+class GAN(BaseEstimator):
+    """GAN: min_G max_D E[ln D(x)] + E[ln(1 - D(G(z)))], trained by alternating Adam steps.
+
+    Discriminator step (ascend V in D; z ~ N(0, I), G fixed):
+
+        L_D = -mean ln D(x) - mean ln(1 - D(G(z)))
+            = BCE_logits(s(x), 1) + BCE_logits(s(G(z)), 0)
+
+    Generator step (D fixed), in one of two forms:
+
+    - ``non_saturating=True`` (default, Goodfellow's practical form): maximise ln D(G(z)),
+      L_G = -mean ln D(G(z)) = BCE_logits(s(G(z)), 1); its gradient is strong while D
+      still rejects the fakes, early in training.
+    - ``non_saturating=False`` (the minimax game as written): minimise ln(1 - D(G(z))),
+      L_G = mean ln(1 - D(G(z))) = -BCE_logits(s(G(z)), 0); it saturates (vanishing
+      gradient) when D(G(z)) ~ 0.
+
+    Each mini-batch of real samples is one D step; after every ``k_discriminator`` D steps
+    comes one G step (Algorithm 1 of the paper). Both networks are MLPs with
+    ``activation`` between the layers and a linear output (G's output is the sample, D's
+    the logit). Adam with betas (beta_1, 0.999), float32.
+
+    Parameters
+    ----------
+    latent_dim : int
+        Dimension of the noise z.
+    generator_hidden, discriminator_hidden : sequence of int
+        Hidden layer sizes of G and D.
+    activation : str
+        Hidden activation of both (MLPClassifier's names; "leaky_relu" slope 0.01).
+    learning_rate_init : float
+        Adam's lr for both networks.
+    beta_1 : float
+        Adam's first-moment decay (0.5 is the usual choice for GANs).
+    batch_size : int or "auto"
+        "auto" is min(200, n_samples).
+    max_iter : int
+        Epochs over the data.
+    k_discriminator : int
+        D steps per G step.
+    non_saturating : bool
+        The generator's loss (see above).
+    random_state : None, int or numpy Generator
+        Seeds the initial weights, the shuffling, the noise and ``sample``.
+
+    Attributes
+    ----------
+    generator_, discriminator_ : nn.Sequential
+    discriminator_loss_curve_, generator_loss_curve_ : list of float
+        Mean L_D and L_G of each epoch.
+    n_iter_, n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rosenblatt.models import GAN
+    >>> X = np.random.default_rng(0).normal(3.0, 0.5, size=(200, 1))
+    >>> gan = GAN(latent_dim=1, max_iter=2, random_state=0).fit(X)
+    >>> gan.sample(5).shape
+    (5, 1)
+    """
+
+    def __init__(
+        self,
+        latent_dim: int = 2,
+        generator_hidden: Sequence[int] = (32,),
+        discriminator_hidden: Sequence[int] = (32,),
+        activation: str = "leaky_relu",
+        *,
+        learning_rate_init: float = 1e-3,
+        beta_1: float = 0.5,
+        batch_size: int | str = "auto",
+        max_iter: int = 200,
+        k_discriminator: int = 1,
+        non_saturating: bool = True,
+        random_state: Any = None,
+    ) -> None:
+        self.latent_dim = latent_dim
+        self.generator_hidden = generator_hidden
+        self.discriminator_hidden = discriminator_hidden
+        self.activation = activation
+        self.learning_rate_init = learning_rate_init
+        self.beta_1 = beta_1
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.k_discriminator = k_discriminator
+        self.non_saturating = non_saturating
+        self.random_state = random_state
+
+    def _check_params(self) -> None:
+        check_network_params(
+            self,
+            {
+                "generator_hidden": self.generator_hidden,
+                "discriminator_hidden": self.discriminator_hidden,
+            },
+        )
+        k = self.k_discriminator
+        check_param(self, "k_discriminator", k, _integer(k) and k >= 1, "an int >= 1")
+        b1 = self.beta_1
+        check_param(self, "beta_1", b1, _real(b1) and 0 <= b1 < 1, "a float in [0, 1)")
+
+    def _initialize(self, n_features: int) -> None:
+        """Build G: z -> x and D: x -> logit, their Adam optimizers and the curves."""
+        self._rng = make_rng(self.random_state)
+        with _drawing_from(self._rng):
+            self.generator_ = mlp(
+                [self.latent_dim, *self.generator_hidden, n_features], self.activation
+            )
+            self.discriminator_ = mlp([n_features, *self.discriminator_hidden, 1], self.activation)
+        betas = (float(self.beta_1), 0.999)
+        lr = self.learning_rate_init
+        self._opt_g = optim.Adam(self.generator_.parameters(), lr=lr, betas=betas)
+        self._opt_d = optim.Adam(self.discriminator_.parameters(), lr=lr, betas=betas)
+        self.discriminator_loss_curve_: list[float] = []
+        self.generator_loss_curve_: list[float] = []
+        self.n_iter_ = 0
+
+    def _discriminator_step(self, x: np.ndarray, z: np.ndarray) -> float:
+        """One Adam step of D on L_D = BCE(s(x), 1) + BCE(s(G(z)), 0); returns L_D."""
+        with no_grad():
+            fake = self.generator_(Tensor._make(z, None))  # G fixed: no graph into G
+        real_logit = self.discriminator_(Tensor._make(x, None))
+        fake_logit = self.discriminator_(fake)
+        loss = F.binary_cross_entropy_with_logits(
+            real_logit, np.ones_like(real_logit.data)
+        ) + F.binary_cross_entropy_with_logits(fake_logit, np.zeros_like(fake_logit.data))
+        self._opt_d.zero_grad()
+        loss.backward()
+        self._opt_d.step()
+        return float(loss.data)
+
+    def _generator_step(self, z: np.ndarray) -> float:
+        """One Adam step of G on L_G (non-saturating or minimax form); returns L_G."""
+        logit = self.discriminator_(self.generator_(Tensor._make(z, None)))
+        if self.non_saturating:  # -mean ln D(G(z))
+            loss = F.binary_cross_entropy_with_logits(logit, np.ones_like(logit.data))
+        else:  # mean ln(1 - D(G(z)))
+            loss = -F.binary_cross_entropy_with_logits(logit, np.zeros_like(logit.data))
+        self._opt_g.zero_grad()
+        loss.backward()
+        self._opt_g.step()
+        self._opt_d.zero_grad()  # D's gradients of this step are not D's to use
+        return float(loss.data)
+
+    def _noise(self, n: int) -> np.ndarray:
+        return self._rng.standard_normal((n, self.latent_dim), _F32)
+
+    def fit(self, X: Any, y: Any = None) -> GAN:
+        """Alternate k_discriminator D steps and one G step over max_iter epochs of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples of the data distribution.
+        y : ignored
+
+        Returns
+        -------
+        self : GAN
+        """
+        self._check_params()
+        X = validate_data(self, X, dtype=_F32)
+        self._initialize(X.shape[1])
+        d_steps = 0
+        for _ in range(self.max_iter):
+            d_losses, g_losses = [], []
+            for idx in batches(self._rng, len(X), self.batch_size):
+                d_losses.append(self._discriminator_step(X[idx], self._noise(len(idx))))
+                d_steps += 1
+                if d_steps % self.k_discriminator == 0:
+                    g_losses.append(self._generator_step(self._noise(len(idx))))
+            if not np.all(np.isfinite(d_losses + g_losses)):
+                raise FloatingPointError(
+                    f"GAN: the loss became non-finite at epoch {self.n_iter_ + 1}; lower "
+                    "learning_rate_init or scale X"
+                )
+            self.discriminator_loss_curve_.append(float(np.mean(d_losses)))
+            if g_losses:
+                self.generator_loss_curve_.append(float(np.mean(g_losses)))
+            self.n_iter_ += 1
+        return self
+
+    def sample(self, n_samples: int = 1) -> np.ndarray:
+        """Generated data G(z), z ~ N(0, I) drawn from random_state.
+
+        Parameters
+        ----------
+        n_samples : int
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        with no_grad():
+            return self.generator_(Tensor._make(self._noise(n_samples), None)).data.copy()
+
+    def discriminate(self, X: Any) -> np.ndarray:
+        """D(x) = sigma(s(x)): the discriminator's probability that x is real data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=_F32)
+        with no_grad():
+            s = self.discriminator_(Tensor._make(X, None)).data[:, 0]
+        return 1 / (1 + np.exp(-s))
