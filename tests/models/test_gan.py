@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import rosenblatt as rb
 from rosenblatt.models import GAN
@@ -110,3 +111,8 @@ def test_bad_parameters():
         GAN(generator_hidden=5).fit(X)
     with pytest.raises(ValueError, match="GAN: invalid activation='swish'"):
         GAN(activation="swish").fit(X)
+
+
+@parametrize_with_checks([GAN(max_iter=2)])
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)

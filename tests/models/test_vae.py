@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.datasets import load_digits
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import rosenblatt as rb
 from rosenblatt.autograd import gradcheck
@@ -154,3 +155,10 @@ def test_bad_input():
     vae = VAE(max_iter=1, hidden_layer_sizes=(4,)).fit(X)
     with pytest.raises(ValueError, match=r"Z must have shape \(n_samples, 2\)"):
         vae.inverse_transform(np.zeros((2, 3)))
+
+
+# likelihood="gaussian": the checks feed data outside [0, 1], which the Bernoulli decoder
+# rejects by design (a clear ValueError)
+@parametrize_with_checks([VAE(hidden_layer_sizes=(8,), max_iter=2, likelihood="gaussian")])
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
