@@ -33,8 +33,14 @@ def assert_same_weights(ours: rb.nn.Sequential, theirs: torch.nn.Sequential) -> 
 
 @pytest.mark.parametrize("non_saturating", [True, False])
 def test_discriminator_and_generator_steps_equal_pytorch(non_saturating):
-    gan = GAN(latent_dim=3, generator_hidden=(5, 4), discriminator_hidden=(6,),
-              learning_rate_init=0.05, non_saturating=non_saturating, random_state=0)  # fmt: skip
+    gan = GAN(
+        latent_dim=3,
+        generator_hidden=(5, 4),
+        discriminator_hidden=(6,),
+        learning_rate_init=0.05,
+        non_saturating=non_saturating,
+        random_state=0,
+    )
     gan._initialize(n_features=2)
     gan.generator_.double()
     gan.discriminator_.double()
@@ -68,9 +74,16 @@ def test_discriminator_and_generator_steps_equal_pytorch(non_saturating):
 
 def gaussian_gan(seed: int) -> tuple[GAN, np.ndarray]:
     X = np.random.default_rng(0).normal(3.0, 0.5, size=(1000, 1))
-    gan = GAN(latent_dim=1, generator_hidden=(), discriminator_hidden=(32,),
-              learning_rate_init=5e-3, batch_size=100, max_iter=150, k_discriminator=2,
-              random_state=seed)  # fmt: skip
+    gan = GAN(
+        latent_dim=1,
+        generator_hidden=(),
+        discriminator_hidden=(32,),
+        learning_rate_init=5e-3,
+        batch_size=100,
+        max_iter=150,
+        k_discriminator=2,
+        random_state=seed,
+    )
     return gan.fit(X), X
 
 

@@ -138,8 +138,15 @@ def test_digits_elbo_improves_and_reconstructions_beat_the_mean_image():
 
 def test_gaussian_likelihood_and_beta_zero_fit():
     X = np.random.default_rng(0).normal(size=(60, 3)) @ np.diag([3.0, 1.0, 0.1])
-    vae = VAE(latent_dim=1, hidden_layer_sizes=(8,), likelihood="gaussian", beta=0.0,
-              max_iter=30, learning_rate_init=1e-2, random_state=0).fit(X)  # fmt: skip
+    vae = VAE(
+        latent_dim=1,
+        hidden_layer_sizes=(8,),
+        likelihood="gaussian",
+        beta=0.0,
+        max_iter=30,
+        learning_rate_init=1e-2,
+        random_state=0,
+    ).fit(X)
     assert vae.loss_curve_[-1] < vae.loss_curve_[0]
     assert vae.transform(X).shape == (60, 1)
 

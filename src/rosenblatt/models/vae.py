@@ -64,14 +64,25 @@ def check_network_params(est: Any, hidden: dict[str, Any]) -> None:
     for name, sizes in hidden.items():
         ok = isinstance(sizes, Sequence) and all(_integer(s) and s >= 1 for s in sizes)
         check_param(est, name, sizes, ok, "a sequence of ints >= 1, e.g. (128,)")
-    check_param(est, "latent_dim", est.latent_dim, _integer(est.latent_dim) and est.latent_dim >= 1,
-                "an int >= 1")  # fmt: skip
-    check_param(est, "activation", est.activation, est.activation in ACTIVATIONS,
-                f"one of {sorted(ACTIVATIONS)}")  # fmt: skip
+    check_param(
+        est,
+        "latent_dim",
+        est.latent_dim,
+        _integer(est.latent_dim) and est.latent_dim >= 1,
+        "an int >= 1",
+    )
+    check_param(
+        est,
+        "activation",
+        est.activation,
+        est.activation in ACTIVATIONS,
+        f"one of {sorted(ACTIVATIONS)}",
+    )
     lr = est.learning_rate_init
     check_param(est, "learning_rate_init", lr, _real(lr) and lr > 0, "a float > 0")
-    check_param(est, "max_iter", est.max_iter, _integer(est.max_iter) and est.max_iter >= 1,
-                "an int >= 1")  # fmt: skip
+    check_param(
+        est, "max_iter", est.max_iter, _integer(est.max_iter) and est.max_iter >= 1, "an int >= 1"
+    )
     b = est.batch_size
     ok = b == "auto" or (_integer(b) and b >= 1)
     check_param(est, "batch_size", b, ok, "an int >= 1 or 'auto'")
