@@ -523,17 +523,6 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"{type(obj).__name__} is not JSON-serialisable")
 
 
-def _own_weights(model: Module) -> dict[str, Any]:
-    """The persistent parameters and buffers of ``model`` by state_dict key (the tensors)."""
-    own: dict[str, Any] = {}
-    for mname, m in model.named_modules():
-        skip = m.__dict__.get("_non_persistent", set())
-        for k, t in list(m._parameters.items()) + list(m._buffers.items()):
-            if t is not None and k not in skip:
-                own[f"{mname}.{k}" if mname else k] = t
-    return own
-
-
 def save(
     model: Module,
     path: PathLike,
@@ -568,7 +557,7 @@ def save(
     if not isinstance(model, Module):
         raise TypeError(f"rb.save: expected a rosenblatt.nn.Module, got {type(model).__name__}")
     config = module_config(model)
-    weights = {k: t.data for k, t in _own_weights(model).items()}
+    weights = dict(model.state_dict())
     _check_rebuilds(config, weights)
     preprocessing, classes = _labels_of(model, preprocessing, classes)
     try:
@@ -589,7 +578,7 @@ def save(
 def _check_rebuilds(config: dict[str, Any], weights: dict[str, np.ndarray]) -> None:
     """The recorded architecture must rebuild into weights of exactly these names and shapes."""
     with _rng_untouched():
-        rebuilt = _own_weights(_build(json.loads(json.dumps(config)), "model", _registry()))
+        rebuilt = _build(json.loads(json.dumps(config)), "model", _registry()).state_tensors()
     mismatch = sorted(set(rebuilt) ^ set(weights)) + [
         k for k in rebuilt if k in weights and rebuilt[k].data.shape != weights[k].shape
     ]
@@ -670,7 +659,7 @@ def load_checkpoint(path: PathLike) -> Checkpoint:
 
 def _assign_weights(model: Module, arrays: dict[str, np.ndarray], where: str) -> None:
     """Put the file's arrays into the rebuilt model: same names, shapes and dtype kinds."""
-    own = _own_weights(model)
+    own = model.state_tensors()
     missing = [k for k in own if k not in arrays]
     unexpected = [k for k in arrays if k not in own]
     if missing or unexpected:

@@ -59,6 +59,23 @@ def _check_iterative(est: Any) -> None:
     )
 
 
+def _run_gradient_descent(est: Any, params: list[Tensor], J: Any, n_samples: int) -> None:
+    """Run ``gradient_descent`` with the estimator's own solver settings; store
+    ``loss_curve_``, ``n_iter_`` and ``converged_`` on it."""
+    est.loss_curve_, est.n_iter_, est.converged_ = gradient_descent(
+        type(est).__name__,
+        params,
+        J,
+        n_samples,
+        solver=est.solver,
+        learning_rate=est.learning_rate,
+        batch_size=est.batch_size,
+        max_iter=est.max_iter,
+        tol=est.tol,
+        rng=make_rng(est.random_state),
+    )
+
+
 class LinearRegression(RegressorMixin, BaseEstimator):
     """Least squares: minimise J(theta) = 1/(2n) sum_i (h_theta(x_i) - y_i)^2, h = w.x + b.
 
@@ -192,18 +209,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             return (r * r).sum() * (0.5 / len(yb))
 
         params = [W, b] if self.fit_intercept else [W]
-        self.loss_curve_, self.n_iter_, self.converged_ = gradient_descent(
-            "LinearRegression",
-            params,
-            J,
-            len(X),
-            solver=self.solver,
-            learning_rate=self.learning_rate,
-            batch_size=self.batch_size,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            rng=make_rng(self.random_state),
-        )
+        _run_gradient_descent(self, params, J, len(X))
         return W.data.copy(), b.data.copy()
 
     def predict(self, X: Any) -> np.ndarray:
@@ -364,18 +370,7 @@ class LogisticRegression(ProbabilisticClassifierMixin, ClassifierMixin, BaseEsti
         if self.solver == "lbfgs":
             self._lbfgs(params, J)
         else:
-            self.loss_curve_, self.n_iter_, self.converged_ = gradient_descent(
-                "LogisticRegression",
-                params,
-                J,
-                len(X),
-                solver=self.solver,
-                learning_rate=self.learning_rate,
-                batch_size=self.batch_size,
-                max_iter=self.max_iter,
-                tol=self.tol,
-                rng=make_rng(self.random_state),
-            )
+            _run_gradient_descent(self, params, J, len(X))
         return W.data.copy(), b.data.copy()
 
     def _lbfgs(self, params: list[Tensor], J: Any) -> None:

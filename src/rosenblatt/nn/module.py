@@ -178,12 +178,16 @@ class Module:
         The arrays are the module's own (no copy), as PyTorch's state_dict shares storage;
         copy them to keep a snapshot.
         """
-        out: OrderedDict[str, np.ndarray] = OrderedDict()
+        return OrderedDict((k, t.data) for k, t in self.state_tensors().items())
+
+    def state_tensors(self) -> OrderedDict[str, Tensor]:
+        """Parameters and persistent buffers by dotted state_dict key, as the tensors themselves."""
+        out: OrderedDict[str, Tensor] = OrderedDict()
         for mname, m in self.named_modules():
             skip = m.__dict__.get("_non_persistent", set())
             for k, v in list(m._parameters.items()) + list(m._buffers.items()):
                 if v is not None and k not in skip:
-                    out[f"{mname}.{k}" if mname else k] = v.data
+                    out[f"{mname}.{k}" if mname else k] = v
         return out
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> tuple[list, list]:
@@ -193,12 +197,7 @@ class Module:
         shape mismatch always raises ValueError naming the key and both shapes. Returns
         ``(missing_keys, unexpected_keys)``.
         """
-        own: dict[str, Tensor] = {}
-        for mname, m in self.named_modules():
-            skip = m.__dict__.get("_non_persistent", set())
-            for k, v in list(m._parameters.items()) + list(m._buffers.items()):
-                if v is not None and k not in skip:
-                    own[f"{mname}.{k}" if mname else k] = v
+        own = self.state_tensors()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         if strict and (missing or unexpected):
