@@ -1,6 +1,7 @@
 """``rosenblatt.data``: data sets, batching, files, and the checks on data that enters.
 
-Batching (PyTorch's semantics, seeded shuffling)::
+Batching (PyTorch's semantics, seeded shuffling; these live in ``rosenblatt.utils.data``,
+``torch.utils.data``'s place, and are re-exported here)::
 
     ds = rb.data.TensorDataset(X, y)                   # arrays or Tensors, same first dim
     for xb, yb in rb.data.DataLoader(ds, batch_size=32, shuffle=True, drop_last=False):
@@ -29,6 +30,7 @@ Checks (ValueError with one clear line), reused by ``rb.fit`` and the CLI::
     rb.data.check_X_y(X, y); rb.data.check_n_features(X, 64, "Linear(64, 10)")
 """
 
+from ..utils.data import DataLoader, Dataset, TensorDataset
 from .datasets import (
     dataset_task,
     gates,
@@ -52,7 +54,6 @@ from .files import (
     load_mnist,
     read_idx,
 )
-from .loader import DataLoader, Dataset, TensorDataset
 from .validation import check_finite, check_labels, check_n_features, check_X_y
 
 __all__ = [
