@@ -1,7 +1,8 @@
 """``rb.fit``: the training loop of the course's recipe, Keras-style.
 
 Each epoch: shuffle the training samples (rosenblatt's seeded generator), then for each
-batch forward, loss (+ penalty), backward, update; track the loss. After the epoch the model
+batch forward, loss (+ penalty), backward, update; track the loss. Given a DataLoader
+instead of arrays, the batches are the loader's, in its order. After the epoch the model
 is evaluated on the validation data and the callbacks see the epoch's logs.
 
     for epoch in range(epochs):
@@ -16,7 +17,7 @@ import copy
 import inspect
 import math
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ import numpy as np
 from .. import random as _random
 from ..autograd import no_grad
 from ..tensor import Tensor
+from ..utils.data import DataLoader
 from .callbacks import (
     Callback,
     CallbackList,
@@ -33,7 +35,7 @@ from .callbacks import (
     _as_callbacks,
 )
 from .history import History
-from .inputs import check_loss, loss_task, prepare, split_validation
+from .inputs import LoaderData, check_loss, loss_task, prepare, split_validation
 from .metrics import Metric, metrics_for_loss
 
 __all__ = ["TrainingDiverged", "fit"]
@@ -110,16 +112,20 @@ class _Loop:
     def __init__(self, model: Any, loss: Any, optimizer: Any, metrics: list[Metric],
                  callbacks: CallbackList, history: History, epochs: int,
                  batch_size: int | None, shuffle: bool, l1: float, l2: float,
-                 train: tuple[np.ndarray, np.ndarray],
-                 val: tuple[np.ndarray, np.ndarray] | None) -> None:  # fmt: skip
+                 train: tuple[np.ndarray, np.ndarray] | LoaderData,
+                 val: tuple[np.ndarray, np.ndarray] | LoaderData | None) -> None:  # fmt: skip
         self.model, self.loss, self.optimizer, self.metrics = model, loss, optimizer, metrics
         self.callbacks, self.history, self.epochs = callbacks, history, epochs
         self.shuffle, self.l1, self.l2 = shuffle, float(l1), float(l2)
-        self.X, self.y = train
+        self.loader = train if isinstance(train, LoaderData) else None
+        self.X, self.y = (None, None) if self.loader is not None else train
         self.val = val
-        n = len(self.X)
-        self.batch_size = n if batch_size is None else min(int(batch_size), n)
-        self.steps = math.ceil(n / self.batch_size)
+        if self.loader is not None:
+            self.batch_size, self.steps = None, self.loader.steps
+        else:
+            n = len(self.X)
+            self.batch_size = n if batch_size is None else min(int(batch_size), n)
+            self.steps = math.ceil(n / self.batch_size)
         self.weights = _regularised_weights(model) if (l1 or l2) else []
         self.closure = _needs_closure(optimizer)
         self.initial_epoch = 0
@@ -161,27 +167,36 @@ class _Loop:
         self.last_good.restore()
         msg = (
             f"training diverged: {what} at epoch {epoch + 1}/{self.epochs}, batch "
-            f"{batch + 1}/{self.steps}; the weights were restored to those at the start of "
+            f"{batch + 1}/{self.steps or '?'}; the weights were restored to those at the start of "
             f"epoch {epoch + 1}. Lower the learning rate or scale the features."
         )
         return TrainingDiverged(msg, epoch, batch, self.history)
 
     # ------------------------------------------------------------------ one epoch
+    def batches(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The epoch's (x, t) batches: the DataLoader's, or slices of (X, y) after one
+        shuffling gather per epoch (the batches are then views)."""
+        if self.loader is not None:
+            yield from self.loader
+            return
+        X, y, bs = self.X, self.y, self.batch_size
+        if self.shuffle and self.steps > 1:
+            order = _random.get_rng().permutation(len(X))
+            X, y = X[order], y[order]
+        for b in range(self.steps):
+            yield X[b * bs : (b + 1) * bs], y[b * bs : (b + 1) * bs]
+
     def train_epoch(self, epoch: int) -> dict[str, float]:
         """One pass over the (shuffled) training set; returns the epoch's loss and metrics."""
-        X, y, n, bs = self.X, self.y, len(self.X), self.batch_size
-        if self.shuffle and self.steps > 1:
-            order = _random.get_rng().permutation(n)
-            X, y = X[order], y[order]  # one gather per epoch; batches are then views
         model, loss_fn, optimizer, metrics = self.model, self.loss, self.optimizer, self.metrics
         batch_begin, batch_end = self.callbacks.batch_begin, self.callbacks.batch_end
         penalised = bool(self.weights)
         for m in metrics:
             m.reset()
-        total = 0.0
-        for b in range(self.steps):
-            xb, tb = X[b * bs : (b + 1) * bs], y[b * bs : (b + 1) * bs]
+        total, n, b = 0.0, 0, 0
+        for b, (xb, tb) in enumerate(self.batches()):
             nb = len(xb)
+            n += nb
             for hook in batch_begin:
                 hook(b, {"size": nb})
             x, t = Tensor._make(xb, None), Tensor._make(tb, None)
@@ -205,7 +220,7 @@ class _Loop:
             for hook in batch_end:
                 hook(b, {"loss": value, "size": nb})
         if not self.weights_finite():
-            raise self.diverged(epoch, self.steps - 1, "the weights became NaN/inf")
+            raise self.diverged(epoch, b, "the weights became NaN/inf")
         logs = {"loss": total / n}
         for m in metrics:
             logs[m.name] = m.result()
@@ -236,22 +251,23 @@ class _Loop:
         return value, out
 
     # ------------------------------------------------------------------ evaluation
-    def evaluate(self, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
-        """Loss (+ penalty) and metrics on (X, y), in eval mode, without building a graph."""
+    def evaluate(self, data: tuple[np.ndarray, np.ndarray] | LoaderData) -> dict[str, float]:
+        """Loss (+ penalty) and metrics on (X, y) or a DataLoader's batches, in eval mode,
+        without building a graph."""
         self.model.eval()
         metrics = [copy.copy(m) for m in self.metrics]
         for m in metrics:
             m.reset()
-        total = 0.0
+        total, n = 0.0, 0
         with no_grad():
-            for a in range(0, len(X), _EVAL_ROWS):
-                xb, tb = X[a : a + _EVAL_ROWS], y[a : a + _EVAL_ROWS]
+            for xb, tb in _eval_batches(data):
+                n += len(xb)
                 out = self.model(Tensor._make(xb, None))
                 total += float(self.loss(out, Tensor._make(tb, None)).data) * len(xb)
                 for m in metrics:
                     m.update(out.data, tb)
         self.model.train()
-        logs = {"loss": total / len(X) + (self.penalty() if self.weights else 0.0)}
+        logs = {"loss": total / n + (self.penalty() if self.weights else 0.0)}
         for m in metrics:
             logs[m.name] = m.result()
         return logs
@@ -269,7 +285,7 @@ class _Loop:
                 self.last_good.take()
                 logs = self.train_epoch(epoch)
                 if self.val is not None:
-                    logs.update({f"val_{k}": v for k, v in self.evaluate(*self.val).items()})
+                    logs.update({f"val_{k}": v for k, v in self.evaluate(self.val).items()})
                 callbacks.on_epoch_end(epoch, logs)
                 epoch += 1
         if model.stop_training and self.history.epoch:
@@ -306,10 +322,24 @@ class _Loop:
         return history
 
 
+def _eval_batches(
+    data: tuple[np.ndarray, np.ndarray] | LoaderData,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Evaluation batches: a DataLoader's, or (X, y) in chunks of ``_EVAL_ROWS``."""
+    if isinstance(data, LoaderData):
+        return iter(data)
+    X, y = data
+    return ((X[a : a + _EVAL_ROWS], y[a : a + _EVAL_ROWS]) for a in range(0, len(X), _EVAL_ROWS))
+
+
+def _n_samples(data: tuple[np.ndarray, np.ndarray] | LoaderData) -> int | None:
+    return data.samples if isinstance(data, LoaderData) else len(data[0])
+
+
 def fit(
     model: Any,
     X: Any,
-    y: Any,
+    y: Any = None,
     loss: Any = None,
     optimizer: Any = None,
     epochs: int = 10,
@@ -334,9 +364,13 @@ def fit(
     model : nn.Module
         Trained in ``train()`` mode, evaluated in ``eval()`` mode under ``rb.no_grad()``; its
         mode is put back at the end.
-    X : array_like or Tensor, shape (N, ...)
-        Inputs; cast to the dtype of the model's parameters.
-    y : array_like or Tensor, shape (N,) or (N, ...)
+    X : array_like or Tensor, shape (N, ...), or rb.utils.data.DataLoader
+        Inputs; cast to the dtype of the model's parameters. Or a DataLoader yielding
+        (x, y) batches, iterated afresh every epoch: its sampler and batch size decide
+        the batches (``batch_size`` and ``shuffle`` of fit do not apply), and each batch is
+        converted as arrays would be -- the first batch is checked in full before training
+        starts, the others are cast to the same dtypes and target shape.
+    y : array_like or Tensor, shape (N,) or (N, ...); None when X is a DataLoader
         Targets: class indices for ``CrossEntropyLoss``/``NLLLoss`` (or probability rows);
         0/1 floats for ``BCELoss``/``BCEWithLogitsLoss``; values for regression losses.
         ``(N,)`` targets are reshaped to ``(N, 1)`` for a model with one output.
@@ -347,11 +381,12 @@ def fit(
         Passes over the training data.
     batch_size : int or None
         Samples per update; None uses all of them (batch gradient descent).
-    validation_data : (X_val, y_val), optional
+    validation_data : (X_val, y_val) or DataLoader, optional
         Evaluated after every epoch ("val_loss", "val_accuracy", ...).
     validation_split : float
         Fraction of (X, y) held out for validation, taken from the END of the data before
-        shuffling (Keras). Ignored when ``validation_data`` is given.
+        shuffling (Keras). Ignored when ``validation_data`` is given; not with a DataLoader
+        (split its data set with ``rb.utils.data.random_split`` instead).
     callbacks : Callback or list of Callback
         See ``rb.callbacks``: EarlyStopping, ModelCheckpoint, BackupAndRestore,
         ConvergenceTest, LearningRateScheduler, CSVLogger, TerminateOnNaN.
@@ -420,16 +455,31 @@ def fit(
     if verbose not in (0, 1, 2):
         raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
     task = loss_task(loss_fn)
-    Xa, ya = prepare(model, X, y, task)
+    if isinstance(X, DataLoader):
+        if y is not None:
+            raise ValueError("y must be None when X is a DataLoader: its batches hold the targets")
+        train: tuple[np.ndarray, np.ndarray] | LoaderData = LoaderData(X, model, task)
+        Xa, ya = train.first
+    elif y is None:
+        raise ValueError("fit needs targets y (or a DataLoader of (x, y) batches as X)")
+    else:
+        Xa, ya = train = prepare(model, X, y, task)
     check_loss(model, loss_fn, Xa, ya)
-    val = None
-    if validation_data is not None:
+    val: tuple[np.ndarray, np.ndarray] | LoaderData | None = None
+    if isinstance(validation_data, DataLoader):
+        val = LoaderData(validation_data, model, task, name="validation_data ")
+    elif validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError("validation_data must be a pair (X_val, y_val)")
         val = prepare(model, *validation_data, task, name="validation_data ")
     elif validation_split:
+        if isinstance(train, LoaderData):
+            raise ValueError(
+                "validation_split needs arrays; with a DataLoader pass validation_data= another "
+                "DataLoader (split the data set with rb.utils.data.random_split)"
+            )
         Xa, ya, Xv, yv = split_validation(Xa, ya, validation_split)
-        val = (Xv, yv)
+        train, val = (Xa, ya), (Xv, yv)
     if optimizer is None:
         optimizer = optim.Adam(model.parameters(), lr=1e-3)
     metric_list = metrics_for_loss(task, metrics)
@@ -448,14 +498,16 @@ def fit(
         "steps": math.ceil(n_train / bs),
         "batch_size": batch_size,
         "samples": n_train,
-        "validation_samples": 0 if val is None else len(val[0]),
+        "validation_samples": 0 if val is None else _n_samples(val),
         "verbose": verbose,
         "metrics": names,
         "l1": l1,
         "l2": l2,
     }
+    if isinstance(train, LoaderData):  # the loader decides the batches
+        params.update(steps=train.steps, batch_size=X.batch_size, samples=train.samples)
     history.params = params
     cb_list = CallbackList([*user, ProgressBar(verbose), history], model, params)
     loop = _Loop(model, loss_fn, optimizer, metric_list, cb_list, history, epochs,
-                 batch_size, shuffle, l1, l2, (Xa, ya), val)  # fmt: skip
+                 batch_size, shuffle, l1, l2, train, val)  # fmt: skip
     return loop.run()

@@ -8,21 +8,26 @@ labels outside the model's outputs, targets whose shape does not match the outpu
 X is cast to the dtype of the model's parameters; targets become int64 class indices for
 cross-entropy / NLL and floats shaped like the output for BCE and regression losses
 (``(N,)`` becomes ``(N, 1)`` when the model has one output).
+
+A DataLoader given to fit is wrapped in ``LoaderData``: its first batch goes through the
+same checks, and every batch is then converted the way the first one was.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from .. import nn
+from .. import random as _random
 from ..autograd import no_grad
 from ..data.validation import check_finite, check_labels
 from ..nn import functional as F
 from ..tensor import Tensor
 
-__all__ = ["check_loss", "loss_task", "prepare", "split_validation"]
+__all__ = ["LoaderData", "check_loss", "loss_task", "prepare", "split_validation"]
 
 _TASKS: list[tuple[Any, str]] = [
     ((nn.CrossEntropyLoss, nn.NLLLoss, F.cross_entropy, F.nll_loss), "multiclass"),
@@ -205,3 +210,78 @@ def split_validation(
             f"{k} for training and {len(X) - k} for validation; both must be at least 1"
         )
     return X[:k], y[:k], X[k:], y[k:]
+
+
+def peek(loader: Any) -> Any:
+    """The loader's first batch, taken without moving the random generators it draws from
+    (rosenblatt's global one and any NumPy Generator held by the loader or its samplers):
+    training then sees the same batches as if nobody had looked."""
+    holders = [loader, getattr(loader, "sampler", None), getattr(loader, "batch_sampler", None)]
+    holders.append(getattr(holders[-1], "sampler", None))
+    found = [_random.get_rng()] + [getattr(h, "generator", None) for h in holders]
+    rngs = {id(g): g for g in found if isinstance(g, np.random.Generator)}.values()
+    states = [(g, g.bit_generator.state) for g in rngs]
+    try:
+        return next(iter(loader))
+    except StopIteration:
+        raise ValueError("the DataLoader yields no batches") from None
+    finally:
+        for g, state in states:
+            g.bit_generator.state = state
+
+
+class LoaderData:
+    """A DataLoader as fit's data: (x, t) arrays per batch, converted as the first batch was.
+
+    The first batch goes through ``prepare`` before training (NaN/inf, feature width,
+    label range, target shape); every batch is then cast without further checks: x to the
+    parameters' dtype, t to the dtype and per-sample shape the first batch's targets got
+    (e.g. ``(B,)`` -> ``(B, 1)`` for a model with one output). Each iteration is a new pass
+    over the loader, so its sampler shuffles every epoch.
+
+    Parameters
+    ----------
+    loader : rb.utils.data.DataLoader
+        Yielding (x, y) pairs (tuples or lists of two Tensors or arrays).
+    model : nn.Module
+    task : str
+        ``loss_task`` of the loss.
+    name : str
+        Prefix of the names in error messages ("validation_data ").
+    """
+
+    def __init__(self, loader: Any, model: Any, task: str, name: str = "") -> None:
+        self.loader, self.name = loader, f"{name}DataLoader batch "
+        self.first = prepare(model, *self._pair(peek(loader)), task, self.name)
+        X, y = self.first
+        self.x_dtype, self.y_dtype, self.y_shape = X.dtype, y.dtype, y.shape[1:]
+        try:
+            self.steps: int | None = len(loader)
+        except TypeError:  # a stream without a length
+            self.steps = None
+
+    def _pair(self, batch: Any) -> tuple[Any, Any]:
+        if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+            what = f"{len(batch)} items" if isinstance(batch, (tuple, list)) else "one item"
+            raise ValueError(
+                f"fit needs (x, y) pairs from the DataLoader, got {type(batch).__name__} of {what}"
+            )
+        return batch[0], batch[1]
+
+    @property
+    def samples(self) -> int | None:
+        """Samples per epoch as far as the loader knows them (its sampler's length)."""
+        try:
+            return len(self.loader.sampler)
+        except TypeError:
+            return None
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        for batch in self.loader:
+            x, y = self._pair(batch)
+            x, y = np.asarray(x), np.asarray(y)
+            y = y.reshape(len(y), *self.y_shape)
+            yield (
+                np.ascontiguousarray(x, dtype=self.x_dtype),
+                np.ascontiguousarray(y, dtype=self.y_dtype),
+            )

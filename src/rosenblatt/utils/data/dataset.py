@@ -27,7 +27,6 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from ...data.validation import check_finite as _check_finite
 from ...tensor import Tensor
 from .sampler import check_generator, rng_of
 
@@ -118,6 +117,9 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
                 f"samples), got {shapes}"
             )
         if check_finite:
+            # imported here: rosenblatt.data re-exports this module, so it cannot be loaded first
+            from ...data.validation import check_finite as _check_finite
+
             for i, a in enumerate(arrays):
                 _check_finite(a, f"TensorDataset array {i}")
 
