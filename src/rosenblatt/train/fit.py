@@ -118,11 +118,15 @@ class _Loop:
         self.callbacks, self.history, self.epochs = callbacks, history, epochs
         self.shuffle, self.l1, self.l2 = shuffle, float(l1), float(l2)
         self.loader = train if isinstance(train, LoaderData) else None
-        self.X, self.y = (None, None) if self.loader is not None else train
+        self.X: np.ndarray | None = None  # the arrays, when there is no loader
+        self.y: np.ndarray | None = None
         self.val = val
-        if self.loader is not None:
-            self.batch_size, self.steps = None, self.loader.steps
+        self.batch_size: int | None = None
+        self.steps: int | None = None
+        if isinstance(train, LoaderData):
+            self.steps = train.steps
         else:
+            self.X, self.y = train
             n = len(self.X)
             self.batch_size = n if batch_size is None else min(int(batch_size), n)
             self.steps = math.ceil(n / self.batch_size)
@@ -180,6 +184,7 @@ class _Loop:
             yield from self.loader
             return
         X, y, bs = self.X, self.y, self.batch_size
+        assert X is not None and y is not None and bs is not None and self.steps is not None
         if self.shuffle and self.steps > 1:
             order = _random.get_rng().permutation(len(X))
             X, y = X[order], y[order]
@@ -455,10 +460,11 @@ def fit(
     if verbose not in (0, 1, 2):
         raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
     task = loss_task(loss_fn)
+    train: tuple[np.ndarray, np.ndarray] | LoaderData
     if isinstance(X, DataLoader):
         if y is not None:
             raise ValueError("y must be None when X is a DataLoader: its batches hold the targets")
-        train: tuple[np.ndarray, np.ndarray] | LoaderData = LoaderData(X, model, task)
+        train = LoaderData(X, model, task)
         Xa, ya = train.first
     elif y is None:
         raise ValueError("fit needs targets y (or a DataLoader of (x, y) batches as X)")

@@ -27,7 +27,7 @@ import numpy as np
 
 from ...tensor import Tensor
 from .collate import default_collate, default_convert
-from .dataset import Dataset, IterableDataset, gatherable
+from .dataset import IterableDataset, gatherable
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, check_generator
 
 __all__ = ["DataLoader", "get_worker_info"]
@@ -96,7 +96,7 @@ class DataLoader:
 
     def __init__(
         self,
-        dataset: Dataset[Any] | Any,
+        dataset: Any,
         batch_size: int | None = 1,
         shuffle: bool | None = None,
         sampler: Sampler[Any] | Iterable[Any] | None = None,

@@ -39,7 +39,7 @@ def _world() -> tuple[int, int]:
     is_initialized = getattr(dist, "is_initialized", None)
     if is_initialized is None or not is_initialized():
         return 1, 0
-    return int(dist.get_world_size()), int(dist.get_rank())
+    return int(dist.get_world_size()), int(dist.get_rank())  # type: ignore[attr-defined]
 
 
 class DistributedSampler(_OrderSampler):
