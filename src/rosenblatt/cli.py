@@ -6,6 +6,7 @@
     rosenblatt evaluate MODEL --data CSV [--target COLUMN]
     rosenblatt predict MODEL --data CSV [--out CSV]
     rosenblatt demo {perceptron-or,xor,digits,optimizers,universal-approximation} [--out DIR]
+    rosenblatt playground [--port N] [--host 127.0.0.1] [--no-browser]
     rosenblatt --help | --version
 
 ``train`` without a recipe runs the built-in default (an MLP on the digits). A run writes
@@ -511,6 +512,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ============================================================================ playground
+def cmd_playground(args: argparse.Namespace) -> int:
+    from .playground import make_server, run_server
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be in [0, 65535], got {args.port}")
+    with bad_input(f"cannot listen on {args.host}:{args.port}"):
+        server = make_server(args.host, args.port)
+    return run_server(server, open_browser=not args.no_browser)
+
+
 # ============================================================================ parser
 class _Parser(argparse.ArgumentParser):
     """argparse with a one-line error message (``rosenblatt: error: ...``), exit status 2,
@@ -585,6 +597,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="folder for its figures (default: NAME-demo)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "playground",
+        help="train networks in the browser (a local TensorFlow-Playground-like page)",
+        description="Serve the playground page on a local web server and open it: data sets, "
+        "features, layers, activations, optimizers, live heatmaps; export the model or the "
+        "recipe. Ctrl-C stops it.",
+    )
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: a free one)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.set_defaults(func=cmd_playground)
     return parser
 
 
