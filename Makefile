@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-all lint format bench clean
+.PHONY: install demo test test-all lint format bench clean browser-deps playground-screenshot
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,20 @@ bench: $(STAMP)  # the tables of benchmarks/RESULTS.md (a few minutes; run on an
 	$(BIN)/python benchmarks/bench_w3_lenet.py
 	$(BIN)/python benchmarks/bench_w4_lstm.py
 	$(BIN)/python benchmarks/bench_mlp_sklearn.py --repeats 3
+
+# Debian's headless Chromium and its driver for the playground's browser test
+# (tests/playground/test_browser.py, skipped without them); installed only when missing.
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+playground-screenshot: browser-deps $(STAMP)  # docs/playground.png, the README's picture
+	@mkdir -p docs
+	ROSENBLATT_PLAYGROUND_SCREENSHOT=docs/playground.png \
+		$(BIN)/python -m pytest tests/playground/test_browser.py -k circle
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

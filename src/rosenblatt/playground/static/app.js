@@ -206,9 +206,12 @@
     }
     let best = 0;
     for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+    if (ui.discretize) return mix(MID, PALETTE[best % PALETTE.length], HEAT);
+    // the class colours weighted by their probabilities: smooth across the boundaries
+    const blend = [0, 0, 0];
+    values.forEach((p, i) => PALETTE[i % PALETTE.length].forEach((v, j) => { blend[j] += p * v; }));
     const k = values.length;
-    const strength = ui.discretize ? 1 : clamp((values[best] - 1 / k) / (1 - 1 / k), 0, 1);
-    return mix(MID, PALETTE[best % PALETTE.length], HEAT * strength);
+    return mix(MID, blend, HEAT * clamp((values[best] - 1 / k) / (1 - 1 / k), 0, 1) ** 0.5);
   }
   function paint(canvas, n, colourAt) {
     canvas.width = n;
