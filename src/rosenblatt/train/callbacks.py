@@ -58,6 +58,13 @@ def set_weights(model: Any, weights: dict[str, np.ndarray]) -> None:
     model.load_state_dict(weights)
 
 
+def _writes_files() -> bool:
+    """Whether this process writes checkpoints and logs: yes, except on the ranks > 0 of a
+    data-parallel run (rank 0 writes for all; every rank keeps the same state)."""
+    dist = sys.modules.get("rosenblatt.distributed")
+    return dist is None or not dist.is_initialized() or dist.get_rank() == 0
+
+
 class Callback:
     """Base class: override the hooks you need; each does nothing by default.
 
@@ -470,6 +477,8 @@ class ModelCheckpoint(Callback):
     def _save(self, path: str) -> None:
         from .. import io
 
+        if not _writes_files():
+            return
         if self.save_weights_only:
             io.save_state(path, self.model.state_dict(), {"content": "state_dict"})
         else:
@@ -507,11 +516,15 @@ class CSVLogger(Callback):
         has_rows = (
             self.append and os.path.exists(self.filename) and os.path.getsize(self.filename) > 0
         )
-        self._file = open(self.filename, "a" if self.append else "w", newline="")  # noqa: SIM115
+        self._file = None
+        if _writes_files():
+            self._file = open(self.filename, "a" if self.append else "w", newline="")  # noqa: SIM115
         self._writer, self._keys = None, None
         self._skip_header = has_rows
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        if self._file is None:
+            return
         logs = logs or {}
         if self._keys is None:
             self._keys = sorted(logs)
@@ -604,13 +617,14 @@ class BackupAndRestore(Callback):
         }
         from .. import io
 
-        os.makedirs(self.backup_dir, exist_ok=True)
-        io.save_state(self.path, *_state.pack(training_state))
+        if _writes_files():
+            os.makedirs(self.backup_dir, exist_ok=True)
+            io.save_state(self.path, *_state.pack(training_state))
 
     def on_train_end(self, logs: Logs | None = None) -> None:
         history = self.loop.history
         finished = not (history.interrupted or history.diverged is not None)
-        if finished and self.delete_checkpoint and os.path.exists(self.path):
+        if finished and self.delete_checkpoint and _writes_files() and os.path.exists(self.path):
             os.remove(self.path)
             if not os.listdir(self.backup_dir):
                 os.rmdir(self.backup_dir)

@@ -116,8 +116,11 @@ class Metric:
     """Streaming metric: ``update(output, target)`` per batch, ``result()`` per epoch.
 
     The default accumulates a per-batch value weighted by batch size, so any function
-    ``fn(output, target) -> float`` becomes a metric with ``Metric(name, fn)``.
+    ``fn(output, target) -> float`` becomes a metric with ``Metric(name, fn)``. ``sums``
+    names the running sums: adding them over the ranks merges a data-parallel epoch.
     """
+
+    sums: tuple[str, ...] = ("total", "count")
 
     def __init__(self, name: str, fn: Callable[[np.ndarray, np.ndarray], float]) -> None:
         self.name, self.fn = name, fn
@@ -161,6 +164,8 @@ class _MeanError(Metric):
 
 class _R2(Metric):
     """R² from running sums: SS_tot = sum t^2 - (sum t)^2 / n per column, in float64."""
+
+    sums = ("n", "s_t", "s_tt", "ss_res")
 
     def __init__(self) -> None:
         super().__init__("r2", r2)
