@@ -35,7 +35,8 @@ __all__ = ["CLASSIFICATION", "FEATURES", "REGRESSION", "features", "generate"]
 
 RADIUS = 6.0  # the plane shown on the page is [-RADIUS, RADIUS]^2
 
-Generator = Callable[[int, float, int, np.random.Generator], tuple[np.ndarray, np.ndarray]]
+Points = tuple[np.ndarray, np.ndarray]  # (points (n, 2), labels or targets (n,))
+Generator = Callable[[int, float, int, np.random.Generator], Points]
 
 
 def _shift(points: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
@@ -45,7 +46,7 @@ def _shift(points: np.ndarray, noise: float, rng: np.random.Generator) -> np.nda
     return np.clip(points, -RADIUS, RADIUS)
 
 
-def circle(n: int, noise: float, k: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+def circle(n: int, noise: float, k: int, rng: np.random.Generator) -> Points:
     """k concentric rings; class c lies at radius [5c/k + gap, 5(c+1)/k], gap = 0.3 * 5/k."""
     labels = rng.integers(0, k, size=n)
     width = 5.0 / k
@@ -56,17 +57,20 @@ def circle(n: int, noise: float, k: int, rng: np.random.Generator) -> tuple[np.n
     return _shift(points, noise, rng), labels
 
 
-def xor(n: int, noise: float, k: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+def xor(n: int, noise: float, k: int, rng: np.random.Generator) -> Points:
     """Uniform points at least 0.3 away from the axes; the label is sign(x1 x2) (k = 2) or
     the quadrant 0..3 (k = 4)."""
     magnitude = rng.uniform(0.3, 5.0, size=(n, 2))
     points = magnitude * rng.choice([-1.0, 1.0], size=(n, 2))
     right, top = points[:, 0] > 0, points[:, 1] > 0
-    labels = (right == top).astype(np.int64) if k == 2 else 2 * top + (right != top)
+    if k == 2:
+        labels = (right == top).astype(np.int64)
+    else:  # quadrants I..IV counter-clockwise: 0 (+, +), 1 (-, +), 2 (-, -), 3 (+, -)
+        labels = np.where(top, np.where(right, 0, 1), np.where(right, 3, 2))
     return _shift(points, noise, rng), labels
 
 
-def gaussian(n: int, noise: float, k: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+def gaussian(n: int, noise: float, k: int, rng: np.random.Generator) -> Points:
     """k clusters of standard deviation 1 + 3 * noise around centres on a circle."""
     labels = rng.integers(0, k, size=n)
     angle = np.pi / 4 + 2 * np.pi * labels / k
@@ -76,7 +80,7 @@ def gaussian(n: int, noise: float, k: int, rng: np.random.Generator) -> tuple[np
     return np.clip(points, -RADIUS, RADIUS), labels
 
 
-def spiral(n: int, noise: float, k: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+def spiral(n: int, noise: float, k: int, rng: np.random.Generator) -> Points:
     """k arms: t uniform in [0, 1], r = 5t, angle = 2 pi (1.25 t + c/k)."""
     labels = rng.integers(0, k, size=n)
     t = rng.uniform(0.0, 1.0, size=n)
@@ -89,11 +93,11 @@ def _uniform(n: int, rng: np.random.Generator) -> np.ndarray:
     return rng.uniform(-RADIUS, RADIUS, size=(n, 2))
 
 
-def plane(n: int, noise: float, k: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+def plane(n: int, noise: float, k: int, rng: np.random.Generator) -> Points:
     """y = (x1 + x2) / 12 (+ noise): a linear target in [-1, 1]."""
     points = _uniform(n, rng)
     y = points.sum(axis=1) / (2 * RADIUS)
-    return points, y + rng.normal(scale=noise, size=n) * (noise > 0)
+    return points, y + rng.normal(scale=noise, size=n)
 
 
 # (centre x1, centre x2, sign) of the bumps of "multigaussian"
@@ -107,14 +111,14 @@ _BUMPS = [
 ]
 
 
-def multigaussian(n: int, noise: float, k: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+def multigaussian(n: int, noise: float, k: int, rng: np.random.Generator) -> Points:
     """y = sum_b sign_b exp(-|x - c_b|^2 / 2), clipped to [-1, 1] (+ noise)."""
     points = _uniform(n, rng)
     y = np.zeros(n)
     for cx, cy, sign in _BUMPS:
         y += sign * np.exp(-((points[:, 0] - cx) ** 2 + (points[:, 1] - cy) ** 2) / 2)
     y = np.clip(y, -1.0, 1.0)
-    return points, y + rng.normal(scale=noise, size=n) * (noise > 0)
+    return points, y + rng.normal(scale=noise, size=n)
 
 
 CLASSIFICATION: dict[str, Generator] = {

@@ -51,8 +51,8 @@ MAX_UPLOAD_BYTES = 1024 * 1024
 MAX_UPLOAD_ROWS = 5000
 MAX_CLASSES = 10
 COLUMNS = [name for name, _ in FEATURES.values()]
-_ACTIVATION_TYPES = tuple(ACTIVATIONS.values())
-_OPTIMIZER_SECTIONS = {
+_ACTIVATION_TYPES = tuple(t for t in ACTIVATIONS.values() if isinstance(t, type))
+_OPTIMIZER_SECTIONS: dict[str, dict[str, Any]] = {
     "sgd": {"name": "sgd"},
     "momentum": {"name": "sgd", "momentum": 0.9},
     "rmsprop": {"name": "rmsprop"},
@@ -69,7 +69,7 @@ class _SessionGenerator:
 
     _lock = threading.Lock()
 
-    def __init__(self, state: dict[str, Any]) -> None:
+    def __init__(self, state: Any) -> None:
         self.state = state
 
     def __enter__(self) -> _SessionGenerator:
