@@ -163,10 +163,11 @@ def test_play_trains_the_circle_and_the_link_reproduces_the_setup(server, driver
         shutil.copy(shot, os.environ["ROSENBLATT_PLAYGROUND_SCREENSHOT"])
     driver.find_element(By.CSS_SELECTOR, "#share summary").click()
     driver.find_element(By.CSS_SELECTOR, "input[data-hide='noise']").click()
+    driver.find_element(By.CSS_SELECTOR, "input[data-hide='features']").click()
 
     # the URL holds the setup: a new tab (a new session) opened on it shows the same
     link = driver.current_url
-    for part in ("dataset=circle", "layers=4,2,2", "lr=0.1", "showTest=1", "hide=noise"):
+    for part in ("dataset=circle", "layers=4,2,2", "lr=0.1", "showTest=1", "hide=noise,features"):
         assert part in link
     config = js_state(driver, "config")
     other = open_page(driver, link)
@@ -177,6 +178,11 @@ def test_play_trains_the_circle_and_the_link_reproduces_the_setup(server, driver
     assert driver.find_element(By.ID, "show-test").is_selected()
     assert not driver.find_element(By.CSS_SELECTOR, "[data-control='noise']").is_displayed()
     assert driver.find_element(By.CSS_SELECTOR, "[data-control='lr']").is_displayed()
+    x1_squared = driver.find_element(By.CSS_SELECTOR, ".node[data-feature='x1sq']")
+    assert x1_squared.is_displayed()  # features are shown, but cannot be switched
+    x1_squared.click()
+    time.sleep(0.5)
+    assert js_state(driver, "config.features") == ["x1", "x2"]
 
     # a link with a bad value: the error is shown, the rest of the link applies
     open_page(driver, link.replace("lr=0.1", "lr=fast"))

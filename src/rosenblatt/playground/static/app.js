@@ -438,7 +438,6 @@
       const on = c.features.includes(f);
       const n = makeNode(0, u, "input" + (on ? "" : " off"));
       n.div.dataset.feature = f;
-      n.div.dataset.control = "features";
       n.div.title = on ? `${opts.features[f]}: click to stop using it` : `${opts.features[f]}: click to use it`;
       nodeCanvases.features[f] = n.canvas;
       const label = document.createElement("span");
