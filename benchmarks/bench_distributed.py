@@ -5,8 +5,8 @@ model that predicts the scaling efficiency at 8, 64 and 512 ranks.
 Each rank runs the workload of ``bench_core.make_workloads()`` (same data, initial weights
 and global batches as there) on its shard of every global batch, with one BLAS thread per
 rank; DDP averages the gradients with one allreduce of a flat buffer per step. Run:
-``python benchmarks/bench_distributed.py [--steps 60] [--only W1,W5]`` (it starts the
-ranks with the ``mpiexec`` of the venv, from ``pip install "rosenblatt[mpi]"``).
+``python benchmarks/bench_distributed.py [--steps 60] [--rounds 3] [--only W1,W5]`` (it
+starts the ranks with the venv's ``mpiexec``, from ``pip install "rosenblatt[mpi]"``).
 """
 
 from __future__ import annotations
@@ -125,13 +125,13 @@ def run(name: str, ranks: int, steps: int, threads: int) -> dict:
         return json.loads(out.read_text())
 
 
-def allreduce_model(params: int, ranks: int, beta: float, alpha: float) -> float:
-    """Seconds of one allreduce of ``params`` float32 values over ``ranks`` ranks:
-    reduce-scatter + allgather each move (P-1)/P of the S-byte buffer per rank, each in
-    ceil(log2 P) message rounds (MPICH's algorithms for the small per-rank chunks):
-    T = 2 (P-1)/P * S / beta + 2 ceil(log2 P) * alpha."""
-    s = 4.0 * params
-    return 2 * (ranks - 1) / ranks * s / beta + 2 * math.ceil(math.log2(ranks)) * alpha
+def allreduce_model(params: int, ranks: int, beta: float, alpha: float, tree: bool) -> float:
+    """Seconds of one allreduce of ``params`` float32 values (S bytes) over P ranks: the
+    reduce-scatter and the allgather each move (P-1)/P of S per rank, each in m message
+    rounds, m = ceil(log2 P) for tree-like schedules (``tree``) or P - 1 for pairwise
+    exchange / ring: T = 2 (P-1)/P * S / beta + 2 m alpha."""
+    rounds = math.ceil(math.log2(ranks)) if tree else ranks - 1
+    return 2 * (ranks - 1) / ranks * 4.0 * params / beta + 2 * rounds * alpha
 
 
 def machine_lines() -> list[str]:
@@ -161,6 +161,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=60)
     ap.add_argument("--only", default="W1,W5")
+    ap.add_argument("--rounds", type=int, default=3, help="runs per configuration (median)")
     ap.add_argument("--worker")
     ap.add_argument("--json")
     args = ap.parse_args()
@@ -171,9 +172,17 @@ def main() -> None:
             "| its share | allreduce alone, ms | speed-up vs 1 x 1 |",
             "|---|---|---|---|---|---|---|---|"]  # fmt: skip
     base = {}
+    configs = ((1, 1), (2, 1), (1, 2))
     for name in args.only.split(","):
-        for ranks, threads in ((1, 1), (2, 1), (1, 2)):
-            r = run(name, ranks, args.steps, threads)
+        runs: dict[tuple[int, int], list[dict]] = {c: [] for c in configs}
+        for i in range(args.rounds):  # configurations alternate, so a busy neighbour hits all
+            for c in configs if i % 2 == 0 else configs[::-1]:
+                runs[c].append(run(name, c[0], args.steps, c[1]))
+        for (ranks, threads), rs in runs.items():
+            r = dict(rs[0])
+            for key in ("step", "allreduce"):
+                r[key] = statistics.median(x[key] for x in rs)
+            r["probe"] = {k: statistics.median(x["probe"][k] for x in rs) for k in r["probe"]}
             if (ranks, threads) == (1, 1):
                 base[name] = r
             alone = f"{1e3 * r['probe']['gradient']:.3f}" if ranks > 1 else "-"
@@ -195,12 +204,15 @@ def main() -> None:
     print(f"\nModel for W1 (weak scaling: 128 samples per rank, global batch 128 P); "
           f"T_compute = {1e3 * compute:.2f} ms measured on one core, "
           f"{w1['params']} float32 gradients = {4e-6 * w1['params']:.2f} MB")  # fmt: skip
-    print("| network | P | T_allreduce ms | efficiency T_c / (T_c + T_ar) |")
-    print("|---|---|---|---|")
+    print("| network | P | T_allreduce, log2 P rounds | efficiency | T_allreduce, P - 1 rounds "
+          "| efficiency |")  # fmt: skip
+    print("|---|---|---|---|---|---|")
     for net, (beta, alpha) in NETWORKS.items():
         for ranks in (8, 64, 512):
-            t = allreduce_model(w1["params"], ranks, beta, alpha)
-            print(f"| {net} | {ranks} | {1e3 * t:.3f} | {100 * compute / (compute + t):.0f} % |")
+            t = [allreduce_model(w1["params"], ranks, beta, alpha, tree) for tree in (1, 0)]
+            e = [100 * compute / (compute + x) for x in t]
+            print(f"| {net} | {ranks} | {1e3 * t[0]:.3f} ms | {e[0]:.0f} % "
+                  f"| {1e3 * t[1]:.3f} ms | {e[1]:.0f} % |")  # fmt: skip
     if "probe2" in w1:
         p = w1["probe2"]
         print(f"\nHere (2 ranks, shared memory): allreduce of 1 value {1e6 * p['latency']:.0f} us, "

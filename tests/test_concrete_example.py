@@ -39,7 +39,7 @@ def _network(dtype: str) -> tuple[nn.Module, nn.Linear, nn.Linear]:
 
 @pytest.fixture(params=["float64", "float32"])
 def step(request):
-    """Forward, backward and one SGD step (eta = 1) by hand: p.data -= lr * p.grad."""
+    """Forward, backward and one SGD step (eta = 1) by hand: p.numpy() -= lr * p.grad."""
     model, hidden, out = _network(request.param)
     x = rb.tensor([[0.2, 0.3]], dtype=request.param)
     t = 0.0
@@ -50,21 +50,21 @@ def step(request):
     y = s2.sigmoid()
     loss = ((y - t) ** 2).sum()
     loss.backward()
-    grads = {k: p.grad.copy() for k, p in model.named_parameters()}
+    grads = {k: p.grad.numpy().copy() for k, p in model.named_parameters()}
     for p in model.parameters():
-        p.data -= 1.0 * p.grad
+        p.data -= 1.0 * p.grad  # the torch idiom: .data is a detached Tensor sharing memory
     with rb.no_grad():
         y_new = model(x)
     return {
-        "s1": s1.data[0],
-        "x1": x1.data[0],
+        "s1": s1.numpy()[0],
+        "x1": x1.numpy()[0],
         "s2": s2.item(),
         "y": y.item(),
         "loss": loss.item(),
         "grads": grads,
-        "W": hidden.weight.data,
-        "b": hidden.bias.data,
-        "W'": out.weight.data[0],
+        "W": hidden.weight.numpy(),
+        "b": hidden.bias.numpy(),
+        "W'": out.weight.numpy()[0],
         "b'": out.bias.item(),
         "y_new": y_new.item(),
         "dtype": loss.dtype,

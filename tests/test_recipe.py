@@ -232,7 +232,7 @@ def test_build_model_layer_order_and_outputs_match_torch():
     assert kinds == ["Linear", "BatchNorm1d", "Tanh", "Dropout"] + [
         "Linear", "BatchNorm1d", "ReLU", "Dropout", "Linear",
     ]  # fmt: skip
-    assert [p.data.dtype for p in model.parameters()] == [np.float64] * 10
+    assert [p.numpy().dtype for p in model.parameters()] == [np.float64] * 10
     model.eval()
     tm = _torch_mlp(model).eval()
     X = np.random.default_rng(0).normal(size=(7, 4))
@@ -262,11 +262,11 @@ def test_init_follows_the_named_formula_and_zeroes_biases(init, check):
     r = parse(f'[data]\nsource = "iris"\n[model]\nlayers = [300]\ninit = "{init}"')
     model = R.build_model(r, 200, 100)
     for lin in (model[0], model[2]):
-        w = lin.weight.data.astype(np.float64)
+        w = lin.weight.numpy().astype(np.float64)
         assert check(w, lin.in_features, lin.out_features), (init, w.std())
-        assert not lin.bias.data.any()
+        assert not lin.bias.numpy().any()
     if init.endswith("uniform"):  # the bound is reached, not just respected
-        w = model[0].weight.data
+        w = model[0].weight.numpy()
         bound = math.sqrt(6 / 200) if init == "he_uniform" else math.sqrt(6 / 500)
         assert np.abs(w).max() > 0.99 * bound
 
@@ -274,8 +274,8 @@ def test_init_follows_the_named_formula_and_zeroes_biases(init, check):
 def test_default_init_is_pytorch_linear_init():
     model = R.build_model(parse('[data]\nsource = "iris"\n[model]\nlayers = [50]'), 40, 3)
     bound = 1 / math.sqrt(40)  # kaiming_uniform(a=sqrt(5)) and the bias: U(+-1/sqrt(fan_in))
-    assert np.abs(model[0].weight.data).max() <= bound
-    assert np.abs(model[0].bias.data).max() <= bound and model[0].bias.data.any()
+    assert np.abs(model[0].weight.numpy()).max() <= bound
+    assert np.abs(model[0].bias.numpy()).max() <= bound and model[0].bias.numpy().any()
 
 
 @pytest.mark.parametrize(
@@ -307,7 +307,7 @@ def test_build_optimizer_steps_like_torch_with_the_same_hyperparameters(text, to
         topt.zero_grad()
         ((torch.tensor(X) @ theirs.T) ** 2).sum().backward()
         topt.step()
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_build_scheduler_cosine_defaults_to_the_epochs_and_matches_torch():

@@ -90,8 +90,8 @@ def test_roc_curve_equals_sklearn(tmp_path):
 def test_decision_grid_follows_a_known_linear_boundary():
     # one logit z = x1 - x2: class 1 exactly where x1 > x2
     model = nn.Sequential(nn.Linear(2, 1))
-    model[0].weight.data[...] = [[1.0, -1.0]]
-    model[0].bias.data[...] = 0.0
+    model[0].weight.numpy()[...] = [[1.0, -1.0]]
+    model[0].bias.numpy()[...] = 0.0
     X = np.array([[0.0, 0.0], [1.0, 2.0], [3.0, 1.0]])
     xx, yy, classes = viz.decision_grid(model, X, resolution=41)
     off = np.abs(xx - yy) > 1e-6
@@ -104,8 +104,8 @@ def test_decision_grid_applies_the_preprocessing_and_argmax():
     X = np.array([[0.0, 10.0], [50.0, 20.0], [100.0, 30.0]])
     pre = Preprocessor("minmax", task="classification").fit(X, [0, 1, 2])
     model = nn.Sequential(nn.Linear(2, 3))
-    model[0].weight.data[...] = [[-4.0, 0.0], [0.0, 0.0], [4.0, 0.0]]
-    model[0].bias.data[...] = [1.0, 0.0, -3.0]  # scores: 1-4s, 0, 4s-3 for s = x1 / 100
+    model[0].weight.numpy()[...] = [[-4.0, 0.0], [0.0, 0.0], [4.0, 0.0]]
+    model[0].bias.numpy()[...] = [1.0, 0.0, -3.0]  # scores: 1-4s, 0, 4s-3 for s = x1 / 100
     xx, _, classes = viz.decision_grid(model, X, resolution=101, preprocessing=pre, margin=0)
     s = xx / 100
     expected = np.argmax(np.stack([1 - 4 * s, 0 * s, 4 * s - 3]), axis=0)
@@ -139,7 +139,7 @@ def test_layer_gradients_equal_torch_and_leave_grads_alone():
     model, tm = _mlp_and_torch()
     X = np.random.default_rng(0).normal(size=(16, 3))
     y = np.random.default_rng(1).integers(0, 2, 16)
-    model[0].weight.grad = np.full((5, 3), 7.0)
+    model[0].weight.grad = rb.full((5, 3), 7.0)
     grads = viz.layer_gradients(model, X, y, nn.CrossEntropyLoss())
     assert list(grads) == ["0.weight", "2.weight", "4.weight"]
     torch.nn.CrossEntropyLoss()(tm(torch.tensor(X)), torch.tensor(y)).backward()
@@ -184,8 +184,8 @@ def test_function_fit_undoes_the_target_scaling():
     y = 100 + 50 * x[:, 0]
     pre = Preprocessor("standard", task="regression", target_scaling="standard").fit(x, y)
     model = nn.Sequential(nn.Linear(1, 1))
-    model[0].weight.data[...] = 1.0  # in scaled units y_s = x_s, i.e. the exact line
-    model[0].bias.data[...] = 0.0
+    model[0].weight.numpy()[...] = 1.0  # in scaled units y_s = x_s, i.e. the exact line
+    model[0].bias.numpy()[...] = 0.0
     fig = viz.plot_function_fit(x, y, model, preprocessing=pre)
     line = fig.axes[0].get_lines()[0]
     np.testing.assert_allclose(line.get_ydata(), 100 + 50 * line.get_xdata(), rtol=1e-5)

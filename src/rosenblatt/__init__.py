@@ -4,8 +4,10 @@
 >>> x = rb.tensor([[1.0, 2.0]], requires_grad=True)
 >>> (x * x).sum().backward()
 >>> x.grad
-array([[2., 4.]], dtype=float32)
+tensor([[2., 4.]])
 """
+
+import numpy as np
 
 from . import (
     autograd,
@@ -21,39 +23,41 @@ from . import (
     utils,  # torch.utils.data's names: rb.utils.data.DataLoader
     viz,
 )
+from . import functions as _functions
 from ._memory import keep_freed_memory as _keep_freed_memory
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .device import cuda, device, mps
+from .functions import *  # noqa: F403  (torch's top-level functions: rb.sum, rb.max ...)
 from .io import load, save
-from .ops import (
-    abs,
-    cat,
-    clamp,
-    clip,
-    concatenate,
-    exp,
-    log,
-    matmul,
-    maximum,
-    minimum,
-    relu,
-    sigmoid,
-    sqrt,
-    stack,
-    tanh,
-    where,
-)
+from .ops import exp, log, relu, sigmoid, sqrt, tanh
 from .random import get_rng, manual_seed
 from .tensor import (
+    BoolTensor,
+    ByteTensor,
+    DoubleTensor,
+    FloatTensor,
+    IntTensor,
+    LongTensor,
     Tensor,
     arange,
+    as_tensor,
+    empty,
+    empty_like,
     eye,
+    from_numpy,
     full,
+    full_like,
     linspace,
+    normal,
     ones,
     ones_like,
     rand,
+    rand_like,
     randint,
+    randint_like,
     randn,
+    randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -74,22 +78,81 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'rosenblatt' has no attribute {name!r}")
 
 
-float32 = "float32"
-float64 = "float64"
-int64 = "int64"
+class _Backends:
+    """``rb.backends.mps.is_available()`` and friends: False (the CPU is rosenblatt's device)."""
+
+    mps = mps
+    cuda = cuda
+
+    class cudnn:  # noqa: N801
+        enabled = False
+        deterministic = True
+        benchmark = False
+
+
+backends = _Backends()
+Size = tuple  # x.shape is a tuple; torch.Size(...) builds one
+no_grad_ = no_grad
+
+# dtypes are NumPy's scalar types: x.dtype == rb.float32 and rb.float32 is np.float32
+float16 = half = np.float16
+float32 = np.float32
+float64 = double = np.float64
+int8 = np.int8
+uint8 = np.uint8
+int16 = short = np.int16
+int32 = np.int32
+int64 = long = np.int64
+complex64 = np.complex64
+complex128 = cdouble = np.complex128
+dtype = np.dtype
+float = np.float32  # noqa: A001  (torch.float is float32)
+int = np.int32  # noqa: A001
+bool = np.bool_  # noqa: A001
 
 __all__ = [
+    *_functions.__all__,
+    "BoolTensor",
+    "ByteTensor",
+    "DoubleTensor",
+    "FloatTensor",
+    "IntTensor",
+    "LongTensor",
+    "Size",
     "Tensor",
+    "as_tensor",
+    "backends",
+    "bool",
+    "cuda",
+    "device",
+    "double",
+    "dtype",
+    "empty",
+    "empty_like",
+    "float",
+    "float16",
+    "float32",
+    "float64",
+    "from_numpy",
+    "full_like",
+    "half",
+    "int",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "long",
+    "normal",
+    "rand_like",
+    "randint_like",
+    "randn_like",
+    "randperm",
+    "uint8",
     "History",
     "__version__",
-    "abs",
     "arange",
     "autograd",
     "callbacks",
-    "cat",
-    "clamp",
-    "clip",
-    "concatenate",
     "data",
     "enable_grad",
     "exp",
@@ -103,9 +166,6 @@ __all__ = [
     "load",
     "log",
     "manual_seed",
-    "matmul",
-    "maximum",
-    "minimum",
     "nn",
     "no_grad",
     "ones",
@@ -122,13 +182,11 @@ __all__ = [
     "set_grad_enabled",
     "sigmoid",
     "sqrt",
-    "stack",
     "tanh",
     "tensor",
     "train",
     "utils",
     "viz",
-    "where",
     "zeros",
     "zeros_like",
 ]

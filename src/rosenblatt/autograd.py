@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Function",
+    "Variable",
     "backward",
     "enable_grad",
     "grad",
@@ -38,6 +39,7 @@ __all__ = [
 
 class _GradMode(threading.local):
     enabled = True
+    create_graph = False  # True while a backward(create_graph=True) runs op backwards
 
 
 _mode = _GradMode()
@@ -88,10 +90,31 @@ class Function:
     skip work (the input of the first layer rarely needs one).
 
     Call an op with ``MyFunction.apply(*tensors, **options)``.
+
+    PyTorch's protocol works too: a subclass whose ``forward`` and ``backward`` are
+    ``@staticmethod``s taking ``ctx`` receives and returns Tensors, saves them with
+    ``ctx.save_for_backward(...)`` and reads ``ctx.saved_tensors`` (see ``_TorchStyle``).
+
+    Double backward: ``backward(create_graph=True)`` runs an op's backward on Tensors, with
+    every array the op saved from its inputs or output replaced by that Tensor, so the
+    gradient is itself recorded in the graph. Ops whose backward is written with operators
+    and NumPy functions that Tensors support set ``differentiable_backward = True``.
     """
 
     parents: tuple[Tensor, ...] = ()
     needs_input_grad: tuple[bool, ...] = ()
+    versions: tuple[int, ...] = ()
+    #: backward reads the output it saved: changing the output in place breaks it
+    saves_output = False
+    #: the output is a view of the first input: it shares the input's version counter
+    is_view = False
+    #: backward may run on Tensors (create_graph=True), see the class docstring
+    differentiable_backward = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if isinstance(cls.__dict__.get("forward"), staticmethod):
+            _TorchStyle.adapt(cls)
 
     def forward(self, *args: Any, **kwargs: Any) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -102,14 +125,157 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Tensor, **kwargs: Any) -> Tensor:
         fn = cls()
-        out = fn.forward(*[t.data for t in inputs], **kwargs)
+        out = fn.forward(*[t._data for t in inputs], **kwargs)
         if _mode.enabled:
             needs = tuple([t.requires_grad for t in inputs])
             if True in needs:
                 fn.parents = inputs
                 fn.needs_input_grad = needs
-                return _make(out, fn)
+                fn.versions = tuple([t._version[0] for t in inputs])
+                t = _make(out, fn)
+                if cls.is_view:
+                    t._version = inputs[0]._version
+                return t
         return _make(out, None)
+
+    # ------------------------------------------------------------------ graph inspection
+    def name(self) -> str:
+        return f"{type(self).__name__}Backward0"
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """The nodes feeding this one, as torch: ``(node, 0)`` per input; a leaf that requires
+        grad appears as an ``AccumulateGrad`` node holding it, a constant as ``(None, 0)``."""
+        return tuple(
+            (p._ctx if p._ctx is not None else AccumulateGrad(p) if p.requires_grad else None, 0)
+            for p in self.parents
+        )
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object>"
+
+
+class AccumulateGrad:
+    """The graph's end for a leaf tensor that requires grad: backward adds into ``.grad``."""
+
+    next_functions: tuple = ()
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad object>"
+
+
+class _Ctx:
+    """Helpers of a torch-style Function's ``ctx`` (the node itself)."""
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        self.to_save = tensors
+        self.saved_versions = tuple(
+            t._version[0] if hasattr(t, "_version") else None for t in tensors
+        )
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        for i, (t, v) in enumerate(zip(self.to_save, self.saved_versions)):
+            if v is not None and t._version[0] != v:
+                raise _modified_error(t, i, self, v)
+        return self.to_save
+
+    def mark_dirty(self, *tensors: Any) -> None:
+        """Accepted as torch; the in-place change is tracked by version counters."""
+
+    def mark_non_differentiable(self, *tensors: Any) -> None:
+        for t in tensors:
+            t.requires_grad = False
+            t._ctx = None
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Accepted as torch (gradients always arrive materialized)."""
+
+
+class _TorchStyle:
+    """Adapter for ``torch.autograd.Function`` subclasses with static forward/backward."""
+
+    @staticmethod
+    def adapt(cls: type) -> None:
+        user_forward = cls.__dict__["forward"].__func__
+        user_backward = cls.__dict__["backward"].__func__
+        for name, value in vars(_Ctx).items():
+            if not name.startswith("__") and name not in cls.__dict__:
+                setattr(cls, name, value)
+        cls.to_save = ()
+        cls.saved_versions = ()
+        cls.differentiable_backward = True
+
+        def apply(klass: type, *args: Any, **kwargs: Any) -> Any:
+            from .tensor import Tensor
+
+            ctx = klass()
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+            with no_grad():
+                out = user_forward(ctx, *args, **kwargs)
+            tensors = tuple(a for a in args if isinstance(a, Tensor))
+            ctx.arg_is_tensor = tuple(isinstance(a, Tensor) for a in args)
+            if not (_mode.enabled and any(ctx.needs_input_grad)):
+                return out
+            if not isinstance(out, Tensor):
+                raise NotImplementedError(
+                    f"{klass.__name__}.forward returned {type(out).__name__}: rosenblatt's "
+                    "custom Functions return one Tensor"
+                )
+            ctx.parents = tensors
+            ctx.versions = tuple(t._version[0] for t in tensors)
+            result = _make(out._data, ctx)
+            return result
+
+        def backward(self: Any, grad: Any) -> Any:
+            from .tensor import Tensor
+
+            g = grad if isinstance(grad, Tensor) else _make(grad, None)
+            with set_grad_enabled(_mode.create_graph):
+                grads = user_backward(self, g)
+            if not isinstance(grads, tuple):
+                grads = (grads,)
+            per_tensor = [g for g, is_t in zip(grads, self.arg_is_tensor) if is_t]
+            if _mode.create_graph:
+                return tuple(per_tensor)
+            return tuple(None if g is None else np.asarray(g._data) for g in per_tensor)
+
+        cls.apply = classmethod(apply)
+        cls.backward = backward
+        cls.forward = Function.forward
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``: ``handle.remove()`` takes the hook out again."""
+
+    def __init__(self, hooks: list, hook: Any) -> None:
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self) -> None:
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+def _modified_error(t: Any, index: int, fn: Any, expected: int, role: str = "input") -> Exception:
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [{t._data.dtype} {list(t._data.shape)}], which is {role} {index} "
+        f"of {fn.name()}, is at version {t._version[0]}; expected version {expected} "
+        "instead. Hint: do the in-place change after backward, or on a clone()."
+    )
+
+
+def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> Any:  # noqa: N802
+    """``torch.autograd.Variable``: since torch 0.4 simply the tensor itself."""
+    if requires_grad:
+        data.requires_grad_(True)
+    return data
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -151,97 +317,213 @@ def _seq_key(t: Tensor) -> int:
 
 def backward(
     root: Tensor,
-    grad: np.ndarray | None = None,
-    retain_graph: bool = False,
+    grad: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
     inputs: Sequence[Tensor] | None = None,
 ) -> None:
     """Accumulate d(root)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
     ``grad`` is dL/d(root); it defaults to 1 for a one-element ``root``. Leaves accumulate
-    (``leaf.grad += ...``) as in PyTorch, so two backward calls add up. If ``inputs`` is
-    given, only those tensors receive gradients. ``retain_graph`` is accepted for PyTorch
-    compatibility: the graph is always kept until ``root`` is garbage collected.
+    (``leaf.grad += ...``, in place as torch) so two backward calls add up. If ``inputs``
+    is given, only those tensors receive gradients. ``retain_graph`` is accepted for
+    PyTorch compatibility: the graph is always kept until ``root`` is garbage collected.
+    With ``create_graph`` the gradients are computed by recorded ops, so they can be
+    differentiated again (Hessian-vector products, gradient penalties).
 
     Nodes are processed newest first (a max-heap on the creation number), so a node's
-    gradient is complete -- all its consumers are done -- when it is popped.
+    gradient is complete -- all its consumers are done -- when it is popped. A node whose
+    inputs were changed in place after it saved them raises (version counters, as torch).
     """
     if not root.requires_grad:
         raise RuntimeError(
-            "backward(): the tensor does not require grad and has no graph "
+            "element 0 of tensors does not require grad and does not have a grad_fn "
             "(was it computed under no_grad, or from tensors without requires_grad=True?)"
         )
-    if grad is None:
-        if root.data.size != 1:
-            raise RuntimeError(
-                f"backward(): grad can be implicitly created only for a one-element tensor, "
-                f"got shape {root.data.shape}; pass gradient=..."
-            )
-        grad = np.ones_like(root.data)
-    else:
-        grad = np.asarray(grad, dtype=root.data.dtype)
-        if grad.shape != root.data.shape:
-            raise ValueError(
-                f"backward(): gradient shape {grad.shape} != tensor shape {root.data.shape}"
-            )
+    g0 = _root_grad(root, grad)
+    if create_graph:
+        g0 = grad if _is_tensor(grad) else _make(g0, None)
     only = None if inputs is None else {id(t) for t in inputs}
-    grads: dict[int, np.ndarray] = {id(root): grad}
-    handed = {id(grad)}  # arrays owned by the caller or already a leaf's .grad: copy them
+    grads: dict[int, Any] = {id(root): g0}
+    handed = {id(g0)}  # arrays owned by the caller or already a leaf's .grad: copy them
     heap = [(-root._seq, id(root), root)]  # id breaks ties (deep-copied tensors share _seq)
-    while heap:
-        t = heappop(heap)[2]
-        g = grads.pop(id(t))
-        fn = t._ctx
-        if fn is None or t._retain or (only is not None and id(t) in only):
-            if only is None or id(t) in only:
-                _accumulate(t, g, handed)
-            if fn is None:
-                continue
-        in_grads = fn.backward(g)
-        if type(in_grads) is not tuple:
-            in_grads = (in_grads,)
-        for p, pg in zip(fn.parents, in_grads):
-            if pg is None or not p.requires_grad:
-                continue
-            if pg.shape != p.data.shape:
-                pg = unbroadcast(pg, p.data.shape)
-            key = id(p)
-            prev = grads.get(key)
-            if prev is None:
-                grads[key] = pg
-                heappush(heap, (-p._seq, key, p))
-            else:
-                grads[key] = prev + pg
+    filled: list[Tensor] = []  # the leaves whose .grad this call fills
+    prev_mode = _mode.create_graph
+    _mode.create_graph = create_graph
+    try:
+        while heap:
+            t = heappop(heap)[2]
+            g = grads.pop(id(t))
+            if t._hooks:
+                g = _run_hooks(t, g, create_graph)
+            fn = t._ctx
+            if fn is None or t._retain or (only is not None and id(t) in only):
+                if only is None or id(t) in only:
+                    _accumulate(t, g, handed, create_graph)
+                    filled.append(t)
+                if fn is None:
+                    continue
+            _check_versions(fn, t)
+            in_grads = _graph_backward(fn, g, t) if create_graph else fn.backward(g)
+            if type(in_grads) is not tuple:
+                in_grads = (in_grads,)
+            for p, pg in zip(fn.parents, in_grads):
+                if pg is None or not p.requires_grad:
+                    continue
+                if pg.shape != p._data.shape:
+                    pg = unbroadcast(pg, p._data.shape)
+                key = id(p)
+                prev = grads.get(key)
+                if prev is None:
+                    grads[key] = pg
+                    heappush(heap, (-p._seq, key, p))
+                else:
+                    grads[key] = prev + pg
+    finally:
+        _mode.create_graph = prev_mode
+    if inputs is None:
+        for hook in tuple(_post_backward_hooks):
+            hook(filled)
 
 
-def _accumulate(t: Tensor, g: np.ndarray, handed: set[int]) -> None:
-    """t.grad += g, keeping t's dtype; a fresh writable array of its own the first time."""
-    if g.dtype != t.data.dtype:
-        g = g.astype(t.data.dtype)
-    if t.grad is None:
+_post_backward_hooks: list[Callable[[list[Tensor]], None]] = []
+
+
+def register_post_backward_hook(hook: Callable[[list[Tensor]], None]) -> RemovableHandle:
+    """Call ``hook(leaves)`` at the end of every ``backward()`` over a whole graph (not
+    ``grad()`` or ``backward(inputs=...)``), with the leaves whose ``.grad`` it filled.
+    DistributedDataParallel averages the gradients over the ranks there."""
+    _post_backward_hooks.append(hook)
+    return RemovableHandle(_post_backward_hooks, hook)
+
+
+def _is_tensor(x: Any) -> bool:
+    return hasattr(x, "_data") and hasattr(x, "_ctx")
+
+
+def _root_grad(root: Tensor, grad: Any) -> np.ndarray:
+    if grad is None:
+        if root._data.size != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs, got a tensor of "
+                f"shape {tuple(root._data.shape)}; pass gradient=..."
+            )
+        return np.ones_like(root._data)
+    g = np.asarray(grad._data if _is_tensor(grad) else grad, dtype=root._data.dtype)
+    if g.shape != root._data.shape:
+        raise RuntimeError(
+            f"Mismatch in shape: grad_output has a shape of {g.shape} and output has a shape "
+            f"of {root._data.shape}"
+        )
+    return g
+
+
+def _check_versions(fn: Function, out: Tensor) -> None:
+    """Refuse a node whose saved inputs (or saved output) were changed in place."""
+    for i, (p, v) in enumerate(zip(fn.parents, fn.versions)):
+        if p._version[0] != v:
+            raise _modified_error(p, i, fn, v)
+    if fn.saves_output and out._version[0] != 0:
+        raise _modified_error(out, 0, fn, 0, role="output")
+
+
+def _run_hooks(t: Tensor, g: Any, create_graph: bool) -> Any:
+    gt = g if create_graph else _make(g, None)
+    for hook in list(t._hooks):
+        r = hook(gt)
+        if r is not None:
+            gt = r
+    return gt if create_graph else gt._data
+
+
+def _graph_backward(fn: Function, g: Tensor, out: Tensor) -> Any:
+    """Run ``fn.backward`` on Tensors: the arrays it saved from its inputs or its output are
+    swapped for those Tensors, so every gradient it returns is recorded in the graph."""
+    if not fn.differentiable_backward:
+        raise RuntimeError(
+            f"double backward (create_graph=True) through {fn.name()} is not supported yet"
+        )
+    own = {id(p._data): p for p in fn.parents}
+    own[id(out._data)] = out
+    swapped = {}
+    for k, v in vars(fn).items():
+        if type(v) is np.ndarray and id(v) in own:
+            swapped[k] = v
+    try:
+        for k, v in swapped.items():
+            setattr(fn, k, own[id(v)])
+        with enable_grad():
+            return fn.backward(g)
+    finally:
+        for k, v in swapped.items():
+            setattr(fn, k, v)
+
+
+def _accumulate(t: Tensor, g: Any, handed: set[int], create_graph: bool = False) -> None:
+    """t.grad += g (in place, as torch), keeping t's dtype; the first time a fresh writable
+    array of its own. With create_graph the sum is a recorded op."""
+    if create_graph:
+        if g._data.dtype != t._data.dtype:
+            g = g.astype(t._data.dtype)
+        t._grad = g if t._grad is None else t._grad + g
+        return
+    if g.dtype != t._data.dtype:
+        g = g.astype(t._data.dtype)
+    if t._grad is None:
         own = g.flags.writeable and g.base is None and id(g) not in handed
-        t.grad = g if own else np.array(g)
-        handed.add(id(t.grad))
+        t._grad = _make(g if own else np.array(g), None)
+        handed.add(id(t._grad._data))
+    elif t._grad._ctx is None and t._grad._data.flags.writeable:
+        t._grad._data += g
     else:
-        t.grad = t.grad + g
+        t._grad = _make(t._grad._data + g, None)
 
 
 def grad(
-    outputs: Tensor,
-    inputs: Sequence[Tensor],
-    grad_outputs: np.ndarray | None = None,
-) -> tuple[np.ndarray | None, ...]:
-    """Return d(outputs)/d(inputs) without touching any ``.grad`` (like ``torch.autograd.grad``)."""
-    saved = [(t.grad, t._retain) for t in inputs]
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool | None = None,
+    materialize_grads: bool = False,
+) -> tuple[Any, ...]:
+    """Return d(outputs)/d(inputs) without touching any ``.grad`` (``torch.autograd.grad``).
+
+    ``outputs`` a Tensor (or a one-element sequence), ``inputs`` a Tensor or a sequence;
+    ``grad_outputs`` the vector of the vector-Jacobian product. With ``create_graph`` the
+    result is recorded, so ``grad(grad(f, x, create_graph=True)[0] @ v, x)`` is the
+    Hessian-vector product H v. An input the output does not depend on raises unless
+    ``allow_unused`` (then its gradient is None, or zeros with ``materialize_grads``).
+    """
+    if isinstance(outputs, (list, tuple)):
+        if len(outputs) != 1:
+            raise NotImplementedError("grad(): rosenblatt takes one output tensor")
+        outputs = outputs[0]
+        if isinstance(grad_outputs, (list, tuple)):
+            grad_outputs = grad_outputs[0]
+    single = _is_tensor(inputs)
+    inputs = [inputs] if single else list(inputs)
+    saved = [(t._grad, t._retain) for t in inputs]
     for t in inputs:
-        t.grad = None
+        t._grad = None
         t._retain = True
     try:
-        backward(outputs, grad_outputs, inputs=inputs)
-        result = tuple(t.grad for t in inputs)
+        backward(outputs, grad_outputs, create_graph=create_graph, inputs=inputs)
+        result = [t._grad for t in inputs]
     finally:
         for t, (g, r) in zip(inputs, saved):
-            t.grad, t._retain = g, r
-    return result
+            t._grad, t._retain = g, r
+    for i, (t, r) in enumerate(zip(inputs, result)):
+        if r is None:
+            if materialize_grads:
+                result[i] = _make(np.zeros_like(t._data), None)
+            elif not allow_unused:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (input {i}) appears to not have been "
+                    "used in the graph. Set allow_unused=True if this is the desired behavior."
+                )
+    return tuple(result)
 
 
 def _numerical_grads(fn: Callable[..., Tensor], xs: list[np.ndarray], eps: float) -> list:
@@ -249,7 +531,7 @@ def _numerical_grads(fn: Callable[..., Tensor], xs: list[np.ndarray], eps: float
 
     def f(arrays: list[np.ndarray]) -> float:
         with no_grad():
-            return float(np.sum(fn(*[Tensor(a) for a in arrays]).data))
+            return float(np.sum(fn(*[Tensor._make(a, None) for a in arrays])._data))
 
     out = []
     for i, x in enumerate(xs):
@@ -287,14 +569,14 @@ def gradcheck(
     """
     from .tensor import Tensor
 
-    xs = [np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64) for x in inputs]
-    leaves = [Tensor(x.copy(), requires_grad=True) for x in xs]
+    xs = [np.array(x._data if isinstance(x, Tensor) else x, dtype=np.float64) for x in inputs]
+    leaves = [Tensor(x.copy(), requires_grad=True, dtype=np.float64) for x in xs]
     with enable_grad():
         out = fn(*leaves)
         out.sum().backward()
     numeric = _numerical_grads(fn, xs, eps)
     for i, (leaf, num) in enumerate(zip(leaves, numeric)):
-        ana = np.zeros_like(num) if leaf.grad is None else leaf.grad
+        ana = np.zeros_like(num) if leaf.grad is None else leaf.grad._data
         err = np.abs(ana - num) - (atol + rtol * np.abs(num))
         if err.size and err.max() > 0:
             j = np.unravel_index(int(np.argmax(err)), err.shape)

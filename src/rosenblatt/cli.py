@@ -123,7 +123,7 @@ def _architecture(model: Any) -> str:
         for m in model
         if not isinstance(m, (nn.Linear, nn.Dropout, nn.BatchNorm1d))
     ]
-    n_params = sum(p.data.size for p in model.parameters())
+    n_params = sum(p._data.size for p in model.parameters())
     act = "/".join(dict.fromkeys(acts)) or "linear"
     extras = [type(m).__name__ for m in model if isinstance(m, (nn.Dropout, nn.BatchNorm1d))]
     extra = f" + {'/'.join(dict.fromkeys(extras))}" if extras else ""
@@ -272,6 +272,7 @@ def _print_summary(run: Any, summary: dict[str, Any], folder: Path, quiet: bool)
 def cmd_train(args: argparse.Namespace) -> int:
     from . import recipe as rcp
     from .train.callbacks import CSVLogger, TerminateOnNaN
+    from .train.data_parallel import from_rank0, main_process
 
     with bad_input():
         recipe = rcp.default_recipe() if args.recipe is None else rcp.load_recipe(args.recipe)
@@ -280,11 +281,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.print_recipe:
         sys.stdout.write(recipe.text)
         return EXIT_OK
+    main = main_process()  # under mpiexec: rank 0 makes the run folder, prints and saves
     with bad_input("cannot create the run folder"):
-        folder, created = _run_dir(args.out, recipe.name)
+        folder, created = from_rank0(lambda: _run_dir(args.out, recipe.name))
+    created = created and main
     started = _Started()
     extra = [started, CSVLogger(folder / "history.csv"), TerminateOnNaN()]
-    verbose = 0 if args.quiet else (1 if sys.stderr.isatty() else 2)
+    verbose = 0 if args.quiet or not main else (1 if sys.stderr.isatty() else 2)
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "training diverged", RuntimeWarning)
@@ -298,6 +301,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             raise
         raise UsageError(_one_line(e)) from e
     diverged = None if run.history.diverged is None else _one_line(run.history.diverged)
+    if not main:
+        return EXIT_USAGE if diverged else EXIT_INTERRUPTED if run.interrupted else EXIT_OK
     summary = _save_run(run, folder, diverged)
     _print_summary(run, summary, folder, args.quiet)
     if diverged:

@@ -498,7 +498,7 @@ def _write_safetensors(path: PathLike, arrays: Mapping[str, Any], meta: dict[str
     for k, v in arrays.items():
         if not isinstance(k, str):
             raise ValueError(f"tensor names must be strings, got {k!r}")
-        arr = np.asarray(v.data if isinstance(v, Tensor) else v)
+        arr = np.asarray(v._data if isinstance(v, Tensor) else v)
         arr = np.array(arr, order="C") if not arr.flags.c_contiguous else arr  # keeps 0-d
         if arr.dtype.name not in _DTYPE_NAMES:
             raise ValueError(f"cannot save tensor {k!r}: dtype {arr.dtype} is not supported")
@@ -580,7 +580,7 @@ def _check_rebuilds(config: dict[str, Any], weights: dict[str, np.ndarray]) -> N
     with _rng_untouched():
         rebuilt = _build(json.loads(json.dumps(config)), "model", _registry()).state_tensors()
     mismatch = sorted(set(rebuilt) ^ set(weights)) + [
-        k for k in rebuilt if k in weights and rebuilt[k].data.shape != weights[k].shape
+        k for k in rebuilt if k in weights and rebuilt[k]._data.shape != weights[k].shape
     ]
     if mismatch:
         raise ValueError(
@@ -669,19 +669,19 @@ def _assign_weights(model: Module, arrays: dict[str, np.ndarray], where: str) ->
         )
     for k, t in own.items():
         arr = arrays[k]
-        if arr.shape != t.data.shape:
+        if arr.shape != t._data.shape:
             raise ValueError(
                 f"{where}: weight {k!r} has shape {arr.shape}, the architecture needs "
-                f"{t.data.shape}"
+                f"{t._data.shape}"
             )
-        if arr.dtype.kind != t.data.dtype.kind:
+        if arr.dtype.kind != t._data.dtype.kind:
             raise ValueError(
                 f"{where}: weight {k!r} has dtype {arr.dtype}, the architecture needs a "
-                f"{t.data.dtype} kind of array"
+                f"{t._data.dtype} kind of array"
             )
     for k, t in own.items():
-        t.data = np.array(arrays[k], copy=True)  # keeps the file's dtype (float32/float64)
-        t.grad = None
+        t._data = np.array(arrays[k], copy=True)  # keeps the file's dtype (float32/float64)
+        t._grad = None
 
 
 def load(path: PathLike) -> Module:

@@ -66,7 +66,7 @@ def make_scaler(scaling: str) -> Any:
 
 
 def _numpy(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 # --------------------------------------------------------------------- scaler <-> JSON

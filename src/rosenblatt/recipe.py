@@ -885,7 +885,7 @@ def _outputs(model: nn.Module, X: np.ndarray) -> np.ndarray:
     model.eval()
     dtype = next(iter(model.parameters())).data.dtype
     with no_grad():
-        return model(Tensor._make(np.ascontiguousarray(X, dtype=dtype), None)).data
+        return model(Tensor._make(np.ascontiguousarray(X, dtype=dtype), None))._data
 
 
 def _kind(model: nn.Module, preprocessing: Preprocessor | None, out: np.ndarray) -> str:

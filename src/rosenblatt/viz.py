@@ -66,7 +66,7 @@ def _history_dict(history: Any) -> Mapping[str, Sequence[float]]:
 def _outputs(model: Any, X: np.ndarray) -> np.ndarray:
     """model(X) as a float64 array, in eval mode and without building a graph."""
     params = list(model.parameters()) if hasattr(model, "parameters") else []
-    dtype = params[0].data.dtype if params else np.float32
+    dtype = params[0]._data.dtype if params else np.float32
     was_training = getattr(model, "training", None)
     if was_training is not None:
         model.eval()
@@ -76,7 +76,7 @@ def _outputs(model: Any, X: np.ndarray) -> np.ndarray:
     finally:
         if was_training is not None:
             model.train(was_training)
-    return np.asarray(out.data, dtype=np.float64)
+    return np.asarray(out._data, dtype=np.float64)
 
 
 def _class_scores(out: np.ndarray) -> np.ndarray:
@@ -306,24 +306,24 @@ def layer_gradients(model: Any, X: Any, y: Any, loss: Callable[..., Any]) -> dic
     dict name -> array
         In layer order, e.g. {"0.weight": ..., "2.weight": ...}.
     """
-    named = [(n, p) for n, p in model.named_parameters() if p.data.ndim >= 2]
-    saved = {n: p.grad for n, p in model.named_parameters()}
-    dtype = named[0][1].data.dtype if named else np.float32
+    named = [(n, p) for n, p in model.named_parameters() if p._data.ndim >= 2]
+    saved = {n: p._grad for n, p in model.named_parameters()}
+    dtype = named[0][1]._data.dtype if named else np.float32
     y_arr = np.asarray(y)
     if y_arr.dtype.kind == "f":
         y_arr = y_arr.astype(dtype)
     was_training = model.training
     try:
         for _, p in model.named_parameters():
-            p.grad = None
+            p._grad = None
         model.train()
         J = loss(model(Tensor._make(np.ascontiguousarray(X, dtype=dtype), None)), y_arr)
         J.backward()
-        return {n: np.array(p.grad, copy=True) for n, p in named if p.grad is not None}
+        return {n: np.array(p._grad._data, copy=True) for n, p in named if p._grad is not None}
     finally:
         model.train(was_training)
         for n, p in model.named_parameters():
-            p.grad = saved[n]
+            p._grad = saved[n]
 
 
 def plot_gradient_histograms(

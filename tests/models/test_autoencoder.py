@@ -83,7 +83,7 @@ def test_loss_gradient_wrt_parameters_matches_finite_differences(out):
     ae = _quiet(Autoencoder((3, 2), "tanh", out, max_iter=1, random_state=0), X)
     model = ae.model_.double()
     linears = [m for m in model if isinstance(m, nn.Linear)]
-    params = [p.data for m in linears for p in (m.weight, m.bias)]
+    params = [p.numpy() for m in linears for p in (m.weight, m.bias)]
 
     def loss(*leaves):
         for i, m in enumerate(linears):  # run the model with the leaves as its parameters
@@ -103,11 +103,11 @@ def test_training_step_gradient_equals_the_graph_gradient():
     ae = _quiet(Autoencoder((4, 2), "relu", "sigmoid", max_iter=1, random_state=0), X)
     model = ae.model_.double()
     params = list(model.parameters())
-    grads = {id(p): np.zeros(p.data.size) for p in params}
+    grads = {id(p): np.zeros(p.numpy().size) for p in params}
     value = _Chain(model, *ae._loss_primitive(), grads).step(X, X)
     loss = ae._loss(model(Tensor._make(X, None)), Tensor._make(X, None))
     loss.backward()
-    assert value == pytest.approx(float(loss.data), rel=1e-12)
+    assert value == pytest.approx(float(loss.numpy()), rel=1e-12)
     for p in params:
         np.testing.assert_allclose(grads[id(p)], p.grad.ravel(), rtol=1e-10, atol=1e-14)
 

@@ -17,8 +17,8 @@ def torch_copy(net: rb.nn.Sequential) -> torch.nn.Sequential:
     for m in net:
         if isinstance(m, rb.nn.Linear):
             lin = torch.nn.Linear(m.in_features, m.out_features, dtype=torch.float64)
-            lin.weight.data = torch.tensor(m.weight.data.copy())
-            lin.bias.data = torch.tensor(m.bias.data.copy())
+            lin.weight.data = torch.tensor(m.weight.numpy().copy())
+            lin.bias.data = torch.tensor(m.bias.numpy().copy())
             layers.append(lin)
         else:
             assert isinstance(m, rb.nn.LeakyReLU)
@@ -28,7 +28,7 @@ def torch_copy(net: rb.nn.Sequential) -> torch.nn.Sequential:
 
 def assert_same_weights(ours: rb.nn.Sequential, theirs: torch.nn.Sequential) -> None:
     for a, b in zip(ours.parameters(), theirs.parameters()):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("non_saturating", [True, False])

@@ -67,7 +67,7 @@ def test_negative_elbo_gradient_passes_gradcheck(likelihood):
             for (m, n), p in zip(owners, saved):
                 object.__setattr__(m, n, p)
 
-    assert gradcheck(loss_of_params, [p.data for p in params], eps=1e-6, atol=1e-7)
+    assert gradcheck(loss_of_params, [p.numpy() for p in params], eps=1e-6, atol=1e-7)
 
     def loss_of_inputs(x, e):
         rec, kl = vae._negative_elbo(x, e)
@@ -85,8 +85,8 @@ def test_negative_elbo_and_gradients_equal_pytorch():
         for m in net:
             if isinstance(m, rb.nn.Linear):
                 lin = torch.nn.Linear(m.in_features, m.out_features, dtype=torch.float64)
-                lin.weight.data = torch.tensor(m.weight.data)
-                lin.bias.data = torch.tensor(m.bias.data)
+                lin.weight.data = torch.tensor(m.weight.numpy())
+                lin.bias.data = torch.tensor(m.bias.numpy())
                 layers.append(lin)
             else:
                 layers.append(torch.nn.Tanh())

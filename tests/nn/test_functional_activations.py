@@ -79,8 +79,8 @@ def test_step_is_heaviside_with_zero_gradient():
     x = rb.tensor([-2.0, -0.0, 0.0, 0.5, 3.0], requires_grad=True)
     for value in (0.0, 0.5, 1.0):
         y = F.step(x, value)
-        ref = torch.heaviside(torch.tensor(x.data), torch.tensor(value, dtype=torch.float32))
-        np.testing.assert_array_equal(y.data, ref.numpy())
+        ref = torch.heaviside(torch.tensor(x.numpy()), torch.tensor(value, dtype=torch.float32))
+        np.testing.assert_array_equal(y.numpy(), ref.numpy())
         assert y.dtype == np.float32
     F.step(x).sum().backward()
     np.testing.assert_array_equal(x.grad, np.zeros(5))
@@ -135,7 +135,7 @@ def test_dropout_p0_and_eval_are_identity():
 def test_dropout_p1_zeros():
     x = rb.randn(4, 4, requires_grad=True)
     y = F.dropout(x, p=1.0)
-    np.testing.assert_array_equal(y.data, 0)
+    np.testing.assert_array_equal(y.numpy(), 0)
     y.sum().backward()
     np.testing.assert_array_equal(x.grad, 0)
 
@@ -145,11 +145,11 @@ def test_dropout_mask_statistics_and_scaling(p):
     n = 200_000
     x = rb.ones(n, requires_grad=True)
     y = F.dropout(x, p=p)
-    kept = y.data != 0
+    kept = y.numpy() != 0
     # each element is kept with probability 1 - p (binomial standard error, 5 sigma)
     assert abs(kept.mean() - (1 - p)) < 5 * np.sqrt(p * (1 - p) / n)
-    np.testing.assert_allclose(y.data[kept], 1 / (1 - p), rtol=1e-6)  # inverted dropout
-    assert abs(y.data.mean() - 1.0) < 5 * np.sqrt(p / (1 - p) / n)  # E[y] = x
+    np.testing.assert_allclose(y.numpy()[kept], 1 / (1 - p), rtol=1e-6)  # inverted dropout
+    assert abs(y.numpy().mean() - 1.0) < 5 * np.sqrt(p / (1 - p) / n)  # E[y] = x
     y.backward(np.full(n, 2.0, dtype=np.float32))
     np.testing.assert_allclose(x.grad, np.where(kept, 2 / (1 - p), 0), rtol=1e-6)
     assert y.dtype == np.float32
@@ -158,11 +158,11 @@ def test_dropout_mask_statistics_and_scaling(p):
 def test_dropout_seeded_reproducibility():
     x = rb.ones(1000)
     rb.manual_seed(7)
-    a = F.dropout(x, 0.5).data
-    b = F.dropout(x, 0.5).data
+    a = F.dropout(x, 0.5).numpy()
+    b = F.dropout(x, 0.5).numpy()
     rb.manual_seed(7)
-    np.testing.assert_array_equal(F.dropout(x, 0.5).data, a)
-    np.testing.assert_array_equal(F.dropout(x, 0.5).data, b)
+    np.testing.assert_array_equal(F.dropout(x, 0.5).numpy(), a)
+    np.testing.assert_array_equal(F.dropout(x, 0.5).numpy(), b)
     assert not np.array_equal(a, b)
 
 
@@ -174,6 +174,6 @@ def test_dropout_rejects_bad_p():
 def test_dropout_module_follows_train_and_eval():
     drop = rb.nn.Dropout(0.5)
     x = rb.ones(1000)
-    assert (drop(x).data == 0).any()
+    assert (drop(x).numpy() == 0).any()
     drop.eval()
-    np.testing.assert_array_equal(drop(x).data, x.data)
+    np.testing.assert_array_equal(drop(x).numpy(), x.numpy())

@@ -82,7 +82,7 @@ def test_binary_cross_entropy_hard_targets_and_clamped_logs():
     t = np.array([0.0, 1.0, 1.0, 1.0, 0.0])
     mine = F.binary_cross_entropy(rb.tensor(p, dtype="float64"), t, reduction="none")
     ref = TF.binary_cross_entropy(torch.tensor(p), torch.tensor(t), reduction="none")
-    np.testing.assert_allclose(mine.data, ref.numpy(), rtol=1e-12)  # log clamped at -100
+    np.testing.assert_allclose(mine.numpy(), ref.numpy(), rtol=1e-12)  # log clamped at -100
     with pytest.raises(ValueError, match="between 0 and 1"):
         F.binary_cross_entropy(rb.tensor([1.5]), rb.tensor([1.0]))
 
@@ -301,7 +301,7 @@ def test_perceptron_criterion_against_the_formula(reduction):
     want = {"none": per, "sum": per.sum(), "mean": per.mean()}[reduction]
     x = rb.tensor(s, dtype="float64", requires_grad=True)
     loss = F.perceptron_criterion(x, t, reduction=reduction)
-    np.testing.assert_allclose(loss.data, want, rtol=1e-12)
+    np.testing.assert_allclose(loss.numpy(), want, rtol=1e-12)
     loss.sum().backward()
     scale = 1 / len(s) if reduction == "mean" else 1.0
     wrong = t * s <= 0  # dD/ds = -t on misclassified samples (s = 0 counts as wrong)
@@ -324,7 +324,7 @@ def test_perceptron_sgd_step_is_rosenblatt_update():
     xs = np.array([[1.0, 1.0], [2.0, -1.0]])
     t = np.array([1.0, -1.0])  # first: s = -0.5 (wrong); second: s = 2 (wrong, t = -1)
     F.perceptron_criterion(rb.tensor(xs, dtype="float64") @ w, t).backward()
-    np.testing.assert_allclose(w.data - w.grad, w.data + t @ xs)
+    np.testing.assert_allclose(w.numpy() - w.grad, w.numpy() + t @ xs)
 
 
 # ---------------------------------------------------------------------- modules

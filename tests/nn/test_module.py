@@ -83,7 +83,7 @@ def test_reassigning_and_deleting_attributes():
     with pytest.raises(TypeError, match="weight"):
         m.weight = rb.tensor(np.ones((3, 2)))  # a plain tensor is not a Parameter
     m.weight = nn.Parameter(np.ones((3, 2), dtype=np.float32))
-    assert m.weight.data.sum() == 6
+    assert m.weight.numpy().sum() == 6
     m.extra = nn.Linear(1, 1)
     assert "extra.weight" in m.state_dict()
     del m.extra
@@ -191,7 +191,7 @@ def test_torch_state_dict_loads_and_gives_same_outputs_and_gradients(dtype, tol)
     out = mine(rb.tensor(x))
     tout = ref(torch.tensor(x))
     assert out.dtype == np.dtype(dtype)
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=tol, atol=tol)
     F.cross_entropy(out, rb.tensor(y)).backward()
     TF.cross_entropy(tout, torch.tensor(y)).backward()
     tparams = dict(ref.named_parameters())
@@ -206,7 +206,7 @@ def test_rosenblatt_state_dict_loads_into_torch():
     ref.eval()
     x = np.random.default_rng(1).standard_normal((4, 12)).astype(np.float32)
     np.testing.assert_allclose(
-        mine(x).data, ref(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6
+        mine(x).numpy(), ref(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6
     )
 
 
@@ -215,7 +215,7 @@ def test_load_state_dict_copies_values():
     sd = {k: v.detach().clone() for k, v in ref.state_dict().items()}
     mine.load_state_dict(sd)
     sd["1.weight"].zero_()
-    assert np.abs(mine[1].weight.data).sum() > 0
+    assert np.abs(mine[1].weight.numpy()).sum() > 0
 
 
 def test_load_state_dict_errors_name_the_keys():
@@ -237,7 +237,7 @@ def test_load_state_dict_errors_name_the_keys():
 def test_load_state_dict_casts_to_the_parameter_dtype():
     m = nn.Linear(2, 2)
     m.load_state_dict({"weight": np.ones((2, 2)), "bias": np.zeros(2)})  # float64 arrays
-    assert m.weight.dtype == np.float32 and m.weight.data.sum() == 4
+    assert m.weight.dtype == np.float32 and m.weight.numpy().sum() == 4
 
 
 # ---------------------------------------------------------------------- modes, grads, dtype
@@ -290,7 +290,9 @@ def test_apply_visits_every_module():
             nn.init.constant_(mod.weight, 0.5)
 
     m.apply(init)
-    assert all((mod.weight.data == 0.5).all() for mod in m.modules() if isinstance(mod, nn.Linear))
+    assert all(
+        (mod.weight.numpy() == 0.5).all() for mod in m.modules() if isinstance(mod, nn.Linear)
+    )
 
 
 def test_repr_is_readable():
@@ -317,7 +319,7 @@ def test_linear_accepts_any_leading_dims_and_unbatched():
     for shape in [(3,), (4, 3), (2, 4, 3)]:
         x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
         np.testing.assert_allclose(
-            m(x).data, t(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6
+            m(x).numpy(), t(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6
         )
 
 
@@ -332,7 +334,7 @@ def test_linear_default_init_matches_pytorch_distribution():
     fan_in, fan_out = 400, 1000
     m = nn.Linear(fan_in, fan_out)
     bound = 1 / math.sqrt(fan_in)
-    w, b = m.weight.data, m.bias.data
+    w, b = m.weight.numpy(), m.bias.numpy()
     assert w.shape == (fan_out, fan_in) and b.shape == (fan_out,)
     assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
     assert np.abs(w).max() > 0.999 * bound and np.abs(b).max() > 0.99 * bound
@@ -346,9 +348,9 @@ def test_linear_default_init_matches_pytorch_distribution():
 
 def test_linear_init_is_seeded():
     rb.manual_seed(3)
-    a = nn.Linear(4, 4).weight.data.copy()
+    a = nn.Linear(4, 4).weight.numpy().copy()
     rb.manual_seed(3)
-    np.testing.assert_array_equal(nn.Linear(4, 4).weight.data, a)
+    np.testing.assert_array_equal(nn.Linear(4, 4).weight.numpy(), a)
 
 
 # ---------------------------------------------------------------------- activation modules

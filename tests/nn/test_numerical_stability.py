@@ -23,8 +23,8 @@ def _both(values, dtype, tdtype):
 
 def _compare(mine, ref, x, t, rtol=1e-6):
     """Forward and gradient (for upstream 1) equal torch's, everything finite, no warnings."""
-    assert np.all(np.isfinite(mine.data)), mine
-    np.testing.assert_allclose(mine.data, ref.detach().numpy(), rtol=rtol, atol=1e-30)
+    assert np.all(np.isfinite(mine.numpy())), mine
+    np.testing.assert_allclose(mine.numpy(), ref.detach().numpy(), rtol=rtol, atol=1e-30)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         mine.sum().backward()
@@ -43,7 +43,7 @@ def _numpy_warnings_are_errors():
 def test_sigmoid_saturates_exactly(dtype, tdtype):
     x, t = _both([-1000.0, -100.0, -30.0, 0.0, 30.0, 100.0, 1000.0], dtype, tdtype)
     y = x.sigmoid()
-    assert y.data[0] == 0.0 and y.data[-1] == 1.0
+    assert y.numpy()[0] == 0.0 and y.numpy()[-1] == 1.0
     _compare(y, t.sigmoid(), x, t)
     assert x.grad[0] == 0.0 and x.grad[-1] == 0.0
 
@@ -57,7 +57,7 @@ def test_bce_with_logits_at_plus_minus_1000(dtype, tdtype, target):
     ref = TF.binary_cross_entropy_with_logits(t, torch.tensor(y, dtype=tdtype), reduction="none")
     _compare(mine, ref, x, t)
     want = 1000.0 if target == 0.0 else 0.0  # the confidently wrong end costs |x|
-    assert mine.data[-1] == pytest.approx(want) and mine.data[0] == pytest.approx(1000 - want)
+    assert mine.numpy()[-1] == pytest.approx(want) and mine.numpy()[0] == pytest.approx(1000 - want)
 
 
 @pytest.mark.parametrize("dtype,tdtype", DTYPES)
@@ -80,7 +80,9 @@ def test_cross_entropy_at_logits_1e4(dtype, tdtype):
     mine = F.cross_entropy(x, rb.tensor(y), reduction="none")
     ref = TF.cross_entropy(t, torch.tensor(y), reduction="none")
     _compare(mine, ref, x, t)
-    assert mine.data[0] == pytest.approx(1e4) and mine.data[1] == pytest.approx(2e4 + np.log(2))
+    assert mine.numpy()[0] == pytest.approx(1e4) and mine.numpy()[1] == pytest.approx(
+        2e4 + np.log(2)
+    )
 
 
 @pytest.mark.parametrize("dtype,tdtype", DTYPES)
@@ -97,7 +99,7 @@ def test_softplus_large(dtype, tdtype):
     x, t = _both([-1000.0, -30.0, 0.0, 19.9, 20.1, 1000.0], dtype, tdtype)
     mine = F.softplus(x)
     _compare(mine, TF.softplus(t), x, t)
-    assert mine.data[-1] == 1000.0 and mine.data[0] == 0.0
+    assert mine.numpy()[-1] == 1000.0 and mine.numpy()[0] == 0.0
 
 
 @pytest.mark.parametrize("dtype,tdtype", DTYPES)
@@ -114,8 +116,8 @@ def test_softplus_large_with_beta_below_threshold(dtype, tdtype):
 def test_softmax_family_of_1e4(dtype, tdtype, fn, tfn):
     x, t = _both([[1e4, 0.0, -1e4], [1e4, 1e4, 1e4], [-1e4, -1e4, 0.0]], dtype, tdtype)
     mine, ref = fn(x, dim=1), tfn(t, dim=1)
-    assert np.all(np.isfinite(mine.data))
-    np.testing.assert_allclose(mine.data, ref.detach().numpy(), rtol=1e-6)
+    assert np.all(np.isfinite(mine.numpy()))
+    np.testing.assert_allclose(mine.numpy(), ref.detach().numpy(), rtol=1e-6)
     g = np.array([[1.0, -2.0, 0.5], [0.3, 0.3, -1.0], [2.0, 1.0, 0.0]])
     mine.backward(g)
     ref.backward(torch.tensor(g, dtype=tdtype))
@@ -138,5 +140,5 @@ def test_binary_cross_entropy_at_0_and_1_is_finite():
     y = np.array([0.0, 1.0, 1.0, 0.0])
     mine = F.binary_cross_entropy(x, y, reduction="none")
     ref = TF.binary_cross_entropy(t, torch.tensor(y), reduction="none")
-    np.testing.assert_allclose(mine.data, ref.detach().numpy())
-    assert mine.data.tolist() == [0.0, 0.0, 100.0, 100.0]  # logs clamped at -100
+    np.testing.assert_allclose(mine.numpy(), ref.detach().numpy())
+    assert mine.numpy().tolist() == [0.0, 0.0, 100.0, 100.0]  # logs clamped at -100

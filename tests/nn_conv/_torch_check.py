@@ -71,7 +71,7 @@ def check_module(
         assert r.shape == tuple(t.shape), f"output {i}: shape {r.shape} != torch {tuple(t.shape)}"
         assert r.dtype == dtype, f"output {i}: dtype {r.dtype}"
         np.testing.assert_allclose(
-            r.data, t.detach().numpy(), rtol=tol, atol=tol, err_msg=f"output {i}"
+            r.numpy(), t.detach().numpy(), rtol=tol, atol=tol, err_msg=f"output {i}"
         )
         g = rng.standard_normal(r.shape)
         t_loss = t_loss + (t * torch.tensor(g, dtype=tdt)).sum()

@@ -85,12 +85,12 @@ def test_batchnorm_torch_state_dict_loads_and_counts_batches(rng):
     for _ in range(3):
         theirs(torch.tensor(rng.standard_normal((5, 3)), dtype=torch.float32))
     ours.load_state_dict(theirs.state_dict())
-    assert int(ours.num_batches_tracked.data) == 3
+    assert int(ours.num_batches_tracked.numpy()) == 3
     ours(rb.randn(4, 3))
-    assert int(ours.num_batches_tracked.data) == 4
+    assert int(ours.num_batches_tracked.numpy()) == 4
     ours.eval()
     ours(rb.randn(4, 3))
-    assert int(ours.num_batches_tracked.data) == 4
+    assert int(ours.num_batches_tracked.numpy()) == 4
 
 
 @pytest.mark.parametrize("shape", [(5, 3), (4, 3, 2), (3, 3, 2, 2)])
@@ -123,9 +123,9 @@ def test_functional_batch_norm_matches_torch(rng):
     t_rm, t_rv = torch.tensor(rm), torch.tensor(rv)
     ours = F.batch_norm(rb.tensor(x, dtype="float64"), r_rm, r_rv, training=True, momentum=0.2)
     ref = torch.nn.functional.batch_norm(torch.tensor(x), t_rm, t_rv, training=True, momentum=0.2)
-    np.testing.assert_allclose(ours.data, ref.numpy(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(r_rm.data, t_rm.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(r_rv.data, t_rv.numpy(), rtol=1e-12)  # unbiased variance
+    np.testing.assert_allclose(ours.numpy(), ref.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(r_rm.numpy(), t_rm.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(r_rv.numpy(), t_rv.numpy(), rtol=1e-12)  # unbiased variance
 
 
 def test_batchnorm_errors_name_the_problem():

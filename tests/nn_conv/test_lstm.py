@@ -67,14 +67,14 @@ def test_lstm_cell_unrolled_equals_lstm_layer(rng):
     """A Python loop of LSTMCell steps is the same network as one LSTM layer."""
     lstm, cell = nn.LSTM(I, H).double(), nn.LSTMCell(I, H).double()
     for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-        getattr(cell, name).data[...] = getattr(lstm, name + "_l0").data
+        getattr(cell, name).numpy()[...] = getattr(lstm, name + "_l0").numpy()
     x = rng.standard_normal((T, N, I))
     out, (h_n, c_n) = lstm(rb.tensor(x, dtype="float64"))
     state = None
     for t in range(T):
         state = cell(rb.tensor(x[t], dtype="float64"), state)
-        np.testing.assert_allclose(state[0].data, out.data[t], rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(state[1].data, c_n.data[0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(state[0].numpy(), out.numpy()[t], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(state[1].numpy(), c_n.numpy()[0], rtol=1e-12, atol=1e-12)
 
 
 def test_lstm_state_dict_layout_gate_order_and_init():
@@ -83,16 +83,16 @@ def test_lstm_state_dict_layout_gate_order_and_init():
     assert lstm.weight_ih_l0.shape == (4 * H, I) and lstm.weight_hh_l1.shape == (4 * H, H)
     bound = 1 / math.sqrt(H)
     for p in lstm.parameters():
-        assert p.dtype == np.float32 and np.abs(p.data).max() <= bound
+        assert p.dtype == np.float32 and np.abs(p.numpy()).max() <= bound
     check_state_dict(nn.LSTMCell(I, H), torch.nn.LSTMCell(I, H))
     # gate order i, f, g, o: only the g rows of the input bias open, i = f = o = sigmoid(0)
     cell = nn.LSTMCell(1, 1, dtype=np.float64)
     for p in cell.parameters():
-        p.data[...] = 0
-    cell.bias_ih.data[2] = 100.0  # g = tanh(100) = 1
+        p.numpy()[...] = 0
+    cell.bias_ih.numpy()[2] = 100.0  # g = tanh(100) = 1
     h, c = cell(rb.tensor([[0.0]], dtype="float64"))
-    np.testing.assert_allclose(c.data, [[0.5]])  # c = f*0 + i*g = 0.5
-    np.testing.assert_allclose(h.data, [[0.5 * np.tanh(0.5)]])
+    np.testing.assert_allclose(c.numpy(), [[0.5]])  # c = f*0 + i*g = 0.5
+    np.testing.assert_allclose(h.numpy(), [[0.5 * np.tanh(0.5)]])
 
 
 @pytest.mark.parametrize("batch_first", [False, True])
@@ -143,8 +143,10 @@ def test_lstm_10000_steps_is_one_node_per_layer(rng):
     with rb.no_grad():
         a, state = lstm(x[:5000])
         b, (h2, c2) = lstm(x[5000:], state)
-    np.testing.assert_allclose(np.concatenate([a.data, b.data]), out.data, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(c2.data, c_n.data, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        np.concatenate([a.numpy(), b.numpy()]), out.numpy(), rtol=1e-12, atol=1e-12
+    )
+    np.testing.assert_allclose(c2.numpy(), c_n.numpy(), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.slow

@@ -47,11 +47,11 @@ def test_rnn_dropout_between_layers(rng):
     # p = 0.5: some but not all of layer 2's inputs are dropped; same seed, same result
     rnn = nn.RNN(I, H, 2, dropout=0.5).double()
     rb.manual_seed(1)
-    a = rnn(rb.tensor(x, dtype="float64"))[0].data
+    a = rnn(rb.tensor(x, dtype="float64"))[0].numpy()
     rb.manual_seed(1)
-    b = rnn(rb.tensor(x, dtype="float64"))[0].data
+    b = rnn(rb.tensor(x, dtype="float64"))[0].numpy()
     rnn.eval()
-    c = rnn(rb.tensor(x, dtype="float64"))[0].data
+    c = rnn(rb.tensor(x, dtype="float64"))[0].numpy()
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
 
@@ -75,7 +75,7 @@ def test_rnn_state_dict_layout_and_init():
     assert rnn.weight_ih_l1.shape == (H, H) and rnn.bias_hh_l1.shape == (H,)
     bound = 1 / math.sqrt(H)
     for p in rnn.parameters():
-        assert p.dtype == np.float32 and np.abs(p.data).max() <= bound
+        assert p.dtype == np.float32 and np.abs(p.numpy()).max() <= bound
     check_state_dict(nn.RNNCell(I, H, bias=False), torch.nn.RNNCell(I, H, bias=False))
 
 

@@ -93,7 +93,7 @@ def check_op(
     assert isinstance(out, rb.Tensor), f"expected a Tensor, got {type(out).__name__}"
     assert out.shape == tuple(ref.shape), f"shape {out.shape} != torch {tuple(ref.shape)}"
     assert out.dtype == np.float64, f"float64 inputs gave {out.dtype}"
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=rtol, atol=atol)
 
     # (b) gradients for a random upstream gradient, against torch
     g = rng.standard_normal(out.shape)
@@ -122,7 +122,9 @@ def check_op(
         out32 = rb_fn(*xs32)
         ref32 = torch_fn(*ts32)
         assert out32.dtype == np.float32, f"float32 inputs gave {out32.dtype}"
-        np.testing.assert_allclose(out32.data, ref32.detach().numpy(), rtol=f32_rtol, atol=f32_atol)
+        np.testing.assert_allclose(
+            out32.numpy(), ref32.detach().numpy(), rtol=f32_rtol, atol=f32_atol
+        )
         g32 = g.astype(np.float32)
         out32.backward(g32)
         ref32.backward(torch.tensor(g32))

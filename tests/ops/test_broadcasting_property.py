@@ -19,7 +19,7 @@ OPS = {
     "div": (lambda a, b: a / (b * b + 0.5), lambda a, b: a / (b * b + 0.5)),
     "maximum": (rb.maximum, torch.maximum),
     "where": (
-        lambda a, b: rb.where(a.data > b.data, a * 2, b),
+        lambda a, b: rb.where(a.numpy() > b.numpy(), a * 2, b),
         lambda a, b: torch.where(a > b, a * 2, b),
     ),
     "matmul_like": (lambda a, b: (a * b).sum(axis=-1), lambda a, b: (a * b).sum(dim=-1)),

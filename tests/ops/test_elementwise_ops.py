@@ -190,13 +190,13 @@ def test_composite_expression():
 )
 def test_integer_and_bool_tensors_times_a_float_are_not_truncated(dtype, value, expected):
     x = rb.tensor(np.array([0, 1, 2]).astype(dtype))
-    np.testing.assert_allclose((x * value).data, expected)
-    np.testing.assert_allclose((value * x).data, expected)
+    np.testing.assert_allclose((x * value).numpy(), expected)
+    np.testing.assert_allclose((value * x).numpy(), expected)
     tx = torch.tensor(np.array([0, 1, 2]).astype(dtype))
-    np.testing.assert_allclose((x * value).data, (tx * value).numpy())
+    np.testing.assert_allclose((x * value).numpy(), (tx * value).numpy())
     assert (x * value).dtype.kind == "f"
 
 
 def test_integer_division_is_true_division():
     x = rb.tensor([1, 2, 3])
-    np.testing.assert_allclose((x / 2).data, [0.5, 1.0, 1.5])
+    np.testing.assert_allclose((x / 2).numpy(), [0.5, 1.0, 1.5])

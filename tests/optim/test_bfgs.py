@@ -73,7 +73,7 @@ def test_bfgs_reaches_scipy_bfgs_optimum(name):
 
     opt.step(closure)
     expected_w, expected_loss = _scipy_optimum(init, loss_fn)
-    ours = np.concatenate([p.data.ravel() for p in P])
+    ours = np.concatenate([p.numpy().ravel() for p in P])
     np.testing.assert_allclose(ours, expected_w, atol=1e-6)
     assert float(closure()) == pytest.approx(expected_loss, rel=1e-9, abs=1e-12)
     assert np.abs(ours - np.concatenate([a.ravel() for a in init])).max() > 0.1  # it moved
@@ -91,7 +91,7 @@ def test_quadratic_minimiser_is_the_linear_solve():
         return loss
 
     opt.step(closure)
-    np.testing.assert_allclose(w.data, np.linalg.solve(_A, _B), rtol=1e-8, atol=1e-9)
+    np.testing.assert_allclose(w.numpy(), np.linalg.solve(_A, _B), rtol=1e-8, atol=1e-9)
 
 
 def test_update_keeps_H_symmetric_positive_definite_and_satisfies_the_secant_equation():

@@ -23,7 +23,7 @@ def _xor_network():
 
 def _errors(model):
     """Misclassified XOR patterns: a step function of the weights, not differentiable."""
-    return float(((model(XOR_X).data > 0) != (XOR_T > 0.5)).sum())
+    return float(((model(XOR_X).numpy() > 0) != (XOR_T > 0.5)).sum())
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -65,7 +65,7 @@ def _evolve(seed, generations=5, global_seed=None):
     opt = rb.optim.GeneticAlgorithm([w], population_size=12, seed=seed)
     for _ in range(generations):
         opt.step(lambda: ((w - 0.3) ** 2).sum() + (w.abs()).sum())
-    return w.data.copy(), opt.state[w]["population"].copy()
+    return w.numpy().copy(), opt.state[w]["population"].copy()
 
 
 def test_same_seed_same_result_other_seed_other_result():
@@ -111,11 +111,11 @@ def test_nan_loss_counts_as_infinitely_bad():
     opt = rb.optim.GeneticAlgorithm([w], population_size=6, seed=0)
 
     def closure():  # NaN everywhere except near the current parameters
-        return float((w * w).sum()) if np.abs(w.data - 1).max() < 0.05 else float("nan")
+        return float((w * w).sum()) if np.abs(w.numpy() - 1).max() < 0.05 else float("nan")
 
     opt.step(closure)
     assert np.isinf(opt.state[w]["losses"][1:]).all()
-    np.testing.assert_array_equal(w.data, [1.0, 1.0])
+    np.testing.assert_array_equal(w.numpy(), [1.0, 1.0])
 
 
 def test_float32_parameters_keep_their_dtype():

@@ -102,7 +102,7 @@ def test_minimises_rosenbrock_below_1e_8(line_search_fn):
     for _ in range(10):
         opt.step(closure)
     assert float(closure()) < 1e-8
-    np.testing.assert_allclose(w.data, [1.0, 1.0], atol=1e-3)
+    np.testing.assert_allclose(w.numpy(), [1.0, 1.0], atol=1e-3)
 
 
 def test_defaults_equal_torch():
@@ -136,12 +136,12 @@ def test_state_dict_round_trip_continues_the_same_run():
         opt2.step(c2)
     P3, opt3, c3 = make()
     for name in P3:
-        P3[name].data[...] = P2[name].data
+        P3[name].numpy()[...] = P2[name].numpy()
     opt3.load_state_dict(opt2.state_dict())
     for _ in range(3):
         opt3.step(c3)
     for name in P1:
-        np.testing.assert_allclose(P3[name].data, P1[name].data, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(P3[name].numpy(), P1[name].numpy(), rtol=0, atol=1e-12)
 
 
 def test_float32_parameters_stay_float32():

@@ -35,7 +35,7 @@ def _fd_hessian(loss_fn, arrays, eps=1e-5):
         ]
         loss_fn(ps).backward()
         return np.concatenate(
-            [np.zeros(p.data.size) if p.grad is None else p.grad.ravel() for p in ps]
+            [np.zeros(p.numpy().size) if p.grad is None else p.grad.ravel() for p in ps]
         )
 
     H = np.empty((w0.size, w0.size))
@@ -141,7 +141,7 @@ OP_CASES = {
         [A, B.T],
         lambda P: (
             rb.maximum(P[0], P[1]) ** 2 * rb.minimum(P[0], P[1])
-            + rb.where(P[0].data > 1, P[0] ** 3, P[1] ** 3)
+            + rb.where(P[0].numpy() > 1, P[0] ** 3, P[1] ** 3)
         ).sum(),
     ),
     "leaky-elu-selu": (
@@ -156,7 +156,7 @@ OP_CASES = {
             P[0].sum(axis=1).pow(2).sum()
             + P[0].mean(axis=0, keepdims=True).pow(3).sum()
             + P[0].var(axis=1).sum() * P[0].var()
-            + P[0].max(axis=1).pow(2).sum()
+            + P[0].amax(1).pow(2).sum()
             + P[0].min() ** 3
         ),
     ),
@@ -302,7 +302,7 @@ def _newton_run(X, y, steps, **kwargs):
     for _ in range(steps):
         opt.step(closure)
         closure()
-        coefs.append(np.concatenate([model.weight.data.ravel(), model.bias.data]))
+        coefs.append(np.concatenate([model.weight.numpy().ravel(), model.bias.numpy()]))
         grad_norms.append(np.sqrt(sum(float((p.grad**2).sum()) for p in model.parameters())))
     return coefs, grad_norms, opt
 
@@ -356,7 +356,7 @@ def test_newton_escapes_a_region_of_negative_curvature():
         opt.step(closure)
         losses.append(float(closure()))
     assert all(b <= a for a, b in zip(losses, losses[1:]))
-    np.testing.assert_allclose(w.data, [1.0, 0.0], atol=1e-8)
+    np.testing.assert_allclose(w.numpy(), [1.0, 0.0], atol=1e-8)
 
 
 def test_newton_trains_a_small_tanh_network():
@@ -375,7 +375,7 @@ def test_newton_trains_a_small_tanh_network():
     losses = [float(opt.step(closure)) for _ in range(25)]
     assert all(b <= a + 1e-12 for a, b in zip(losses, losses[1:]))
     assert float(closure()) < 0.1
-    acc = ((model(Xr).data > 0) == (yr.data > 0.5)).mean()
+    acc = ((model(Xr).numpy() > 0) == (yr.numpy() > 0.5)).mean()
     assert acc == 1.0
 
 

@@ -61,7 +61,7 @@ def assert_same_state(rb_opt, rb_P, torch_opt, torch_P, rtol=RTOL, atol=ATOL):
             if key == "step":
                 assert rs[key] == float(tv)
             else:
-                assert rs[key].dtype == rb_P[k].data.dtype
+                assert rs[key].dtype == rb_P[k].numpy().dtype
                 np.testing.assert_allclose(rs[key], to_numpy(tv), rtol=rtol, atol=atol)
 
 
@@ -73,8 +73,8 @@ def test_trajectory_equals_torch(case):
     assert_same_trajectory(rb_snaps, t_snaps)
     assert_same_state(rb_opt, rb_P, t_opt, t_P)
     # the parameter without a gradient was skipped
-    np.testing.assert_array_equal(rb_snaps[-1]["unused"], rb_P["unused"].data)
-    np.testing.assert_array_equal(rb_P["unused"].data, t_P["unused"].detach().numpy())
+    np.testing.assert_array_equal(rb_snaps[-1]["unused"], rb_P["unused"].numpy())
+    np.testing.assert_array_equal(rb_P["unused"].numpy(), t_P["unused"].detach().numpy())
 
 
 ROSEN_CASES = [
@@ -154,7 +154,7 @@ def test_float32_keeps_float32_state(case):
     t32_snaps, t32_opt, t32_P = trajectory("torch", name, kwargs, dtype="float32")
     t64_snaps, t64_opt, t64_P = trajectory("torch", name, kwargs, dtype="float64")
     for p in rb_P.values():
-        assert p.data.dtype == np.float32
+        assert p.numpy().dtype == np.float32
     for state in rb_opt.state.values():
         for key, value in state.items():
             if key != "step":

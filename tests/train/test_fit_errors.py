@@ -162,7 +162,7 @@ def test_weights_that_turn_nan_at_the_last_step_of_an_epoch_are_caught(blobs):
             super().step(closure)
             PoisonOnce.calls += 1
             if PoisonOnce.calls == 2 * 4:  # the last batch of the 2nd epoch (4 batches)
-                self.param_groups[0]["params"][0].data[0, 0] = np.nan
+                self.param_groups[0]["params"][0].numpy()[0, 0] = np.nan
 
     model = mlp(4, 3)
     rec = RecordEpochStart()

@@ -92,7 +92,7 @@ def run_optimizer(
         losses.append(current_loss())
         times.append(elapsed)
     with no_grad():
-        accuracy = float(((model(Xt).data > 0) == (yt.data > 0.5)).mean())
+        accuracy = float(((model(Xt)._data > 0) == (yt._data > 0.5)).mean())
     decrease = losses[0] - losses[-1]
     settled = next(k for k, v in enumerate(losses) if v - losses[-1] <= 1e-3 * decrease)
     return {
@@ -175,7 +175,7 @@ def optimizers_demo(
     rows = []
     for problem, (model, X, y) in _problems(seed).items():
         start_weights = {k: v.copy() for k, v in model.state_dict().items()}
-        n_params = sum(p.data.size for p in model.parameters())
+        n_params = sum(p._data.size for p in model.parameters())
         out(f"\n{problem}: {len(X)} samples, {n_params} parameters, {iterations} iterations")
         out(
             f"{'optimizer':<10} {'iterations':>10} {'to 99.9%':>9} {'evals':>7} "

@@ -29,6 +29,7 @@ from .collectives import (
 from .process_group import (
     DistBackendError,
     destroy_process_group,
+    get_backend,
     get_rank,
     get_world_size,
     init_process_group,
@@ -49,6 +50,7 @@ __all__ = [
     "broadcast",
     "broadcast_object_list",
     "destroy_process_group",
+    "get_backend",
     "get_rank",
     "get_world_size",
     "init_process_group",

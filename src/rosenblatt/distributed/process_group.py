@@ -26,6 +26,7 @@ from typing import Any
 __all__ = [
     "DistBackendError",
     "destroy_process_group",
+    "get_backend",
     "get_rank",
     "get_world_size",
     "init_process_group",
@@ -205,6 +206,12 @@ def _default_group() -> _Group:
             "init_process_group."
         )
     return _group
+
+
+def get_backend(group: Any = None) -> str:
+    """The backend of the process group: always "mpi"."""
+    _default_group()
+    return "mpi"
 
 
 def get_rank(group: Any = None) -> int:

@@ -74,7 +74,7 @@ def gradient_descent(
     """
     opt = optim.SGD(list(params), lr=learning_rate)
     curve: list[float] = []
-    good = [p.data.copy() for p in params]
+    good = [p._data.copy() for p in params]
     previous, decrease = np.inf, np.inf
     for epoch in range(1, max_iter + 1):
         if solver == "gd":
@@ -91,7 +91,7 @@ def gradient_descent(
                 loss = float(objective(None).item())
         if not np.isfinite(loss):
             for p, g in zip(params, good):
-                p.data[...] = g
+                p._data[...] = g
             warnings.warn(
                 f"{name}: the loss diverged at epoch {epoch} (learning_rate={learning_rate} "
                 f"is too large for this data); kept the parameters of epoch {epoch - 1}. "
@@ -101,7 +101,7 @@ def gradient_descent(
             )
             return curve, len(curve), False
         curve.append(loss)
-        good = [p.data.copy() for p in params]
+        good = [p._data.copy() for p in params]
         decrease, previous = previous - loss, loss
         if tol is not None and abs(decrease) < tol:
             return curve, epoch, True

@@ -313,7 +313,7 @@ class _BaseAutoencoder(_BaseMLP):
     def _run(self, modules: list[nn.Module], Z: np.ndarray) -> np.ndarray:
         net = copy.deepcopy(nn.Sequential(*modules)).double().eval()
         with no_grad():
-            return net(Tensor._make(Z, None)).data
+            return net(Tensor._make(Z, None))._data
 
 
 class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _BaseAutoencoder):

@@ -158,25 +158,25 @@ class GAN(BaseEstimator):
         real_logit = self.discriminator_(Tensor._make(x, None))
         fake_logit = self.discriminator_(fake)
         loss = F.binary_cross_entropy_with_logits(
-            real_logit, np.ones_like(real_logit.data)
-        ) + F.binary_cross_entropy_with_logits(fake_logit, np.zeros_like(fake_logit.data))
+            real_logit, np.ones_like(real_logit._data)
+        ) + F.binary_cross_entropy_with_logits(fake_logit, np.zeros_like(fake_logit._data))
         self._opt_d.zero_grad()
         loss.backward()
         self._opt_d.step()
-        return float(loss.data)
+        return float(loss._data)
 
     def _generator_step(self, z: np.ndarray) -> float:
         """One Adam step of G on L_G (non-saturating or minimax form); returns L_G."""
         logit = self.discriminator_(self.generator_(Tensor._make(z, None)))
         if self.non_saturating:  # -mean ln D(G(z))
-            loss = F.binary_cross_entropy_with_logits(logit, np.ones_like(logit.data))
+            loss = F.binary_cross_entropy_with_logits(logit, np.ones_like(logit._data))
         else:  # mean ln(1 - D(G(z)))
-            loss = -F.binary_cross_entropy_with_logits(logit, np.zeros_like(logit.data))
+            loss = -F.binary_cross_entropy_with_logits(logit, np.zeros_like(logit._data))
         self._opt_g.zero_grad()
         loss.backward()
         self._opt_g.step()
         self._opt_d.zero_grad()  # D's gradients of this step are not D's to use
-        return float(loss.data)
+        return float(loss._data)
 
     def _noise(self, n: int) -> np.ndarray:
         return self._rng.standard_normal((n, self.latent_dim), _F32)
@@ -229,7 +229,7 @@ class GAN(BaseEstimator):
         """
         check_is_fitted(self)
         with no_grad():
-            return self.generator_(Tensor._make(self._noise(n_samples), None)).data.copy()
+            return self.generator_(Tensor._make(self._noise(n_samples), None))._data.copy()
 
     def discriminate(self, X: Any) -> np.ndarray:
         """D(x) = sigma(s(x)): the discriminator's probability that x is real data.
@@ -245,5 +245,5 @@ class GAN(BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=_F32)
         with no_grad():
-            s = self.discriminator_(Tensor._make(X, None)).data[:, 0]
+            s = self.discriminator_(Tensor._make(X, None))._data[:, 0]
         return 1 / (1 + np.exp(-s))

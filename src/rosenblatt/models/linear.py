@@ -30,7 +30,7 @@ _F64 = np.float64
 
 def _param(shape: tuple[int, ...], trainable: bool = True) -> Tensor:
     """A float64 leaf tensor of zeros (the starting point of every solver)."""
-    return Tensor(np.zeros(shape, dtype=_F64), requires_grad=trainable)
+    return Tensor(np.zeros(shape, dtype=_F64), requires_grad=trainable, dtype=_F64)
 
 
 def _rows(a: np.ndarray, idx: np.ndarray | None) -> Tensor:
@@ -210,7 +210,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
 
         params = [W, b] if self.fit_intercept else [W]
         _run_gradient_descent(self, params, J, len(X))
-        return W.data.copy(), b.data.copy()
+        return W._data.copy(), b._data.copy()
 
     def predict(self, X: Any) -> np.ndarray:
         """h(x) = w.x + b.
@@ -371,25 +371,25 @@ class LogisticRegression(ProbabilisticClassifierMixin, ClassifierMixin, BaseEsti
             self._lbfgs(params, J)
         else:
             _run_gradient_descent(self, params, J, len(X))
-        return W.data.copy(), b.data.copy()
+        return W._data.copy(), b._data.copy()
 
     def _lbfgs(self, params: list[Tensor], J: Any) -> None:
         """scipy's L-BFGS-B on theta = concat(flattened params); gradients by backward."""
-        sizes = [p.data.size for p in params]
+        sizes = [p._data.size for p in params]
 
         def value_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
             for p, chunk in zip(params, np.split(theta, np.cumsum(sizes)[:-1])):
-                p.data[...] = chunk.reshape(p.data.shape)
-                p.grad = None
+                p._data[...] = chunk.reshape(p._data.shape)
+                p._grad = None
             loss = J(None)
             loss.backward()
-            grads = [np.zeros_like(p.data) if p.grad is None else p.grad for p in params]
+            grads = [np.zeros_like(p._data) if p._grad is None else p._grad._data for p in params]
             return float(loss.item()), np.concatenate([g.ravel() for g in grads])
 
         curve: list[float] = []
         res = scipy.optimize.minimize(
             value_and_grad,
-            np.concatenate([p.data.ravel() for p in params]),
+            np.concatenate([p._data.ravel() for p in params]),
             jac=True,
             method="L-BFGS-B",
             callback=lambda intermediate_result: curve.append(float(intermediate_result.fun)),

@@ -163,7 +163,7 @@ class _Chain:
             fn = cls()
             if params:  # Linear: dL/dx (not for the first layer), dL/dW, dL/db
                 fn.needs_input_grad = (bool(fns), True, True)
-                x = fn.forward(x, params[0].data, params[1].data)
+                x = fn.forward(x, params[0]._data, params[1]._data)
             else:
                 fn.needs_input_grad = (True,)
                 x = fn.forward(x)
@@ -339,7 +339,7 @@ class _BaseMLP(BaseEstimator):
             factor = 2.0 if act in ("logistic", "sigmoid") else 6.0
             bound = np.sqrt(factor / (fan_in + fan_out))
             for p in (linear.weight, linear.bias):
-                p.data[...] = rng.uniform(-bound, bound, p.shape)
+                p._data[...] = rng.uniform(-bound, bound, p.shape)
             layers.append(linear)
             if i < len(hidden):
                 if self.batch_norm:
@@ -352,12 +352,12 @@ class _BaseMLP(BaseEstimator):
     @property
     def coefs_(self) -> list[np.ndarray]:
         """Weight matrices in scikit-learn's layout: coefs_[i] is (n_in, n_out) = W_i^T."""
-        return [m.weight.data.T.copy() for m in self._linears()]
+        return [m.weight._data.T.copy() for m in self._linears()]
 
     @property
     def intercepts_(self) -> list[np.ndarray]:
         """Bias vectors, one per layer."""
-        return [m.bias.data.copy() for m in self._linears()]
+        return [m.bias._data.copy() for m in self._linears()]
 
     def _linears(self) -> list[nn.Linear]:
         return [m for m in self.model_ if isinstance(m, nn.Linear)]
@@ -369,17 +369,17 @@ class _BaseMLP(BaseEstimator):
         weights = [m.weight for m in self._linears()]
         ids = {id(w) for w in weights}
         params = weights + [p for p in self.model_.parameters() if id(p) not in ids]
-        return params, sum(w.data.size for w in weights)
+        return params, sum(w._data.size for w in weights)
 
     def _state(self) -> list[Tensor]:
         return [*self.model_.parameters(), *self.model_.buffers()]
 
     def _snapshot(self) -> list[np.ndarray]:
-        return [t.data.copy() for t in self._state()]
+        return [t._data.copy() for t in self._state()]
 
     def _restore(self, snapshot: list[np.ndarray]) -> None:
         for t, saved in zip(self._state(), snapshot):
-            t.data[...] = saved
+            t._data[...] = saved
 
     def _outputs(self, X: Any) -> np.ndarray:
         """The network's raw outputs (logits / values) in evaluation mode.
@@ -392,7 +392,7 @@ class _BaseMLP(BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=np.float64)
         net = copy.deepcopy(self.model_).double().eval()
         with no_grad():
-            return net(Tensor._make(X, None)).data
+            return net(Tensor._make(X, None))._data
 
     # ------------------------------------------------------------------ fit
     def fit(self, X: Any, y: Any) -> _BaseMLP:
@@ -458,18 +458,18 @@ class _BaseMLP(BaseEstimator):
         number of weight entries (``flat[:n_weights]``, the penalised ones).
         """
         params, n_weights = self._weights_first()
-        values = np.concatenate([p.data.ravel() for p in params])
+        values = np.concatenate([p._data.ravel() for p in params])
         flat = getattr(self, "_flat", None)
-        if flat is None or flat.data.shape != values.shape:
+        if flat is None or flat._data.shape != values.shape:
             flat = self._flat = nn.Parameter(values)
         else:
-            flat.data[...] = values
+            flat._data[...] = values
         offset = 0
         for p in params:
-            size = p.data.size
-            p.data = flat.data[offset : offset + size].reshape(p.data.shape)
+            size = p._data.size
+            p._data = flat._data[offset : offset + size].reshape(p._data.shape)
             offset += size
-        self._flat_grad = np.zeros_like(flat.data)  # the gradient buffer of every step
+        self._flat_grad = np.zeros_like(flat._data)  # the gradient buffer of every step
         return params, n_weights
 
     def _make_optimizer(self) -> optim.Optimizer:
@@ -517,6 +517,7 @@ class _BaseMLP(BaseEstimator):
         model, opt, flat, g = self.model_, self._optimizer, self._flat, self._flat_grad
         alpha, l1 = self.alpha, self.l1
         views = [g[a:b] for a, b in _segments(params)]  # each parameter's slice of g
+        g_tensor = Tensor._make(g, None)
         if _Chain.fits(model):
             chain = _Chain(
                 model, *self._loss_primitive(), {id(p): v for p, v in zip(params, views)}
@@ -534,8 +535,10 @@ class _BaseMLP(BaseEstimator):
                 for idx in self._batches(n):
                     m = len(idx)
                     loss = step(X.take(idx, axis=0), Y.take(idx, axis=0))
-                    penalty = _penalize(g, flat.data, n_weights, alpha, l1, m) if alpha or l1 else 0
-                    flat.grad = g
+                    penalty = (
+                        _penalize(g, flat._data, n_weights, alpha, l1, m) if alpha or l1 else 0
+                    )
+                    flat._grad = g_tensor
                     total += (loss + penalty) * m
                     opt.step()
             epoch_loss = total / n
@@ -577,19 +580,19 @@ class _BaseMLP(BaseEstimator):
         """Forward and backward through the recorded graph; the gradients land in ``views``."""
         loss = self._loss(self.model_(Tensor._make(X, None)), Tensor._make(Y, None))
         for p in params:
-            p.grad = None
+            p._grad = None
         loss.backward()
         for p, view in zip(params, views):
-            if p.grad is None:
+            if p._grad is None:
                 view.fill(0)
             else:
-                view[...] = p.grad.ravel()
-        return float(loss.data)
+                view[...] = p._grad._data.ravel()
+        return float(loss._data)
 
     def _validation_score(self, X_val: np.ndarray, Y_val: np.ndarray) -> float:
         self.model_.eval()
         with no_grad():
-            out = self.model_(Tensor._make(X_val, None)).data
+            out = self.model_(Tensor._make(X_val, None))._data
         return self._score_outputs(out, Y_val)
 
     def _update_no_improvement(self, score: float | None) -> None:
@@ -612,20 +615,22 @@ class _BaseMLP(BaseEstimator):
         backward; stops when the largest gradient component is below tol."""
         model = self.model_
         params, n_weights = self._weights_first()
-        shapes = [p.data.shape for p in params]
-        splits = np.cumsum([p.data.size for p in params])[:-1]
+        shapes = [p._data.shape for p in params]
+        splits = np.cumsum([p._data.size for p in params])[:-1]
         Xt, Yt = Tensor._make(X, None), Tensor._make(Y, None)
         model.train()
 
         def value_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
             for p, chunk, shape in zip(params, np.split(theta, splits), shapes):
-                p.data[...] = chunk.reshape(shape)
-                p.grad = None
+                p._data[...] = chunk.reshape(shape)
+                p._grad = None
             loss = self._loss(model(Xt), Yt)
             loss.backward()
-            grads = [np.zeros(s) if p.grad is None else p.grad for p, s in zip(params, shapes)]
+            grads = [
+                np.zeros(s) if p._grad is None else p._grad._data for p, s in zip(params, shapes)
+            ]
             g = np.concatenate([g.ravel() for g in grads]).astype(np.float64)
-            w = np.concatenate([p.data.ravel() for p in params]).astype(np.float64)
+            w = np.concatenate([p._data.ravel() for p in params]).astype(np.float64)
             value = float(loss.item()) + _penalize(g, w, n_weights, self.alpha, self.l1, len(X))
             return value, g
 
@@ -633,7 +638,7 @@ class _BaseMLP(BaseEstimator):
         with np.errstate(over="ignore", invalid="ignore"):
             res = scipy.optimize.minimize(
                 value_and_grad,
-                np.concatenate([p.data.ravel() for p in params]).astype(np.float64),
+                np.concatenate([p._data.ravel() for p in params]).astype(np.float64),
                 jac=True,
                 method="L-BFGS-B",
                 callback=lambda intermediate_result: curve.append(float(intermediate_result.fun)),
@@ -655,7 +660,7 @@ class _BaseMLP(BaseEstimator):
 
 def _segments(params: list[Tensor]) -> list[tuple[int, int]]:
     """(start, stop) of each parameter in the flat vector of all of them, in order."""
-    stops = np.cumsum([p.data.size for p in params]).tolist()
+    stops = np.cumsum([p._data.size for p in params]).tolist()
     return list(zip([0, *stops[:-1]], stops))
 
 
@@ -780,7 +785,7 @@ class MLPClassifier(ProbabilisticClassifierMixin, ClassifierMixin, _BaseMLP):
             return F.binary_cross_entropy_with_logits(out, target)
         # the fused primitive itself: the targets are class codes that _targets made, in
         # range by construction, so F.cross_entropy's checks of every batch are not needed
-        return SoftmaxCrossEntropy.apply(out, target=target.data)
+        return SoftmaxCrossEntropy.apply(out, target=target._data)
 
     def _loss_primitive(self) -> tuple[type[Function], float]:
         return (BCEWithLogits if self.n_outputs_ == 1 else SoftmaxCrossEntropy), 1.0

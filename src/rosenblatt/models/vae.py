@@ -236,7 +236,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.loss_curve_: list[float] = []
         self.n_iter_ = 0
         for _ in range(self.max_iter):
-            good = [p.data.copy() for p in params]
+            good = [p._data.copy() for p in params]
             total = 0.0
             for idx in batches(self._rng, n, self.batch_size):
                 x = Tensor._make(X[idx], None)
@@ -248,10 +248,10 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-                total += float(loss.data) * len(idx)
+                total += float(loss._data) * len(idx)
             if not np.isfinite(total):
                 for p, g in zip(params, good):
-                    p.data[...] = g
+                    p._data[...] = g
                 raise FloatingPointError(
                     f"VAE: the loss became {total / n} at epoch {self.n_iter_ + 1}; kept the "
                     "weights of the last finite epoch. Lower learning_rate_init or scale X."
@@ -275,7 +275,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=_F32)
         with no_grad():
-            return self._encode(Tensor._make(X, None))[0].data.copy()
+            return self._encode(Tensor._make(X, None))[0]._data.copy()
 
     def inverse_transform(self, Z: Any) -> np.ndarray:
         """The mean of p(x|z) for the codes Z (sigmoid of the logits for bernoulli).
@@ -296,7 +296,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 f"got {Z.shape}"
             )
         with no_grad():
-            return self._decode_mean(self.decoder_(Tensor._make(Z, None)).data)
+            return self._decode_mean(self.decoder_(Tensor._make(Z, None))._data)
 
     def sample(self, n_samples: int = 1) -> np.ndarray:
         """Generated data: the mean of p(x|z) for z ~ N(0, I) (drawn from random_state).
@@ -333,7 +333,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         eps = np.random.default_rng(0).standard_normal((len(X), self.latent_dim), _F32)
         with no_grad():
             rec, kl = self._negative_elbo(Tensor._make(X, None), Tensor._make(eps, None))
-        return -float(np.mean(rec.data + kl.data, dtype=np.float64))
+        return -float(np.mean(rec._data + kl._data, dtype=np.float64))
 
     @property
     def _n_features_out(self) -> int:

@@ -1,6 +1,6 @@
 """``rosenblatt.nn``: modules, parameters, layers, losses, initialisation."""
 
-from . import functional, init
+from . import functional, init, parallel
 from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .layers import (
     ELU,
@@ -32,7 +32,7 @@ from .loss import (
     PerceptronCriterion,
 )
 from .module import Module, ModuleList, Parameter, Sequential
-from .normalization import BatchNorm1d, BatchNorm2d
+from .normalization import BatchNorm1d, BatchNorm2d, SyncBatchNorm
 from .rnn import LSTM, RNN, LSTMCell, RNNCell
 
 __all__ = [
@@ -77,4 +77,6 @@ __all__ = [
     "MaxPool2d",
     "RNN",
     "RNNCell",
+    "SyncBatchNorm",
+    "parallel",
 ]

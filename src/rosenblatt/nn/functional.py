@@ -74,8 +74,8 @@ def _same_shape(name: str, input: Tensor, target: Tensor) -> None:
 
 def _float_target(target: Any, like: Tensor) -> Tensor:
     t = as_tensor(target, like)
-    if t.data.dtype != like.data.dtype:
-        t = t.astype(like.data.dtype) if not t.requires_grad else t
+    if t._data.dtype != like._data.dtype:
+        t = t.astype(like._data.dtype) if not t.requires_grad else t
     return t
 
 
@@ -161,7 +161,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if p == 1.0:
         return input * 0.0
     keep = get_rng().random(input.shape) >= p
-    mask = keep.astype(input.data.dtype) / np.asarray(1 - p, dtype=input.data.dtype)
+    mask = keep.astype(input._data.dtype) / np.asarray(1 - p, dtype=input._data.dtype)
     return ops.mul(input, Tensor._make(mask, None))
 
 
@@ -193,7 +193,7 @@ def binary_cross_entropy(
     _check_reduction(reduction)
     target = _float_target(target, input)
     _same_shape("binary_cross_entropy", input, target)
-    w = None if weight is None else np.asarray(as_tensor(weight).data, dtype=input.data.dtype)
+    w = None if weight is None else np.asarray(as_tensor(weight)._data, dtype=input._data.dtype)
     return L.BCE.apply(input, target, weight=w, reduction=reduction)
 
 
@@ -209,9 +209,9 @@ def binary_cross_entropy_with_logits(
     _check_reduction(reduction)
     target = _float_target(target, input)
     _same_shape("binary_cross_entropy_with_logits", input, target)
-    dt = input.data.dtype
-    w = None if weight is None else np.asarray(as_tensor(weight).data, dtype=dt)
-    pw = None if pos_weight is None else np.asarray(as_tensor(pos_weight).data, dtype=dt)
+    dt = input._data.dtype
+    w = None if weight is None else np.asarray(as_tensor(weight)._data, dtype=dt)
+    pw = None if pos_weight is None else np.asarray(as_tensor(pos_weight)._data, dtype=dt)
     return L.BCEWithLogits.apply(input, target, weight=w, pos_weight=pw, reduction=reduction)
 
 
@@ -260,19 +260,21 @@ def cross_entropy(
     target = as_tensor(target)
     x, t, out_shape = _class_axis_last(input, target)
     n_classes = x.shape[1]
-    w = None if weight is None else np.asarray(as_tensor(weight).data, dtype=x.data.dtype)
-    if t.data.dtype.kind in "iub":  # class indices
-        _check_labels("cross_entropy", t.data, n_classes, ignore_index)
+    w = None if weight is None else np.asarray(as_tensor(weight)._data, dtype=x._data.dtype)
+    if t._data.dtype.kind in "iub":  # class indices
+        _check_labels("cross_entropy", t._data, n_classes, ignore_index)
         if label_smoothing == 0.0:
             loss = L.SoftmaxCrossEntropy.apply(
                 x,
-                target=t.data.astype(np.int64, copy=False),
+                target=t._data.astype(np.int64, copy=False),
                 weight=w,
                 ignore_index=ignore_index,
                 reduction=reduction,
             )
             return loss.reshape(out_shape) if reduction == "none" else loss
-        return _smoothed_index_ce(x, t.data, w, ignore_index, reduction, label_smoothing, out_shape)
+        return _smoothed_index_ce(
+            x, t._data, w, ignore_index, reduction, label_smoothing, out_shape
+        )
     # class probabilities
     t = _float_target(t, x)
     if t.shape != x.shape:
@@ -296,11 +298,11 @@ def _smoothed_index_ce(x, t, w, ignore_index, reduction, eps, out_shape):  # noq
     valid = t != ignore_index
     tt = np.where(valid, t, 0)
     logp = log_softmax(x, dim=1)
-    wv = np.ones(n_classes, dtype=x.data.dtype) if w is None else w
-    nll_w = (wv[tt] * valid).astype(x.data.dtype)
+    wv = np.ones(n_classes, dtype=x._data.dtype) if w is None else w
+    nll_w = (wv[tt] * valid).astype(x._data.dtype)
     nll = -logp[np.arange(len(tt)), tt] * Tensor._make(nll_w, None)
     smooth = -(logp * Tensor._make(wv, None)).sum(axis=1) * Tensor._make(
-        valid.astype(x.data.dtype), None
+        valid.astype(x._data.dtype), None
     )
     if reduction == "none":
         return (nll * (1 - eps) + smooth * (eps / n_classes)).reshape(out_shape)
@@ -321,13 +323,13 @@ def nll_loss(
     _check_reduction(reduction)
     target = as_tensor(target)
     x, t, out_shape = _class_axis_last(input, target)
-    labels = t.data.astype(np.int64, copy=False)
+    labels = t._data.astype(np.int64, copy=False)
     _check_labels("nll_loss", labels, x.shape[1], ignore_index)
     valid = labels != ignore_index
     tt = np.where(valid, labels, 0)
-    wv = valid.astype(x.data.dtype)
+    wv = valid.astype(x._data.dtype)
     if weight is not None:
-        wv = wv * np.asarray(as_tensor(weight).data, dtype=x.data.dtype)[tt]
+        wv = wv * np.asarray(as_tensor(weight)._data, dtype=x._data.dtype)[tt]
     picked = -x[np.arange(len(tt)), tt] * Tensor._make(wv, None)
     if reduction == "none":
         return picked.reshape(out_shape)
@@ -356,10 +358,10 @@ def perceptron_criterion(input: Tensor, target: Any, reduction: str = "sum") -> 
     _check_reduction(reduction)
     target = _float_target(target, input)
     _same_shape("perceptron_criterion", input, target)
-    if np.any(np.abs(target.data) != 1):
+    if np.any(np.abs(target._data) != 1):
         raise ValueError("perceptron_criterion: targets must be -1 or +1")
     margin = input * target
-    wrong = Tensor._make((margin.data <= 0).astype(input.data.dtype), None)
+    wrong = Tensor._make((margin._data <= 0).astype(input._data.dtype), None)
     return _reduce(-margin * wrong, reduction)
 
 
@@ -368,7 +370,7 @@ def hinge_embedding_loss(
 ) -> Tensor:
     """hinge_embedding_loss: L = x if t = 1, max(0, margin - x) if t = -1."""
     target = _float_target(target, input)
-    t = target.data
+    t = target._data
     hinge = ops.where(t != 1, ops.clip(margin - input, min=0.0), 0.0)
     own = ops.where(t != -1, input, 0.0)
     return _reduce(hinge + own, reduction)

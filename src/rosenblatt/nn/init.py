@@ -78,7 +78,7 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
 
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
-    tensor.data[...] = values.astype(tensor.data.dtype, copy=False)
+    tensor._data[...] = values.astype(tensor._data.dtype, copy=False)
     return tensor
 
 
@@ -107,7 +107,7 @@ def trunc_normal_(
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """w = val"""
-    tensor.data[...] = val
+    tensor._data[...] = val
     return tensor
 
 

@@ -62,7 +62,7 @@ class Linear(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         if not isinstance(input, Tensor):
-            input = Tensor(input)
+            input = Tensor._make(np.asarray(input), None)
         if input.ndim == 0 or input.shape[-1] != self.in_features:
             raise ValueError(
                 f"{self!r}: expected input with {self.in_features} features in the last "
@@ -94,7 +94,7 @@ class Flatten(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         if not isinstance(input, Tensor):  # NumPy data, as Linear accepts
-            input = Tensor(input)
+            input = Tensor._make(np.asarray(input), None)
         return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:

@@ -23,11 +23,11 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __init__(self, data: Any, requires_grad: bool = True) -> None:
-        arr = data.data if isinstance(data, Tensor) else np.asarray(data)
+    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
+        arr = np.zeros(0, np.float32) if data is None else _to_numpy(data)
         if arr.dtype.kind != "f":
             arr = arr.astype(np.float32)
-        super().__init__(arr, requires_grad=requires_grad)
+        super().__init__(arr, requires_grad=requires_grad, dtype=arr.dtype)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -35,7 +35,7 @@ class Parameter(Tensor):
 
 def _to_numpy(value: Any) -> np.ndarray:
     if isinstance(value, Tensor):
-        return value.data
+        return value._data
     if hasattr(value, "detach") and hasattr(value, "numpy"):  # torch.Tensor
         return value.detach().cpu().numpy()
     return np.asarray(value)
@@ -178,7 +178,7 @@ class Module:
         The arrays are the module's own (no copy), as PyTorch's state_dict shares storage;
         copy them to keep a snapshot.
         """
-        return OrderedDict((k, t.data) for k, t in self.state_tensors().items())
+        return OrderedDict((k, t._data) for k, t in self.state_tensors().items())
 
     def state_tensors(self) -> OrderedDict[str, Tensor]:
         """Parameters and persistent buffers by dotted state_dict key, as the tensors themselves."""
@@ -207,13 +207,13 @@ class Module:
             )
         arrays = {k: _to_numpy(state_dict[k]) for k in own if k in state_dict}
         for k, arr in arrays.items():
-            if arr.shape != own[k].data.shape:
+            if arr.shape != own[k]._data.shape:
                 raise ValueError(
                     f"load_state_dict: size mismatch for {k}: checkpoint has shape {arr.shape}, "
-                    f"the model has {own[k].data.shape}"
+                    f"the model has {own[k]._data.shape}"
                 )
         for k, arr in arrays.items():
-            own[k].data[...] = arr.astype(own[k].data.dtype, copy=False)
+            own[k]._data[...] = arr.astype(own[k]._data.dtype, copy=False)
         return missing, unexpected
 
     # ------------------------------------------------------------------ modes and dtype
@@ -233,19 +233,20 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for p in self.parameters():
-            if set_to_none or p.grad is None:
-                p.grad = None
+            if set_to_none or p._grad is None:
+                p._grad = None
             else:
-                p.grad = np.zeros_like(p.data)
+                p._grad = p._grad.detach()
+                p._grad._data[...] = 0
 
     def to(self, dtype: Any) -> Module:
         """Cast every floating parameter and buffer to ``dtype`` in place (grads are dropped)."""
         dt = _as_dtype(dtype)
         for m in self.modules():
             for t in list(m._parameters.values()) + list(m._buffers.values()):
-                if t is not None and t.data.dtype.kind == "f":
-                    t.data = t.data.astype(dt)
-                    t.grad = None
+                if t is not None and t._data.dtype.kind == "f":
+                    t._data = t._data.astype(dt)
+                    t._grad = None
         return self
 
     def double(self) -> Module:

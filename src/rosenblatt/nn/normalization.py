@@ -1,4 +1,5 @@
-"""Batch normalization layers: BatchNorm1d on (N, C) or (N, C, L), BatchNorm2d on (N, C, H, W)."""
+"""Batch normalization layers: BatchNorm1d on (N, C) or (N, C, L), BatchNorm2d on (N, C, H, W),
+and SyncBatchNorm, whose statistics cover the global batch of a data-parallel job."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from ..tensor import Tensor, _as_dtype
 from . import init
 from .module import Module, Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "SyncBatchNorm"]
 
 
 class _BatchNorm(Module):
@@ -61,9 +62,13 @@ class _BatchNorm(Module):
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, dt)))
-            self.register_buffer("running_var", Tensor(np.ones(self.num_features, dt)))
-            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
+            self.register_buffer(
+                "running_mean", Tensor._make(np.zeros(self.num_features, dt), None)
+            )
+            self.register_buffer("running_var", Tensor._make(np.ones(self.num_features, dt), None))
+            self.register_buffer(
+                "num_batches_tracked", Tensor._make(np.array(0, dtype=np.int64), None)
+            )
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
@@ -108,7 +113,12 @@ class _BatchNorm(Module):
             use_batch,
             factor,
             self.eps,
+            reduce=self._sum_over_ranks() if use_batch else None,
         )
+
+    def _sum_over_ranks(self) -> Any:
+        """None: the statistics are this process's batch's (SyncBatchNorm overrides it)."""
+        return None
 
     def extra_repr(self) -> str:
         return (
@@ -133,3 +143,77 @@ class BatchNorm2d(_BatchNorm):
     """
 
     _ndims = (4,)
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Batch normalization over the global batch of all ranks (data-parallel training).
+
+    In training, per channel, over the M values of every rank's batch (one allreduce of
+    the three sums, in rank order):
+
+        S1 = sum x,  S2 = sum x^2,  M = count;  mu = S1 / M,  var = S2 / M - mu^2,
+        y = gamma (x - mu) / sqrt(var + eps) + beta,
+
+    and backward sums dL/dy and dL/dy x_hat over all ranks likewise (the fused formula of
+    ``ops.normalization``). So P ranks with a shard each compute exactly what one process
+    computes with BatchNorm on the whole batch. In evaluation, or with one process, it is
+    BatchNorm. Takes (N, C), (N, C, L), (N, C, H, W) or (N, C, D, H, W).
+
+    Parameters
+    ----------
+    num_features, eps, momentum, affine, track_running_stats, dtype
+        As BatchNorm1d/2d.
+    process_group
+        Accepted for torch compatibility: the statistics run over all ranks.
+    """
+
+    _ndims = (2, 3, 4, 5)
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        process_group: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype)
+
+    def _sum_over_ranks(self) -> Any:
+        from .. import distributed as dist
+
+        if dist.is_initialized() and dist.get_world_size() > 1:
+            from ..distributed.collectives import reduce_array
+
+            return reduce_array
+        return None
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:
+        """Replace every BatchNorm layer in ``module`` by a SyncBatchNorm sharing its
+        parameters and buffers (torch's function); returns the converted module (a new
+        one if ``module`` itself is a BatchNorm)."""
+        if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm):
+            sync = cls(
+                module.num_features,
+                module.eps,
+                module.momentum,
+                module.affine,
+                module.track_running_stats,
+                dtype=next((t.dtype for t in module.state_tensors().values()), None),
+            )
+            if module.affine:
+                sync.weight, sync.bias = module.weight, module.bias
+            if module.track_running_stats:
+                sync.running_mean = module.running_mean
+                sync.running_var = module.running_var
+                sync.num_batches_tracked = module.num_batches_tracked
+            sync.train(module.training)
+            return sync
+        for name, child in list(module.named_children()):
+            converted = cls.convert_sync_batchnorm(child, process_group)
+            if converted is not child:
+                module.add_module(name, converted)
+        return module

@@ -12,6 +12,7 @@ from .elementwise import (
     cast,
     clamp,
     clip,
+    cos,
     div,
     exp,
     log,
@@ -22,6 +23,7 @@ from .elementwise import (
     pow,
     relu,
     sigmoid,
+    sin,
     sqrt,
     sub,
     tanh,
@@ -29,7 +31,20 @@ from .elementwise import (
 )
 from .linalg import linear, matmul
 from .reduce import amax, amin, mean, sum, var
-from .shape import broadcast_to, cat, concatenate, getitem, permute, reshape, stack, transpose
+from .shape import (
+    broadcast_to,
+    cat,
+    concatenate,
+    gather,
+    getitem,
+    permute,
+    plain_index,
+    repeat,
+    reshape,
+    setitem,
+    stack,
+    transpose,
+)
 
 __all__ = [
     "abs",
@@ -43,6 +58,12 @@ __all__ = [
     "clamp",
     "clip",
     "concatenate",
+    "cos",
+    "gather",
+    "plain_index",
+    "repeat",
+    "setitem",
+    "sin",
     "div",
     "exp",
     "getitem",

@@ -19,7 +19,7 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if like is not None and isinstance(x, (int, float, bool, np.number)):
-        dt = like.data.dtype
+        dt = like._data.dtype
         if dt.kind in "iub" and isinstance(x, (float, np.floating)):
             dt = np.dtype(np.float32)  # int tensor * 2.5 is a float (not truncated to 2)
         return Tensor._make(np.asarray(x, dtype=dt), None)
@@ -36,13 +36,15 @@ def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
 
 
 def _float_if(t: Tensor, other: Any) -> Tensor:
-    if t.data.dtype.kind in "iub" and isinstance(other, (float, np.floating)):
-        return Tensor._make(t.data.astype(np.float32), None)
+    if t._data.dtype.kind in "iub" and isinstance(other, (float, np.floating)):
+        return Tensor._make(t._data.astype(np.float32), None)
     return t
 
 
 class Add(Function):
     """add: y = a + b; dy/da = 1, dy/db = 1"""
+
+    differentiable_backward = True
 
     def forward(self, a, b):
         return a + b
@@ -54,6 +56,8 @@ class Add(Function):
 class Sub(Function):
     """sub: y = a - b; dy/da = 1, dy/db = -1"""
 
+    differentiable_backward = True
+
     def forward(self, a, b):
         return a - b
 
@@ -63,6 +67,8 @@ class Sub(Function):
 
 class Mul(Function):
     """mul: y = a * b; dy/da = b, dy/db = a"""
+
+    differentiable_backward = True
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -75,6 +81,9 @@ class Mul(Function):
 
 class Div(Function):
     """div: y = a / b; dy/da = 1/b, dy/db = -a/b^2 = -y/b"""
+
+    differentiable_backward = True
+    saves_output = True
 
     def forward(self, a, b):
         self.b = b
@@ -91,6 +100,8 @@ class Div(Function):
 class Neg(Function):
     """neg: y = -x; dy/dx = -1"""
 
+    differentiable_backward = True
+
     def forward(self, x):
         return -x
 
@@ -100,6 +111,9 @@ class Neg(Function):
 
 class Pow(Function):
     """pow: y = a^b; dy/da = b a^(b-1), dy/db = y ln a"""
+
+    differentiable_backward = True
+    saves_output = True
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -119,6 +133,9 @@ class Pow(Function):
 class Exp(Function):
     """exp: y = e^x; dy/dx = y"""
 
+    differentiable_backward = True
+    saves_output = True
+
     def forward(self, x):
         self.y = np.exp(x)
         return self.y
@@ -129,6 +146,8 @@ class Exp(Function):
 
 class Log(Function):
     """log: y = ln x; dy/dx = 1/x"""
+
+    differentiable_backward = True
 
     def forward(self, x):
         self.x = x
@@ -141,6 +160,9 @@ class Log(Function):
 class Sqrt(Function):
     """sqrt: y = x^(1/2); dy/dx = 1/(2y)"""
 
+    differentiable_backward = True
+    saves_output = True
+
     def forward(self, x):
         self.y = np.sqrt(x)
         return self.y
@@ -152,6 +174,8 @@ class Sqrt(Function):
 class Abs(Function):
     """abs: y = |x|; dy/dx = sign(x) (0 at x = 0, as PyTorch)"""
 
+    differentiable_backward = True
+
     def forward(self, x):
         self.x = x
         return np.abs(x)
@@ -162,6 +186,9 @@ class Abs(Function):
 
 class Tanh(Function):
     """tanh: y = (e^x - e^-x)/(e^x + e^-x); dy/dx = 1 - y^2"""
+
+    differentiable_backward = True
+    saves_output = True
 
     def forward(self, x):
         self.y = np.tanh(x)
@@ -179,6 +206,9 @@ class Sigmoid(Function):
     for x >= 0, 1/(1+e^-x); for x < 0, e^x/(1+e^x).
     """
 
+    differentiable_backward = True
+    saves_output = True
+
     def forward(self, x):
         self.y = sigmoid_array(x)
         return self.y
@@ -186,6 +216,32 @@ class Sigmoid(Function):
     def backward(self, g):
         y = self.y
         return g * y * (1 - y)
+
+
+class Sin(Function):
+    """sin: y = sin x; dy/dx = cos x"""
+
+    differentiable_backward = True
+
+    def forward(self, x):
+        self.x = x
+        return np.sin(x)
+
+    def backward(self, g):
+        return g * np.cos(self.x)
+
+
+class Cos(Function):
+    """cos: y = cos x; dy/dx = -sin x"""
+
+    differentiable_backward = True
+
+    def forward(self, x):
+        self.x = x
+        return np.cos(x)
+
+    def backward(self, g):
+        return -g * np.sin(self.x)
 
 
 def sigmoid_array(x: np.ndarray) -> np.ndarray:
@@ -197,6 +253,9 @@ def sigmoid_array(x: np.ndarray) -> np.ndarray:
 class ReLU(Function):
     """relu: y = max(0, x); dy/dx = 1 if x > 0 else 0"""
 
+    differentiable_backward = True
+    saves_output = True
+
     def forward(self, x):
         self.y = np.maximum(x, 0)
         return self.y
@@ -207,6 +266,8 @@ class ReLU(Function):
 
 class Maximum(Function):
     """maximum: y = max(a, b); the gradient goes to the larger input, split evenly on ties"""
+
+    differentiable_backward = True
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -221,6 +282,8 @@ class Maximum(Function):
 class Minimum(Function):
     """minimum: y = min(a, b); the gradient goes to the smaller input, split evenly on ties"""
 
+    differentiable_backward = True
+
     def forward(self, a, b):
         self.a, self.b = a, b
         return np.minimum(a, b)
@@ -233,6 +296,8 @@ class Minimum(Function):
 
 class Clip(Function):
     """clip: y = min(max(x, lo), hi); dy/dx = 1 where lo <= x <= hi, else 0 (as torch.clamp)"""
+
+    differentiable_backward = True
 
     def forward(self, x, lo=None, hi=None):
         self.mask = np.ones(x.shape, dtype=bool)
@@ -249,6 +314,8 @@ class Clip(Function):
 class Where(Function):
     """where: y = a if cond else b; dy/da = cond, dy/db = not cond"""
 
+    differentiable_backward = True
+
     def forward(self, a, b, cond=None):
         self.cond = cond
         return np.where(cond, a, b)
@@ -264,12 +331,14 @@ class Where(Function):
 class Cast(Function):
     """cast: y = x in another dtype; dy/dx = 1 (cast back)"""
 
+    differentiable_backward = True
+
     def forward(self, x, dtype=None, copy=False):
         self.dtype = x.dtype
         return x.astype(dtype, copy=copy)
 
     def backward(self, g):
-        return g.astype(self.dtype, copy=False)
+        return g.astype(self.dtype)
 
 
 def add(a: Any, b: Any) -> Tensor:
@@ -287,9 +356,9 @@ def mul(a: Any, b: Any) -> Tensor:
 def div(a: Any, b: Any) -> Tensor:
     """True division; integer operands give float32, as ``torch.div``."""
     a, b = _pair(a, b)
-    if a.data.dtype.kind in "iub" and b.data.dtype.kind in "iub":
-        a = Tensor._make(a.data.astype(np.float32), None)
-        b = Tensor._make(b.data.astype(np.float32), None)
+    if a._data.dtype.kind in "iub" and b._data.dtype.kind in "iub":
+        a = Tensor._make(a._data.astype(np.float32), None)
+        b = Tensor._make(b._data.astype(np.float32), None)
     return Div.apply(a, b)
 
 
@@ -325,6 +394,14 @@ def sigmoid(x: Tensor) -> Tensor:
     return Sigmoid.apply(as_tensor(x))
 
 
+def sin(x: Tensor) -> Tensor:
+    return Sin.apply(as_tensor(x))
+
+
+def cos(x: Tensor) -> Tensor:
+    return Cos.apply(as_tensor(x))
+
+
 def relu(x: Tensor) -> Tensor:
     return ReLU.apply(as_tensor(x))
 
@@ -339,8 +416,8 @@ def minimum(a: Any, b: Any) -> Tensor:
 
 def clip(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     """Clamp to [min, max]; the gradient is 1 inside (bounds included) and 0 outside."""
-    lo = min.data if isinstance(min, Tensor) else min
-    hi = max.data if isinstance(max, Tensor) else max
+    lo = min._data if isinstance(min, Tensor) else min
+    hi = max._data if isinstance(max, Tensor) else max
     return Clip.apply(as_tensor(x), lo=lo, hi=hi)
 
 
@@ -349,7 +426,7 @@ clamp = clip
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """``a`` where ``condition`` holds, else ``b`` (broadcasting all three)."""
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     ta, tb = _pair(a, b)
     return Where.apply(ta, tb, cond=cond.astype(bool, copy=False))
 

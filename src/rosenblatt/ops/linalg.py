@@ -18,6 +18,8 @@ class MatMul(Function):
     on the right) and the added dimension removed again.
     """
 
+    differentiable_backward = True
+
     def forward(self, a, b):
         self.a_vec, self.b_vec = a.ndim == 1, b.ndim == 1
         self.a = a[None, :] if self.a_vec else a
@@ -54,6 +56,8 @@ class Linear(Function):
     ``x`` may have any number of leading dimensions, ``(*, in_features)``.
     """
 
+    differentiable_backward = True
+
     def forward(self, x, w, b=None):
         self.x, self.w = x, w
         y = x @ w.T
@@ -85,13 +89,13 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     when it is fed float64 data.
     """
     if not isinstance(input, Tensor):
-        input = Tensor(input)
-    if input.data.dtype != weight.data.dtype:
-        input = input.astype(weight.data.dtype)
-    if input.data.shape[-1] != weight.data.shape[1]:
+        input = Tensor._make(np.asarray(input), None)
+    if input._data.dtype != weight._data.dtype:
+        input = input.astype(weight._data.dtype)
+    if input._data.shape[-1] != weight._data.shape[1]:
         raise ValueError(
-            f"linear: input has {input.data.shape[-1]} features but the weight expects "
-            f"{weight.data.shape[1]} (weight shape {weight.data.shape}, input shape {input.shape})"
+            f"linear: input has {input._data.shape[-1]} features but the weight expects "
+            f"{weight._data.shape[1]} (weight shape {weight.shape}, input shape {input.shape})"
         )
     if bias is None:
         return Linear.apply(input, weight)

@@ -12,10 +12,15 @@ Backward through the batch statistics (one fused formula):
     dL/dx = gamma / sqrt(var + eps) * (dL/dy - dL/dbeta / M - x_hat dL/dgamma / M).
 
 In evaluation the running estimates replace mu and var, and y is an affine map of x.
+
+SyncBatchNorm (data-parallel training) runs the same formulas over the global batch of all
+ranks: ``reduce`` sums arrays over the ranks, once in forward for S1 = sum x, S2 = sum x^2
+and M (mu = S1/M, var = S2/M - mu^2), once in backward for the two sums of dL/dx above.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -41,11 +46,11 @@ class BatchNormTrain(Function):
     """batch_norm (batch statistics): y = gamma (x - mu)/sqrt(var + eps) + beta;
     dL/dx = gamma/sqrt(var + eps) (dL/dy - mean(dL/dy) - x_hat mean(dL/dy x_hat))"""
 
-    def forward(self, x, gamma, beta, mean=None, var=None, eps=1e-5):
+    def forward(self, x, gamma, beta, mean=None, var=None, eps=1e-5, reduce=None, count=None):
         nd = x.ndim
         self.invstd = _per_channel(1.0 / np.sqrt(var + eps), nd).astype(x.dtype)
         self.x_hat = (x - _per_channel(mean, nd)) * self.invstd
-        self.gamma = gamma
+        self.gamma, self.reduce, self.count = gamma, reduce, count
         return self.x_hat * _per_channel(gamma, nd) + _per_channel(beta, nd)
 
     def backward(self, g):
@@ -53,12 +58,16 @@ class BatchNormTrain(Function):
         m = np.asarray(x_hat.size // x_hat.shape[1], dtype=g.dtype)
         g_beta = g.sum(axis=axes)
         g_gamma = (g * x_hat).sum(axis=axes)
+        s_beta, s_gamma = g_beta, g_gamma
+        if self.reduce is not None:  # SyncBatchNorm: the sums run over every rank's batch
+            m = np.asarray(self.count, dtype=g.dtype)
+            s_beta, s_gamma = self.reduce(np.stack([g_beta, g_gamma])).astype(g.dtype)
         need = self.needs_input_grad
         gx = None
         if need[0]:
             scale = _per_channel(self.gamma, nd) * self.invstd
-            gx = g - _per_channel(g_beta / m, nd)
-            gx -= x_hat * _per_channel(g_gamma / m, nd)
+            gx = g - _per_channel(s_beta / m, nd)
+            gx -= x_hat * _per_channel(s_gamma / m, nd)
             gx *= scale
         return gx, (g_gamma if need[1] else None), (g_beta if need[2] else None)
 
@@ -92,6 +101,7 @@ def batch_norm(
     training: bool = False,
     momentum: float = 0.1,
     eps: float = 1e-5,
+    reduce: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Tensor:
     """batch_norm: y = gamma (x - mu) / sqrt(var + eps) + beta, per channel (axis 1).
 
@@ -109,6 +119,9 @@ def batch_norm(
         (C,) buffers.
     weight, bias : Tensor or None
         gamma and beta, (C,); None means 1 and 0.
+    reduce : callable, optional
+        Sums an array over the ranks of a data-parallel job (SyncBatchNorm): the batch
+        statistics and the backward's sums then cover the global batch.
     """
     x = as_tensor(input)
     if x.ndim < 2:
@@ -130,22 +143,48 @@ def batch_norm(
     gamma = weight if weight is not None else Tensor._make(np.ones(c, dt), None)
     beta = bias if bias is not None else Tensor._make(np.zeros(c, dt), None)
     if training:
-        m = x.data.size // c
+        if reduce is not None:  # SyncBatchNorm: the statistics of every rank's batch
+            m, mean, var = _global_moments(np.asarray(x), reduce)
+        else:
+            m = x._data.size // c
         if m <= 1:
             raise ValueError(
                 f"batch_norm: expected more than 1 value per channel when training, "
                 f"got input shape {x.shape}"
             )
-        axes = _axes(x.ndim)
-        mean = x.data.mean(axis=axes)
-        var = np.square(x.data - _per_channel(mean, x.ndim)).mean(axis=axes)
+        if reduce is None:
+            axes = _axes(x.ndim)
+            mean = x._data.mean(axis=axes)
+            var = np.square(x._data - _per_channel(mean, x.ndim)).mean(axis=axes)
         _update_running(running_mean, running_var, mean, var * (m / (m - 1)), momentum)
-        return BatchNormTrain.apply(x, gamma, beta, mean=mean, var=var, eps=eps)
+        return BatchNormTrain.apply(
+            x, gamma, beta, mean=mean, var=var, eps=eps, reduce=reduce, count=m
+        )
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm: running_mean and running_var are needed when not training")
     return BatchNormEval.apply(
-        x, gamma, beta, mean=running_mean.data, var=running_var.data, eps=eps
+        x, gamma, beta, mean=running_mean._data, var=running_var._data, eps=eps
     )
+
+
+def _global_moments(
+    x: np.ndarray, reduce: Callable[[np.ndarray], np.ndarray]
+) -> tuple[int, np.ndarray, np.ndarray]:
+    """M, mu = S1/M and the biased var = S2/M - mu^2 per channel from S1 = sum x,
+    S2 = sum x^2 and M summed over every rank by ONE ``reduce`` (in float64)."""
+    c, axes = x.shape[1], _axes(x.ndim)
+    sums = np.concatenate(
+        [
+            x.sum(axis=axes, dtype=np.float64),
+            np.square(x, dtype=np.float64).sum(axis=axes),
+            [x.size // c],
+        ]
+    )
+    total = reduce(sums)
+    m = int(total[-1])
+    mean = total[:c] / max(m, 1)
+    var = np.maximum(total[c : 2 * c] / max(m, 1) - mean * mean, 0.0)
+    return m, mean.astype(x.dtype), var.astype(x.dtype)
 
 
 def _update_running(

@@ -26,6 +26,8 @@ def _expand(g: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
 class Sum(Function):
     """sum: y = sum_i x_i; dy/dx_i = 1"""
 
+    differentiable_backward = True
+
     def forward(self, x, axis=None, keepdims=False):
         self.shape = x.shape
         self.axes = _normalize(axis, x.ndim)
@@ -38,6 +40,8 @@ class Sum(Function):
 
 class Mean(Function):
     """mean: y = (1/n) sum_i x_i; dy/dx_i = 1/n"""
+
+    differentiable_backward = True
 
     def forward(self, x, axis=None, keepdims=False):
         self.shape = x.shape
@@ -69,6 +73,8 @@ class Var(Function):
 
 class _Extreme(Function):
     """max/min: the gradient flows to the extreme elements, split evenly among ties"""
+
+    differentiable_backward = True
 
     reducer = staticmethod(np.max)
 

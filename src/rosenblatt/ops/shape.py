@@ -14,6 +14,8 @@ from ..tensor import Tensor
 class Reshape(Function):
     """reshape: y = x viewed with a new shape; dL/dx = dL/dy reshaped back"""
 
+    is_view = differentiable_backward = True
+
     def forward(self, x, shape=()):
         self.shape = x.shape
         return x.reshape(shape)
@@ -25,16 +27,20 @@ class Reshape(Function):
 class Permute(Function):
     """permute: y = x with axes reordered by ``dims``; dL/dx = dL/dy permuted by the inverse"""
 
+    is_view = differentiable_backward = True
+
     def forward(self, x, dims=()):
         self.inverse = tuple(np.argsort(dims))
         return x.transpose(dims)
 
     def backward(self, g):
-        return g.transpose(self.inverse)
+        return np.transpose(g, self.inverse)
 
 
 class BroadcastTo(Function):
     """broadcast_to: y = x repeated along new or size-1 dims; dL/dx = sum over the copies"""
+
+    is_view = differentiable_backward = True
 
     def forward(self, x, shape=()):
         return np.broadcast_to(x, shape)
@@ -43,11 +49,14 @@ class BroadcastTo(Function):
         return g  # the engine sums over the broadcast dimensions
 
 
-def _plain_index(index: Any) -> Any:
+def plain_index(index: Any) -> Any:
+    """An index with tensors replaced by their arrays (a list of tensors too)."""
     if isinstance(index, Tensor):
-        return index.data
+        return index._data
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return tuple(plain_index(i) for i in index)
+    if isinstance(index, list) and any(isinstance(i, Tensor) for i in index):
+        return [plain_index(i) for i in index]
     return index
 
 
@@ -59,17 +68,87 @@ def _is_basic(index: Any) -> bool:
 class GetItem(Function):
     """getitem: y = x[index]; dL/dx = zeros with dL/dy scattered (added) back at ``index``"""
 
+    is_view = differentiable_backward = True
+
     def forward(self, x, index=None):
         self.shape, self.dtype, self.index = x.shape, x.dtype, index
         return x[index]
 
     def backward(self, g):
-        gx = np.zeros(self.shape, dtype=g.dtype)
-        if _is_basic(self.index):
-            gx[self.index] = g
+        if isinstance(g, Tensor):  # create_graph: the scatter as a recorded op
+            return ScatterAdd.apply(g, shape=self.shape, index=self.index)
+        return ScatterAdd().forward(g, shape=self.shape, index=self.index)
+
+
+class ScatterAdd(Function):
+    """scatter_add: y = zeros(shape) with y[index] += x; dL/dx = dL/dy[index]"""
+
+    differentiable_backward = True
+
+    def forward(self, x, shape=(), index=None):
+        self.index = index
+        y = np.zeros(shape, dtype=x.dtype)
+        if _is_basic(index):
+            y[index] = x
         else:  # fancy indices may repeat: accumulate
-            np.add.at(gx, self.index, g)
+            np.add.at(y, index, x)
+        return y
+
+    def backward(self, g):
+        return g[self.index]
+
+
+class SetItem(Function):
+    """setitem: y = x with y[index] = v; dy/dx = 1 outside ``index`` and 0 inside,
+    dy/dv = 1 at ``index`` (summed over the places v was broadcast to)"""
+
+    def forward(self, x, v, index=None):
+        self.index = index
+        y = x.copy()
+        y[index] = v
+        return y
+
+    def backward(self, g):
+        gx = gv = None
+        if self.needs_input_grad[0]:
+            gx = g.copy()
+            gx[self.index] = 0
+        if self.needs_input_grad[1]:
+            gv = g[self.index]
+        return gx, gv
+
+
+class Gather(Function):
+    """gather: y[i][j] = x[i][index[i][j]] along ``dim`` (torch.gather);
+    dL/dx = zeros with dL/dy added at the gathered places"""
+
+    def forward(self, x, dim=0, index=None):
+        self.shape, self.dim, self.index = x.shape, dim, index
+        return np.take_along_axis(x, index, axis=dim)
+
+    def backward(self, g):
+        where = list(np.indices(self.index.shape, sparse=True))
+        where[self.dim] = self.index
+        gx = np.zeros(self.shape, dtype=g.dtype)
+        np.add.at(gx, tuple(where), g)
         return gx
+
+
+class Repeat(Function):
+    """repeat: y = x tiled ``sizes[i]`` times along dimension i;
+    dL/dx = the sum of dL/dy over the copies"""
+
+    def forward(self, x, sizes=()):
+        self.shape = x.shape
+        lead = (1,) * (len(sizes) - x.ndim)
+        self.inner = lead + x.shape
+        return np.tile(x.reshape(self.inner), sizes)
+
+    def backward(self, g):
+        split = []
+        for r, n in zip(g.shape[: len(self.inner)], self.inner):
+            split += [r // n, n]
+        return g.reshape(split).sum(axis=tuple(range(0, len(split), 2))).reshape(self.shape)
 
 
 class Concatenate(Function):
@@ -100,9 +179,9 @@ def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
 
 
 def permute(x: Tensor, dims: Sequence[int]) -> Tensor:
-    if len(dims) != x.data.ndim:
-        raise ValueError(f"permute: got {len(dims)} dims for a tensor with {x.data.ndim}")
-    return Permute.apply(x, dims=tuple(int(d) % max(x.data.ndim, 1) for d in dims))
+    if len(dims) != x._data.ndim:
+        raise ValueError(f"permute: got {len(dims)} dims for a tensor with {x._data.ndim}")
+    return Permute.apply(x, dims=tuple(int(d) % max(x._data.ndim, 1) for d in dims))
 
 
 def transpose(x: Tensor, dim0: int = 0, dim1: int = 1) -> Tensor:
@@ -115,7 +194,31 @@ def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:
 
 
 def getitem(x: Tensor, index: Any) -> Tensor:
-    return GetItem.apply(x, index=_plain_index(index))
+    return GetItem.apply(x, index=plain_index(index))
+
+
+def setitem(x: Tensor, index: Any, value: Any) -> Tensor:
+    """x with x[index] = value, out of place (``x[index] = value`` uses it in the graph)."""
+    from .elementwise import as_tensor
+
+    return SetItem.apply(x, as_tensor(value, x), index=plain_index(index))
+
+
+def gather(x: Tensor, dim: int, index: Any) -> Tensor:
+    """y[i][j] = x[i][index[i][j]] for dim=1 (any dim, as ``torch.gather``)."""
+    idx = np.asarray(index._data if isinstance(index, Tensor) else index)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"gather(): Expected dtype int64 for index, got {idx.dtype}")
+    return Gather.apply(x, dim=dim % max(x.ndim, 1), index=idx)
+
+
+def repeat(x: Tensor, sizes: Sequence[int]) -> Tensor:
+    if len(sizes) < x.ndim:
+        raise RuntimeError(
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions "
+            "of tensor"
+        )
+    return Repeat.apply(x, sizes=tuple(int(s) for s in sizes))
 
 
 def cat(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:

@@ -20,20 +20,20 @@ __all__ = ["add_flat", "call_closure", "flat_grad", "flat_params", "numel", "set
 
 def numel(params: Sequence[Tensor]) -> int:
     """n = number of scalars in all parameters."""
-    return sum(int(p.data.size) for p in params)
+    return sum(int(p._data.size) for p in params)
 
 
 def flat_params(params: Sequence[Tensor]) -> np.ndarray:
     """w = [vec(p_1), vec(p_2), ...], a fresh array."""
-    return np.concatenate([p.data.reshape(-1) for p in params])
+    return np.concatenate([p._data.reshape(-1) for p in params])
 
 
 def flat_grad(params: Sequence[Tensor]) -> np.ndarray:
     """g = [vec(p_1.grad), ...]; a parameter without a gradient contributes zeros."""
     parts = [
-        np.zeros(p.data.size, dtype=p.data.dtype)
-        if p.grad is None
-        else np.asarray(p.grad, dtype=p.data.dtype).reshape(-1)
+        np.zeros(p._data.size, dtype=p._data.dtype)
+        if p._grad is None
+        else np.asarray(p._grad._data, dtype=p._data.dtype).reshape(-1)
         for p in params
     ]
     return np.concatenate(parts)
@@ -43,8 +43,8 @@ def set_flat(params: Sequence[Tensor], w: np.ndarray) -> None:
     """p_i := the slice of ``w`` that belongs to p_i (in place, keeping p_i's dtype)."""
     offset = 0
     for p in params:
-        n = p.data.size
-        p.data[...] = w[offset : offset + n].reshape(p.data.shape)
+        n = p._data.size
+        p._data[...] = w[offset : offset + n].reshape(p._data.shape)
         offset += n
 
 
@@ -52,8 +52,8 @@ def add_flat(params: Sequence[Tensor], alpha: float, d: np.ndarray) -> None:
     """w := w + alpha * d (in place, parameter by parameter)."""
     offset = 0
     for p in params:
-        n = p.data.size
-        p.data += alpha * d[offset : offset + n].reshape(p.data.shape)
+        n = p._data.size
+        p._data += alpha * d[offset : offset + n].reshape(p._data.shape)
         offset += n
 
 

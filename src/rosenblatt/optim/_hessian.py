@@ -126,7 +126,7 @@ def _pow(fn: Any, g: Tensor) -> Grads:
     ga = g * b * a ** (b - 1)
     gb = None
     if fn.needs_input_grad[1]:
-        pos = a.data > 0
+        pos = a._data > 0
         log_a = E.log(E.where(pos, a, 1.0))
         gb = E.where(pos, g * a**b * log_a, 0.0)
     return ga, gb
@@ -396,11 +396,11 @@ def gradient_graph(loss: Tensor, inputs: Sequence[Tensor]) -> list[Tensor | None
             f"(computed with grad enabled from the parameters), got {type(loss).__name__}"
             + ("" if not isinstance(loss, Tensor) else " without a graph")
         )
-    if loss.data.size != 1:
+    if loss._data.size != 1:
         raise ValueError(f"exact Hessian: the loss must have one element, got shape {loss.shape}")
     leaves: dict[int, Tensor] = {}
     with enable_grad():
-        grads: dict[int, Tensor] = {id(loss): _const(np.ones_like(loss.data))}
+        grads: dict[int, Tensor] = {id(loss): _const(np.ones_like(loss._data))}
         heap = [(-loss._seq, loss)]
         while heap:
             t = heappop(heap)[1]
@@ -433,7 +433,7 @@ def hessian(loss: Tensor, params: Sequence[Tensor]) -> tuple[np.ndarray, np.ndar
     """
     grads = gradient_graph(loss, params)
     parts = [
-        _const(np.zeros(p.data.size, p.data.dtype)) if g is None else g.reshape(-1)
+        _const(np.zeros(p._data.size, p._data.dtype)) if g is None else g.reshape(-1)
         for p, g in zip(params, grads)
     ]
     with enable_grad():
@@ -446,6 +446,6 @@ def hessian(loss: Tensor, params: Sequence[Tensor]) -> tuple[np.ndarray, np.ndar
             e[i] = 1
             rows = autograd.grad(flat, params, grad_outputs=e)
             H[i] = np.concatenate(
-                [np.zeros(p.data.size) if r is None else r.ravel() for p, r in zip(params, rows)]
+                [np.zeros(p._data.size) if r is None else r.ravel() for p, r in zip(params, rows)]
             )
-    return flat.data.astype(np.float64), (H + H.T) / 2
+    return flat._data.astype(np.float64), (H + H.T) / 2

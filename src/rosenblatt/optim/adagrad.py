@@ -66,7 +66,7 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:  # G exists from the start, as in PyTorch
             for p in group["params"]:
-                self._init_state(p.data, self.state[p], group)
+                self._init_state(p._data, self.state[p], group)
 
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
         super()._check_hyperparameters(group)

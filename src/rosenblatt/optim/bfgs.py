@@ -70,7 +70,7 @@ class BFGS(QuasiNewton):
     ...     loss.backward()
     ...     return loss
     >>> _ = opt.step(closure)
-    >>> [round(float(v), 3) for v in w.data]
+    >>> [round(float(v), 3) for v in w._data]
     [1.0, 1.0]
     """
 

@@ -33,7 +33,7 @@ ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tens
 def _to_numpy(value: Any) -> np.ndarray:
     """An array from a NumPy array, a rosenblatt Tensor or a torch.Tensor (for loading)."""
     if isinstance(value, Tensor):
-        return value.data
+        return value._data
     if hasattr(value, "detach") and hasattr(value, "numpy"):  # torch.Tensor
         return value.detach().cpu().numpy()
     return np.asarray(value)
@@ -173,8 +173,12 @@ class Optimizer:
         """
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    p.grad = None if set_to_none else np.zeros_like(p.data)
+                if p._grad is not None:
+                    if set_to_none:
+                        p._grad = None
+                    else:
+                        p._grad = p._grad.detach()
+                        p._grad._data[...] = 0
 
     @staticmethod
     def _evaluate(closure: Callable[[], Any] | None) -> Any:
@@ -193,10 +197,11 @@ class Optimizer:
         loss = self._evaluate(closure)
         for group in self.param_groups:
             for p in group["params"]:
-                grad = p.grad
-                if grad is None:
+                if p._grad is None:
                     continue
-                w = p.data
+                grad = p._grad._data
+                p._version[0] += 1  # an in-place change, as torch's optimizers
+                w = p._data
                 if grad.shape != w.shape:
                     raise ValueError(
                         f"{type(self).__name__}.step: gradient shape {grad.shape} != "
@@ -280,12 +285,12 @@ class Optimizer:
         arr = _to_numpy(value)
         if name == "step":  # a count, whatever container it came in
             return int(arr)
-        if arr.shape != p.data.shape:
+        if arr.shape != p._data.shape:
             raise ValueError(
                 f"{type(self).__name__}.load_state_dict: state[{index}][{name!r}] has shape "
-                f"{arr.shape}, the parameter has shape {p.data.shape}"
+                f"{arr.shape}, the parameter has shape {p._data.shape}"
             )
-        return np.array(arr, dtype=p.data.dtype, copy=True)
+        return np.array(arr, dtype=p._data.dtype, copy=True)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]

@@ -58,7 +58,7 @@ class SGD(Optimizer):
     >>> opt = rb.optim.SGD([w], lr=0.1, momentum=0.9)
     >>> (w * w).sum().backward()   # grad = 2 w
     >>> opt.step()
-    >>> w.data
+    >>> w._data
     array([ 0.8, -1.6], dtype=float32)
     """
 

@@ -23,6 +23,7 @@ keeps the same History and the same weights.
 from __future__ import annotations
 
 import traceback
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -83,6 +84,16 @@ class DataParallel:
             dist.init_process_group("mpi")
         self.rank, self.world = dist.get_rank(), dist.get_world_size()
         self.net = DistributedDataParallel(model, broadcast_buffers=False)
+        plain = [m for m in model.modules() if hasattr(m, "running_mean")]
+        plain = [m for m in plain if type(m).__name__ != "SyncBatchNorm"]
+        if plain and self.world > 1:
+            warnings.warn(
+                f"{type(plain[0]).__name__} normalises each rank's shard with that shard's "
+                "statistics, unlike one process on the whole batch; convert the model with "
+                "nn.SyncBatchNorm.convert_sync_batchnorm(model) first",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         self.summed = getattr(loss, "reduction", "mean") == "sum"
 
     def part(self, n: int) -> slice:
@@ -126,7 +137,7 @@ class DataParallel:
         returns the summed numbers."""
         fields = [(m, name) for m in metrics for name in m.sums]
         values = [getattr(m, name) for m, name in fields]
-        summed = sum_over_ranks([*(np.float64(v) for v in numbers), *values])
+        summed = sum_over_ranks([*(np.asarray(v, dtype=np.float64) for v in numbers), *values])
         for (m, name), was, new in zip(fields, values, summed[len(numbers) :]):
             setattr(m, name, type(was)(new) if isinstance(was, (int, float)) else new)
         return [float(v) for v in summed[: len(numbers)]]

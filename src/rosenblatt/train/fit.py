@@ -34,6 +34,7 @@ from .callbacks import (
     TerminateOnNaN,
     _as_callbacks,
 )
+from .data_parallel import DataParallel, wanted
 from .history import History
 from .inputs import LoaderData, check_loss, loss_task, prepare, split_validation
 from .metrics import Metric, metrics_for_loss
@@ -67,7 +68,7 @@ def _regularised_weights(model: Any) -> list[Any]:
     """The parameters the L1/L2 penalty applies to: the weights, i.e. every parameter with
     two or more dimensions. Biases and the scale/shift of normalisation layers (1-D) are not
     penalised, as in Keras's kernel_regularizer and the decks' sum over weights."""
-    return [p for p in model.parameters() if p.requires_grad and p.data.ndim >= 2]
+    return [p for p in model.parameters() if p.requires_grad and p._data.ndim >= 2]
 
 
 def _needs_closure(optimizer: Any) -> bool:
@@ -86,21 +87,21 @@ class _Snapshot:
     def __init__(self, model: Any, optimizer: Any) -> None:
         self.params = list(model.parameters())
         self.tensors = self.params + list(model.buffers())
-        self.copies = [np.empty_like(t.data) for t in self.tensors]
+        self.copies = [np.empty_like(t._data) for t in self.tensors]
         self.optimizer = optimizer
 
     def take(self) -> None:
         for i, t in enumerate(self.tensors):
-            if self.copies[i].shape == t.data.shape and self.copies[i].dtype == t.data.dtype:
-                np.copyto(self.copies[i], t.data)
+            if self.copies[i].shape == t._data.shape and self.copies[i].dtype == t._data.dtype:
+                np.copyto(self.copies[i], t._data)
             else:
-                self.copies[i] = np.array(t.data, copy=True)
+                self.copies[i] = np.array(t._data, copy=True)
 
     def restore(self) -> None:
         """Put the weights back and forget the optimizer's per-parameter state (its moments
         may hold NaN/inf by now; the next step starts them afresh, as a new optimizer would)."""
         for t, c in zip(self.tensors, self.copies):
-            t.data[...] = c
+            t._data[...] = c
         state = getattr(self.optimizer, "state", None)
         if isinstance(state, dict):
             state.clear()
@@ -132,6 +133,8 @@ class _Loop:
             self.steps = math.ceil(n / self.batch_size)
         self.weights = _regularised_weights(model) if (l1 or l2) else []
         self.closure = _needs_closure(optimizer)
+        self.par: DataParallel | None = None  # fit(distributed=True): shards, DDP, sums
+        self.net = model  # computes the training forward (the DDP wrapper when parallel)
         self.initial_epoch = 0
         self.last_good = _Snapshot(model, optimizer)
 
@@ -140,7 +143,7 @@ class _Loop:
         """l1 * sum|w| + l2 * sum w^2 over the weights, in float64."""
         total = 0.0
         for p in self.weights:
-            w = p.data
+            w = p._data
             if self.l1:
                 total += self.l1 * float(np.abs(w).sum(dtype=np.float64))
             if self.l2:
@@ -150,12 +153,12 @@ class _Loop:
     def add_penalty_gradient(self) -> None:
         """dJ/dw += l1 sign(w) + 2 l2 w (a new array: backward may share gradient arrays)."""
         for p in self.weights:
-            w = p.data
+            w = p._data
             g = (2 * self.l2) * w
             if self.l1:
                 g += self.l1 * np.sign(w)
             g = g.astype(w.dtype, copy=False)
-            p.grad = g if p.grad is None else p.grad + g
+            p._grad = Tensor._make(g if p._grad is None else p._grad._data + g, None)
 
     # ------------------------------------------------------------------ last good state
     def weights_finite(self) -> bool:
@@ -163,7 +166,7 @@ class _Loop:
         through it, and a sum of finite weights overflows only for weights near 1e38 / size,
         which no converging network has."""
         for p in self.last_good.params:
-            if not math.isfinite(p.data.sum()):
+            if not math.isfinite(p._data.sum()):
                 return False
         return True
 
@@ -187,13 +190,15 @@ class _Loop:
         assert X is not None and y is not None and bs is not None and self.steps is not None
         if self.shuffle and self.steps > 1:
             order = _random.get_rng().permutation(len(X))
+            if self.par is not None:  # rank 0's order: every rank cuts the same batches
+                order = self.par.same_order(order)
             X, y = X[order], y[order]
         for b in range(self.steps):
             yield X[b * bs : (b + 1) * bs], y[b * bs : (b + 1) * bs]
 
     def train_epoch(self, epoch: int) -> dict[str, float]:
         """One pass over the (shuffled) training set; returns the epoch's loss and metrics."""
-        model, loss_fn, optimizer, metrics = self.model, self.loss, self.optimizer, self.metrics
+        net, optimizer, metrics = self.net, self.optimizer, self.metrics
         batch_begin, batch_end = self.callbacks.batch_begin, self.callbacks.batch_end
         penalised = bool(self.weights)
         for m in metrics:
@@ -204,50 +209,68 @@ class _Loop:
             n += nb
             for hook in batch_begin:
                 hook(b, {"size": nb})
+            if self.par is not None and self.loader is None:  # this rank's shard of the batch
+                xb, tb = xb[self.par.part(nb)], tb[self.par.part(nb)]
             x, t = Tensor._make(xb, None), Tensor._make(tb, None)
             if self.closure:
-                value, out = self.closure_step(x, t, epoch, b)
+                value, out = self.closure_step(x, t, epoch, b, nb)
             else:
-                out = model(x)
-                loss = loss_fn(out, t)
-                value = float(loss.data) + (self.penalty() if penalised else 0.0)
-                if not math.isfinite(value):
-                    raise self.diverged(epoch, b, f"the loss became {value}")
+                out = net(x)
+                loss = self.batch_loss(out, t, nb)
                 optimizer.zero_grad()
                 loss.backward()
+                value = self.batch_value(loss) + (self.penalty() if penalised else 0.0)
+                if not math.isfinite(value):
+                    raise self.diverged(epoch, b, f"the loss became {value}")
                 if penalised:
                     self.add_penalty_gradient()
                 optimizer.step()
             total += value * nb
-            out_data = out.data
-            for m in metrics:
+            out_data = out._data
+            for m in metrics if len(tb) else ():
                 m.update(out_data, tb)
             for hook in batch_end:
                 hook(b, {"loss": value, "size": nb})
         if not self.weights_finite():
             raise self.diverged(epoch, b, "the weights became NaN/inf")
+        if self.par is not None:  # the metrics' sums over every rank's shards
+            self.par.merge(metrics)
         logs = {"loss": total / n}
         for m in metrics:
             logs[m.name] = m.result()
         return logs
 
-    def closure_step(self, x: Tensor, t: Tensor, epoch: int, batch: int) -> tuple[float, Tensor]:
+    def batch_loss(self, out: Tensor, t: Tensor, batch: int) -> Tensor:
+        """The loss to differentiate: loss(out, t), or this rank's share of the global
+        batch's loss when data-parallel (see ``data_parallel``)."""
+        if self.par is None:
+            return self.loss(out, t)
+        whole = batch if self.loader is None else len(out) * self.par.world
+        return self.par.loss(self.loss, out, t, whole)
+
+    def batch_value(self, loss: Tensor) -> float:
+        """The batch's loss as a number (the global batch's, after backward, when parallel)."""
+        return float(loss._data) if self.par is None else self.par.batch_value()
+
+    def closure_step(
+        self, x: Tensor, t: Tensor, epoch: int, batch: int, size: int
+    ) -> tuple[float, Tensor]:
         """One ``optimizer.step(closure)`` (L-BFGS and the like): the closure recomputes loss
         and gradients; the loss and output of its first call are what the epoch reports."""
         first: list[Any] = []
 
         def closure() -> Tensor:
             self.optimizer.zero_grad()
-            out = self.model(x)
-            loss = self.loss(out, t)
+            out = self.net(x)
+            loss = self.batch_loss(out, t, size)
             loss.backward()
-            value = float(loss.data)
+            value = self.batch_value(loss)
             if self.weights:
                 self.add_penalty_gradient()
                 value += self.penalty()
             if not first:
                 first.append((value, out))
-            return Tensor._make(np.asarray(value, dtype=loss.data.dtype), None)
+            return Tensor._make(np.asarray(value, dtype=loss._data.dtype), None)
 
         self.optimizer.step(closure)
         value, out = first[0]
@@ -266,12 +289,19 @@ class _Loop:
         total, n = 0.0, 0
         with no_grad():
             for xb, tb in _eval_batches(data):
+                weight = len(xb)  # loss * batch size: the batch's sum of per-sample losses
+                if self.par is not None:  # this rank's shard and its share of that sum
+                    xb, tb, weight = self.par.eval_shard(xb, tb, isinstance(data, LoaderData))
+                    if not len(xb):
+                        continue
                 n += len(xb)
                 out = self.model(Tensor._make(xb, None))
-                total += float(self.loss(out, Tensor._make(tb, None)).data) * len(xb)
+                total += float(self.loss(out, Tensor._make(tb, None))._data) * weight
                 for m in metrics:
-                    m.update(out.data, tb)
+                    m.update(out._data, tb)
         self.model.train()
+        if self.par is not None:  # add up the ranks' sums
+            total, n = self.par.merge(metrics, total, n)
         logs = {"loss": total / n + (self.penalty() if self.weights else 0.0)}
         for m in metrics:
             logs[m.name] = m.result()
@@ -306,6 +336,8 @@ class _Loop:
         logs: dict[str, float] = {}
         try:
             callbacks.on_train_begin()
+            if self.par is not None:
+                self.par.check_start(self.initial_epoch)
             logs = self.run_epochs()
         except KeyboardInterrupt:
             history.interrupted = True
@@ -323,6 +355,8 @@ class _Loop:
             raise
         finally:
             model.train(was_training)
+            if self.par is not None:
+                self.par.close()
         callbacks.on_train_end(logs)
         return history
 
@@ -358,6 +392,7 @@ def fit(
     l2: float = 0.0,
     verbose: int = 1,
     scheduler: Any = None,
+    distributed: bool | None = None,
 ) -> History:
     """Train ``model`` on (X, y): minimise J = loss(model(x), t) + l1 sum|w| + l2 sum w^2.
 
@@ -407,6 +442,12 @@ def fit(
         0 silent, 1 progress bars (tqdm.auto), 2 one line per epoch.
     scheduler : rb.optim.lr_scheduler instance or function (epoch, lr) -> lr, optional
         Stepped once per epoch (see ``callbacks.LearningRateScheduler``).
+    distributed : bool or None
+        Data-parallel training over the ranks of an MPI job (``mpiexec -n P``): each global
+        batch of ``batch_size`` samples is split across the ranks and the gradients are
+        averaged (DistributedDataParallel), so the steps equal one process's; only rank 0
+        prints and writes files. None (default): on when started by mpiexec with P > 1.
+        See ``rosenblatt.train.data_parallel``.
 
     Returns
     -------
@@ -493,6 +534,9 @@ def fit(
     if len(set(names)) != len(names):
         raise ValueError(f"metrics must have distinct names, got {names}")
 
+    par = DataParallel(model, loss_fn) if wanted(distributed) else None
+    if par is not None and par.rank != 0:
+        verbose = 0  # only rank 0 reports progress
     user = _as_callbacks(callbacks)
     if scheduler is not None:
         user.insert(0, LearningRateScheduler(scheduler))
@@ -516,4 +560,7 @@ def fit(
     cb_list = CallbackList([*user, ProgressBar(verbose), history], model, params)
     loop = _Loop(model, loss_fn, optimizer, metric_list, cb_list, history, epochs,
                  batch_size, shuffle, l1, l2, train, val)  # fmt: skip
-    return loop.run()
+    if par is None:
+        return loop.run()
+    loop.par, loop.net = par, par.net
+    return par.run(loop, shared=(TrainingDiverged,))

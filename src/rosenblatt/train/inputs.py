@@ -49,7 +49,7 @@ def loss_task(loss: Any) -> str:
 
 def _as_array(a: Any, name: str) -> np.ndarray:
     if isinstance(a, Tensor):
-        arr = a.data
+        arr = a._data
     elif hasattr(a, "detach") and hasattr(a, "numpy"):  # torch.Tensor
         arr = a.detach().cpu().numpy()
     else:
@@ -67,8 +67,8 @@ def _as_array(a: Any, name: str) -> np.ndarray:
 def param_dtype(model: Any) -> np.dtype:
     """The dtype of the model's first floating parameter (float32 for a model without any)."""
     for p in model.parameters():
-        if p.data.dtype.kind == "f":
-            return p.data.dtype
+        if p._data.dtype.kind == "f":
+            return p._data.dtype
     return np.dtype(np.float32)
 
 
@@ -188,7 +188,7 @@ def check_loss(model: Any, loss: Any, X: np.ndarray, y: np.ndarray) -> None:
     finally:
         model.train(was_training)
     shape = getattr(value, "shape", None)
-    if not isinstance(value, Tensor) or value.data.size != 1:
+    if not isinstance(value, Tensor) or value._data.size != 1:
         raise ValueError(
             f"the loss must return a one-element Tensor (reduction 'mean' or 'sum'), got "
             f"{type(value).__name__} of shape {shape}"

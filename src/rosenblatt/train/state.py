@@ -35,7 +35,7 @@ def pack(obj: Any) -> tuple[dict[str, np.ndarray], Any]:
             return x
         if isinstance(x, (np.ndarray, np.generic, Tensor)):
             key = f"a{len(arrays)}"
-            arrays[key] = np.asarray(x.data if isinstance(x, Tensor) else x)
+            arrays[key] = np.asarray(x._data if isinstance(x, Tensor) else x)
             kind = "tensor" if isinstance(x, Tensor) else "scalar" if np.isscalar(x) else "array"
             return {"__array__": key, "kind": kind}
         if isinstance(x, dict):
@@ -68,7 +68,13 @@ def unpack(arrays: dict[str, np.ndarray], skeleton: Any) -> Any:
                     raise ValueError(f"training state refers to a missing array {key!r}")
                 arr = np.array(arrays[key], copy=True)
                 kind = x.get("kind", "array")
-                return Tensor(arr) if kind == "tensor" else arr[()] if kind == "scalar" else arr
+                return (
+                    Tensor._make(arr, None)
+                    if kind == "tensor"
+                    else arr[()]
+                    if kind == "scalar"
+                    else arr
+                )
             if "__dict__" in x:
                 return {k: walk(v) for k, v in x["__dict__"]}
             if "__tuple__" in x:
