@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from _mpi import mpirun, needs_mpi
 
 import rosenblatt as rb
-from conftest import mpirun, needs_mpi
 from rosenblatt import cli
 
 pytestmark = needs_mpi

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from conftest import SCRIPTS, mpirun, needs_mpi
+from _mpi import SCRIPTS, mpirun, needs_mpi
 
 pytestmark = needs_mpi
 

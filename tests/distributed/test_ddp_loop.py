@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pytest
 import torch.utils.data as tud
+from _mpi import SCRIPTS, mpirun, needs_mpi
 
 import rosenblatt as rb
-from conftest import SCRIPTS, mpirun, needs_mpi
 from rosenblatt import nn
 from rosenblatt.utils.data import DistributedSampler
 

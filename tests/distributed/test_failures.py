@@ -7,9 +7,8 @@ import json
 import time
 
 import numpy as np
+from _mpi import SCRIPTS, mpirun, needs_mpi
 from workloads import state, train
-
-from conftest import SCRIPTS, mpirun, needs_mpi
 
 pytestmark = needs_mpi
 SCRIPT = str(SCRIPTS / "crash_fit.py")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _mpi import SCRIPTS, load_ranks, mpirun, needs_mpi
 from workloads import state, train
 
 import rosenblatt as rb
-from conftest import SCRIPTS, load_ranks, mpirun, needs_mpi
 
 pytestmark = needs_mpi
 
