@@ -104,6 +104,8 @@ class Function:
     parents: tuple[Tensor, ...] = ()
     needs_input_grad: tuple[bool, ...] = ()
     versions: tuple[int, ...] = ()
+    #: backward reads the inputs it saved: changing one in place breaks it (default)
+    saves_inputs = True
     #: backward reads the output it saved: changing the output in place breaks it
     saves_output = False
     #: the output is a view of the first input: it shares the input's version counter
@@ -164,7 +166,7 @@ class AccumulateGrad:
         self.variable = variable
 
     def name(self) -> str:
-        return "AccumulateGrad"
+        return "torch::autograd::AccumulateGrad"  # torch's name
 
     def __repr__(self) -> str:
         return "<AccumulateGrad object>"
@@ -370,6 +372,8 @@ def backward(
             for p, pg in zip(fn.parents, in_grads):
                 if pg is None or not p.requires_grad:
                     continue
+                if p._seq > t._seq:  # changed in place after fn used it: its value then
+                    p = _as_of(p, t._seq)
                 if pg.shape != p._data.shape:
                     pg = unbroadcast(pg, p._data.shape)
                 key = id(p)
@@ -397,6 +401,14 @@ def register_post_backward_hook(hook: Callable[[list[Tensor]], None]) -> Removab
     return RemovableHandle(_post_backward_hooks, hook)
 
 
+def _as_of(t: Tensor, seq: int) -> Tensor:
+    """The tensor that stood for ``t`` when the node numbered ``seq`` was recorded
+    (``t`` was changed in place since; each in-place change keeps the old value in _prev)."""
+    while t._seq > seq:
+        t = t._prev
+    return t
+
+
 def _is_tensor(x: Any) -> bool:
     return hasattr(x, "_data") and hasattr(x, "_ctx")
 
@@ -420,9 +432,10 @@ def _root_grad(root: Tensor, grad: Any) -> np.ndarray:
 
 def _check_versions(fn: Function, out: Tensor) -> None:
     """Refuse a node whose saved inputs (or saved output) were changed in place."""
-    for i, (p, v) in enumerate(zip(fn.parents, fn.versions)):
-        if p._version[0] != v:
-            raise _modified_error(p, i, fn, v)
+    if fn.saves_inputs:
+        for i, (p, v) in enumerate(zip(fn.parents, fn.versions)):
+            if p._version[0] != v:
+                raise _modified_error(p, i, fn, v)
     if fn.saves_output and out._version[0] != 0:
         raise _modified_error(out, 0, fn, 0, role="output")
 

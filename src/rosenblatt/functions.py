@@ -234,6 +234,7 @@ __all__ = [
     "get_num_threads",
     "is_tensor",
     "manual_seed_all",
+    "numel",
     "maximum",
     "minimum",
     "outer",

@@ -97,6 +97,7 @@ class Tensor:
         "_seq",
         "_version",
         "_hooks",
+        "_prev",  # the value before an in-place change recorded in the graph (see _inplace)
         "__weakref__",
     )
     __array_priority__ = 100  # ndarray (op) Tensor -> Tensor's reflected operator
@@ -230,7 +231,9 @@ class Tensor:
         return (self[i] for i in range(len(self._data)))
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", prefix="tensor(")
+        body = np.array2string(
+            self._data, separator=", ", prefix="tensor(", formatter=_torch_format(self._data)
+        )
         extra = ""
         if self._data.dtype != _DEFAULT_FLOAT and self._data.dtype.kind in "fc":
             extra += f", dtype={self._data.dtype}"
@@ -360,12 +363,20 @@ class Tensor:
                 "a leaf Variable that requires grad is being used in an in-place operation "
                 "(wrap the update in `with rb.no_grad():`)"
             )
+        # ``old`` stands for self's value before the change: the new node's input, and the
+        # tensor that nodes created earlier from self send their gradient to (autograd
+        # follows ``_prev`` back to it). Its array is a copy, so the new node's saved input
+        # stays right; a node that saved self's output array sees the change (version 1).
         old = Tensor._make(self._data.copy(), self._ctx)
-        old.requires_grad, old._seq, old._version = self.requires_grad, self._seq, self._version
+        old.requires_grad, old._seq = self.requires_grad, self._seq
+        old._prev = getattr(self, "_prev", None)
+        if self._ctx is not None and self._ctx.saves_output:
+            old._version = [1]
         self._version[0] += 1
         result = op(old, *args, **kwargs)
         self._write(result._data, bump=False)
         self._ctx, self._seq, self.requires_grad = result._ctx, result._seq, result.requires_grad
+        self._prev = old
         return self
 
     def _write(self, values: np.ndarray, bump: bool = True) -> None:
@@ -525,7 +536,7 @@ class Tensor:
     def tolist(self) -> Any:
         return self._data.tolist()
 
-    def astype(self, dtype: DTypeLike) -> Tensor:
+    def astype(self, dtype: DTypeLike, copy: bool = False) -> Tensor:
         dt = _as_dtype(dtype)
         return self if dt == self._data.dtype else _ops.cast(self, dt)
 
@@ -1085,6 +1096,21 @@ class Tensor:
         idx: list[Any] = [slice(None)] * self._data.ndim
         idx[dim] = _arr(index)
         return self[tuple(idx)]
+
+
+def _torch_format(a: np.ndarray) -> dict[str, Callable[[Any], str]] | None:
+    """torch's print style for floats: 4 decimals, scientific when the magnitudes ask for it,
+    ``1.`` for whole numbers."""
+    if a.dtype.kind != "f" or a.size == 0:
+        return None
+    finite = np.abs(a[np.isfinite(a)])
+    if finite.size == 0 or np.all(finite == np.round(finite)) and finite.max() < 1e8:
+        return None  # NumPy prints whole floats as torch does ("1.")
+    nonzero = finite[finite > 0]
+    lo, hi = (nonzero.min(), nonzero.max()) if nonzero.size else (1.0, 1.0)
+    if hi >= 1e8 or lo < 1e-4 or hi / lo > 1000:
+        return {"float_kind": lambda v: f"{v:.4e}"}
+    return {"float_kind": lambda v: f"{v:.4f}"}
 
 
 def _init(t: Tensor, data: np.ndarray, ctx: Function | None) -> None:

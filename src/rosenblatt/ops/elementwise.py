@@ -44,6 +44,8 @@ def _float_if(t: Tensor, other: Any) -> Tensor:
 class Add(Function):
     """add: y = a + b; dy/da = 1, dy/db = 1"""
 
+    saves_inputs = False
+
     differentiable_backward = True
 
     def forward(self, a, b):
@@ -55,6 +57,8 @@ class Add(Function):
 
 class Sub(Function):
     """sub: y = a - b; dy/da = 1, dy/db = -1"""
+
+    saves_inputs = False
 
     differentiable_backward = True
 
@@ -99,6 +103,8 @@ class Div(Function):
 
 class Neg(Function):
     """neg: y = -x; dy/dx = -1"""
+
+    saves_inputs = False
 
     differentiable_backward = True
 
@@ -330,6 +336,8 @@ class Where(Function):
 
 class Cast(Function):
     """cast: y = x in another dtype; dy/dx = 1 (cast back)"""
+
+    saves_inputs = False
 
     differentiable_backward = True
 

@@ -31,14 +31,18 @@ def _spread(g: np.ndarray, shape: tuple[int, ...], reduction: str) -> np.ndarray
 class MSE(Function):
     """mse_loss: L = (x - t)^2 per element, then reduced; dL/dx = 2 (x - t), dL/dt = -2 (x - t)"""
 
+    differentiable_backward = True
+
     def forward(self, x, t, reduction="mean"):
-        self.d = x - t
+        self.x, self.t = x, t
         self.reduction = reduction
-        return _reduce(self.d * self.d, reduction)
+        d = x - t
+        self.shape = d.shape
+        return _reduce(d * d, reduction)
 
     def backward(self, g):
-        g = _spread(g, self.d.shape, self.reduction)
-        gx = self.d * (2 * g)
+        g = _spread(g, self.shape, self.reduction)
+        gx = (self.x - self.t) * (2 * g)
         return gx, (-gx if self.needs_input_grad[1] else None)
 
 

@@ -26,6 +26,8 @@ def _expand(g: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
 class Sum(Function):
     """sum: y = sum_i x_i; dy/dx_i = 1"""
 
+    saves_inputs = False
+
     differentiable_backward = True
 
     def forward(self, x, axis=None, keepdims=False):
@@ -40,6 +42,8 @@ class Sum(Function):
 
 class Mean(Function):
     """mean: y = (1/n) sum_i x_i; dy/dx_i = 1/n"""
+
+    saves_inputs = False
 
     differentiable_backward = True
 

@@ -14,6 +14,8 @@ from ..tensor import Tensor
 class Reshape(Function):
     """reshape: y = x viewed with a new shape; dL/dx = dL/dy reshaped back"""
 
+    saves_inputs = False
+
     is_view = differentiable_backward = True
 
     def forward(self, x, shape=()):
@@ -27,6 +29,8 @@ class Reshape(Function):
 class Permute(Function):
     """permute: y = x with axes reordered by ``dims``; dL/dx = dL/dy permuted by the inverse"""
 
+    saves_inputs = False
+
     is_view = differentiable_backward = True
 
     def forward(self, x, dims=()):
@@ -39,6 +43,8 @@ class Permute(Function):
 
 class BroadcastTo(Function):
     """broadcast_to: y = x repeated along new or size-1 dims; dL/dx = sum over the copies"""
+
+    saves_inputs = False
 
     is_view = differentiable_backward = True
 
@@ -68,6 +74,8 @@ def _is_basic(index: Any) -> bool:
 class GetItem(Function):
     """getitem: y = x[index]; dL/dx = zeros with dL/dy scattered (added) back at ``index``"""
 
+    saves_inputs = False
+
     is_view = differentiable_backward = True
 
     def forward(self, x, index=None):
@@ -82,6 +90,8 @@ class GetItem(Function):
 
 class ScatterAdd(Function):
     """scatter_add: y = zeros(shape) with y[index] += x; dL/dx = dL/dy[index]"""
+
+    saves_inputs = False
 
     differentiable_backward = True
 
@@ -101,6 +111,8 @@ class ScatterAdd(Function):
 class SetItem(Function):
     """setitem: y = x with y[index] = v; dy/dx = 1 outside ``index`` and 0 inside,
     dy/dv = 1 at ``index`` (summed over the places v was broadcast to)"""
+
+    saves_inputs = False
 
     def forward(self, x, v, index=None):
         self.index = index
@@ -122,6 +134,8 @@ class Gather(Function):
     """gather: y[i][j] = x[i][index[i][j]] along ``dim`` (torch.gather);
     dL/dx = zeros with dL/dy added at the gathered places"""
 
+    saves_inputs = False
+
     def forward(self, x, dim=0, index=None):
         self.shape, self.dim, self.index = x.shape, dim, index
         return np.take_along_axis(x, index, axis=dim)
@@ -137,6 +151,8 @@ class Gather(Function):
 class Repeat(Function):
     """repeat: y = x tiled ``sizes[i]`` times along dimension i;
     dL/dx = the sum of dL/dy over the copies"""
+
+    saves_inputs = False
 
     def forward(self, x, sizes=()):
         self.shape = x.shape
@@ -154,6 +170,8 @@ class Repeat(Function):
 class Concatenate(Function):
     """cat: y = [x_1, ..., x_k] along ``axis``; dL/dx_i = the matching slice of dL/dy"""
 
+    saves_inputs = False
+
     def forward(self, *xs, axis=0):
         self.axis = axis
         self.splits = np.cumsum([x.shape[axis] for x in xs])[:-1]
@@ -165,6 +183,8 @@ class Concatenate(Function):
 
 class Stack(Function):
     """stack: y = [x_1, ..., x_k] along a new ``axis``; dL/dx_i = dL/dy taken at i"""
+
+    saves_inputs = False
 
     def forward(self, *xs, axis=0):
         self.axis = axis
