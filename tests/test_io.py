@@ -468,11 +468,12 @@ def test_plain_safetensors_and_state_files_are_not_models(tmp_path: Path) -> Non
     plain = tmp_path / "plain.safetensors"
     safetensors.torch.save_file(torch.nn.Linear(2, 3).state_dict(), str(plain))
     with pytest.raises(ValueError, match="not a rosenblatt model file"):
-        rb.load(plain)
+        io.load_checkpoint(plain)
+    assert list(rb.load(plain)) == ["bias", "weight"]  # rb.load: a state_dict of Tensors
     state = tmp_path / "state.safetensors"
     io.save_state(state, {"a": np.zeros(2)}, {"epoch": 1})
     with pytest.raises(ValueError, match="not a rosenblatt model file"):
-        rb.load(state)
+        io.load_checkpoint(state)
     rb.save(nn.Linear(2, 2), plain)
     with pytest.raises(ValueError, match="not a rosenblatt state file"):
         io.load_state(plain)

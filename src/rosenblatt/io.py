@@ -1,28 +1,69 @@
-"""Saving and loading models: ONE safetensors file, nothing pickled, nothing evaluated.
+"""Saving and loading: safetensors files, nothing pickled, nothing evaluated.
 
-``rb.save(model, "model.safetensors", preprocessing=pre, metadata={...})`` writes
+``rb.save(obj, f)`` / ``rb.load(f)`` take what PyTorch programs give ``torch.save`` /
+``torch.load``, and write ONE safetensors file (a path, written atomically, or an open
+binary file such as ``io.BytesIO``). Two kinds of file:
 
-- the weights, ``model.state_dict()`` under PyTorch's key names (``0.weight``, ``2.bias``),
-  so ``safetensors.torch.load_file`` gives a state_dict that loads into the same PyTorch
-  architecture;
-- ``__metadata__`` (string -> string), holding JSON:
+Objects (state_dicts, optimizer state_dicts, checkpoint dicts, tensors, lists ...)
+    Every tensor and NumPy array is a safetensors tensor, named by its path in the object
+    (``model_state_dict.0.weight``, ``optimizer_state_dict.state.0.exp_avg``; a flat
+    state_dict keeps its own keys, so ``safetensors.torch.load_file`` reads it as a
+    PyTorch state_dict). ``__metadata__`` holds the rest as JSON:
 
-  =============================  ========================================================
-  key                            value
-  =============================  ========================================================
-  ``format``                     "pt" (PyTorch's layout of the weights)
-  ``rosenblatt.kind``            "model" (``save_state`` files say "state")
-  ``rosenblatt.version``         the library version that wrote the file
-  ``rosenblatt.architecture``    {"type": "Sequential", "args": [...], "kwargs": {...}}
-  ``rosenblatt.preprocessing``   ``Preprocessor.to_dict()`` or null
-  ``rosenblatt.classes``         the class labels (list) or null
-  ``rosenblatt.metadata``        free JSON object (recipe, metrics, ...)
-  =============================  ========================================================
+    ================================  ====================================================
+    key                               value
+    ================================  ====================================================
+    ``format``                        "pt"
+    ``rosenblatt.kind``               "object"
+    ``rosenblatt.version``            the library version that wrote the file
+    ``rosenblatt.format_version``     "1" (the structure description below)
+    ``rosenblatt.structure``          the object, described as one JSON node
+    ================================  ====================================================
 
-``rb.load(path)`` rebuilds the architecture, loads the weights (keeping their dtype,
-float32 or float64) and returns the model in eval mode, with three attributes added:
-``model.preprocessing`` (a ``Preprocessor`` or None), ``model.classes`` (list or None) and
-``model.metadata`` (dict). ``load_checkpoint(path)`` returns the same as a ``Checkpoint``.
+    A node is a JSON null, bool, int, float or string standing for itself, or an object
+    with ONE key, a type tag, that records what JSON cannot say::
+
+        {"dict": [[key, value], ...]}      dict (keys are nodes: str, int, float, tuple ...)
+        {"odict": [[key, value], ...]}     collections.OrderedDict
+        {"list": [...]}, {"tuple": [...]}  list, tuple
+        {"tensor": [name, requires_grad]}  rosenblatt Tensor (the safetensors tensor name)
+        {"parameter": [name, requires_grad]}   nn.Parameter
+        {"ndarray": name}                  NumPy array
+        {"number": [dtype, value]}         NumPy scalar (np.float32(0.5))
+        {"float": "nan"}                   nan, inf, -inf
+        {"dtype": "int64"}, {"device": "cpu"}
+        {"module": {"architecture": ..., "state": {state_dict key: name}}}  a model inside
+
+    Dtypes (int64, bool, float16/32/64, ...), shapes (0-d too) and values come from the
+    safetensors tensors themselves. A tensor that appears twice is stored once and comes
+    back as one object, as with ``torch.load``.
+
+Models (``rb.save(model, path, preprocessing=pre, classes=..., metadata={...})``)
+    The weights, ``model.state_dict()`` under PyTorch's key names (``0.weight``), and in
+    ``__metadata__``:
+
+    =============================  ========================================================
+    key                            value
+    =============================  ========================================================
+    ``format``                     "pt" (PyTorch's layout of the weights)
+    ``rosenblatt.kind``            "model" (``save_state`` files say "state")
+    ``rosenblatt.version``         the library version that wrote the file
+    ``rosenblatt.architecture``    {"type": "Sequential", "args": [...], "kwargs": {...}}
+    ``rosenblatt.preprocessing``   ``Preprocessor.to_dict()`` or null
+    ``rosenblatt.classes``         the class labels (list) or null
+    ``rosenblatt.metadata``        free JSON object (recipe, metrics, ...)
+    =============================  ========================================================
+
+    ``rb.load(path)`` rebuilds the architecture, loads the weights (keeping their dtype,
+    float32 or float64) and returns the model in eval mode, with three attributes added:
+    ``model.preprocessing`` (a ``Preprocessor`` or None), ``model.classes`` (list or None)
+    and ``model.metadata`` (dict). ``load_checkpoint(path)`` returns the same as a
+    ``Checkpoint``.
+
+A safetensors file without rosenblatt metadata (``safetensors.torch.save_file``) and a
+``save_state`` file load as an OrderedDict of Tensors. A PyTorch ``.pt`` file (a zip archive
+holding ``data.pkl``, or the legacy pickle) is refused with a ValueError that says how to
+convert it: rosenblatt never unpickles, because unpickling runs code.
 
 Architecture
 ------------
@@ -43,13 +84,15 @@ imported, evaluated or unpickled.
 Safety
 ------
 Files are written atomically (``atomic_write``: a temporary file in the same directory,
-fsync, ``os.replace``), so a crash never leaves a half-written model. Reading validates the
+fsync, ``os.replace``), so a crash never leaves a half-written file. Reading validates the
 whole file before the weights are touched: the header length, the JSON header (no
 duplicate keys), each tensor's dtype, shape and byte range, and that the byte ranges tile
 the data section exactly -- a truncated file, a wrong header, trailing bytes, bad JSON, an
 unknown layer type, a missing or mis-shaped weight raise ValueError (OSError for a file
-that cannot be read). The one thing not bounded is the size of the layers a file asks to
-build: load files you trust as much as the data you train on.
+that cannot be read). A structure description is walked with bounds: at most 64 levels of
+nesting and a million nodes, only the tags above, every tensor name it refers to present
+and every tensor of the file referred to. The one thing not bounded is the size of the
+layers a file asks to build: load files you trust as much as the data you train on.
 
 State files
 -----------
@@ -68,15 +111,20 @@ import stat
 import struct
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+import zipfile
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from io import BytesIO, TextIOBase
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
 from . import random as _random
-from .nn.module import Module, ModuleList, Sequential
+from .device import device as _device
+from .device import to_device
+from .nn.module import Module, ModuleList, Parameter, Sequential
 from .preprocessing import Preprocessor
 from .tensor import Tensor
 
@@ -95,13 +143,17 @@ __all__ = [
 ]
 
 PathLike = str | os.PathLike
+FileLike = str | os.PathLike | IO[bytes]
 
 _KIND, _VERSION = "rosenblatt.kind", "rosenblatt.version"
 _ARCH, _PRE = "rosenblatt.architecture", "rosenblatt.preprocessing"
 _CLASSES, _META, _STATE = "rosenblatt.classes", "rosenblatt.metadata", "rosenblatt.state"
+_FORMAT, _STRUCTURE = "rosenblatt.format_version", "rosenblatt.structure"
+_FORMAT_VERSION = "1"  # of the structure description; a reader refuses newer ones
 
 _MAX_HEADER = 100 * 1024 * 1024  # safetensors' own limit on the JSON header
-_MAX_DEPTH = 64  # nesting of the architecture JSON
+_MAX_DEPTH = 64  # nesting of the architecture JSON and of a saved object
+_MAX_NODES = 1_000_000  # values (dict entries, list items, tensors ...) in a saved object
 # safetensors dtype -> bytes per element (the dtypes NumPy can hold)
 _ITEMSIZE = {
     "BOOL": 1, "U8": 1, "I8": 1, "I16": 2, "U16": 2, "F16": 2,
@@ -252,7 +304,7 @@ def _config(module: Module, where: str, registry: dict[str, type]) -> dict[str, 
         Sequential.__init__,
         ModuleList.__init__,
     ):
-        children = dict(module._modules)
+        children = dict(module.__dict__["_modules"])  # every slot (a module may repeat)
         if isinstance(module, ModuleList):
             args: tuple = (list(children.values()),)
         elif list(children) == [str(i) for i in range(len(children))]:
@@ -438,8 +490,47 @@ def _check_layout(header: dict[str, Any], data_len: int, where: str) -> None:
         )
 
 
-def read_safetensors(path: PathLike) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+def _name_of(f: Any) -> str:
+    """How messages name a path or an open file."""
+    if hasattr(f, "read") or hasattr(f, "write"):
+        name = getattr(f, "name", None)
+        return repr(name) if isinstance(name, (str, bytes)) else f"the {type(f).__name__} object"
+    return repr(os.fspath(f)) if isinstance(f, (str, os.PathLike)) else repr(f)
+
+
+def _open_bytes(f: FileLike) -> tuple[bytes, str]:
+    """All bytes of a path or an open binary file, and how to name it in messages."""
+    where = _name_of(f)
+    if hasattr(f, "read"):
+        if isinstance(f, TextIOBase):
+            raise TypeError(f"{where} is open in text mode: open it in binary mode 'rb'")
+        raw = f.read()
+        if not isinstance(raw, (bytes, bytearray, memoryview)):
+            raise TypeError(f"{where} gave {type(raw).__name__}: open it in binary mode 'rb'")
+        return bytes(raw), where
+    if not isinstance(f, (str, os.PathLike)):
+        raise TypeError(f"expected a path or an open binary file, got {type(f).__name__}")
+    if not Path(f).is_file():
+        raise FileNotFoundError(f"no such file: {where}")
+    return Path(f).read_bytes(), where
+
+
+def _write_bytes(f: FileLike, raw: bytes) -> None:
+    """Write to an open binary file as is, to a path atomically (``atomic_write``)."""
+    if isinstance(f, TextIOBase):
+        raise TypeError(f"{_name_of(f)} is open in text mode: open it in binary mode 'wb'")
+    if hasattr(f, "write"):
+        f.write(raw)
+    elif isinstance(f, (str, os.PathLike)):
+        atomic_write(f, raw)
+    else:
+        raise TypeError(f"expected a path or an open binary file, got {type(f).__name__}")
+
+
+def read_safetensors(f: FileLike) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """Read and fully validate a safetensors file: (arrays by key, ``__metadata__``).
+
+    ``f`` is a path or an open binary file. The arrays come in the header's order.
 
     Raises
     ------
@@ -448,13 +539,36 @@ def read_safetensors(path: PathLike) -> tuple[dict[str, np.ndarray], dict[str, s
     ValueError
         Anything malformed: too short, a header length beyond the file, a header that is
         not a JSON object (or has duplicate keys), a bad dtype/shape/offset, data that does
-        not exactly fill the rest of the file (truncated or trailing bytes).
+        not exactly fill the rest of the file (truncated or trailing bytes). A PyTorch
+        ``.pt`` file or a pickle is named as such, with how to convert it.
     """
-    p = Path(path)
-    where = repr(os.fspath(path))
-    if not p.is_file():
-        raise FileNotFoundError(f"no such file: {where}")
-    raw = p.read_bytes()
+    raw, where = _open_bytes(f)
+    try:
+        header = _read_header(raw, where)
+    except ValueError as e:
+        foreign = _foreign_format(raw, where)
+        if foreign is None:
+            raise
+        raise ValueError(foreign) from e
+    meta = header.get("__metadata__", {})
+    if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
+        raise ValueError(f"{where}: __metadata__ must map strings to strings")
+    (n,) = struct.unpack("<Q", raw[:8])
+    _check_layout(header, len(raw) - 8 - n, where)
+    import safetensors.numpy
+
+    try:
+        arrays = safetensors.numpy.load(raw)
+    except Exception as e:  # SafetensorError and friends
+        raise ValueError(f"{where}: safetensors cannot read it: {e}") from e
+    expected = [k for k in header if k != "__metadata__"]
+    if set(arrays) != set(expected):
+        raise ValueError(f"{where}: the tensors read do not match the header")
+    return {k: arrays[k] for k in expected}, dict(meta)
+
+
+def _read_header(raw: bytes, where: str) -> dict[str, Any]:
+    """The JSON header of safetensors bytes (a ValueError for anything else)."""
     if len(raw) < 8:
         raise ValueError(
             f"{where} is not a safetensors file: {len(raw)} bytes, too short for the 8-byte "
@@ -475,35 +589,75 @@ def read_safetensors(path: PathLike) -> tuple[dict[str, np.ndarray], dict[str, s
     header = _json_loads(text, f"{where}: the header")
     if not isinstance(header, dict):
         raise ValueError(f"{where}: the header is not a JSON object")
-    meta = header.get("__metadata__", {})
-    if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
-        raise ValueError(f"{where}: __metadata__ must map strings to strings")
-    _check_layout(header, len(raw) - 8 - n, where)
-    import safetensors.numpy
-
-    try:
-        arrays = safetensors.numpy.load(raw)
-    except Exception as e:  # SafetensorError and friends
-        raise ValueError(f"{where}: safetensors cannot read it: {e}") from e
-    expected = {k for k in header if k != "__metadata__"}
-    if set(arrays) != expected:
-        raise ValueError(f"{where}: the tensors read do not match the header")
-    return dict(arrays), dict(meta)
+    return header
 
 
-def _write_safetensors(path: PathLike, arrays: Mapping[str, Any], meta: dict[str, str]) -> None:
+# the pickle torch.save writes first in its legacy (non-zip) format: the magic number
+_TORCH_LEGACY_MAGIC = b"\x80\x02\x8a\x0a" + (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
+
+_CONVERT = (
+    "Convert it once, in Python with PyTorch installed: "
+    "`sd = torch.load(path, map_location='cpu')` (for a whole model: `sd = model.state_dict()`), "
+    "then `safetensors.torch.save_file(sd, 'model.safetensors')` for a state_dict, or "
+    "`rosenblatt.save(sd, 'checkpoint.safetensors')` for anything torch.save holds "
+    "(checkpoint dicts, optimizer state: torch tensors are converted); "
+    "then `rb.load('model.safetensors')` or `model.load_state_dict(rb.load(...))`."
+)
+
+
+def _foreign_format(raw: bytes, where: str) -> str | None:
+    """What a file that is not safetensors is, when it is something recognisable."""
+    if raw.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(BytesIO(raw)) as z:
+                names = z.namelist()
+        except Exception:  # not a readable zip after all: the safetensors error stands
+            return None
+        if any(name == "data.pkl" or name.endswith("/data.pkl") for name in names):
+            return (
+                f"{where} is a PyTorch file written by torch.save (a zip archive holding a "
+                "pickle, data.pkl), not a safetensors file. rosenblatt never unpickles: "
+                f"unpickling can run any code. {_CONVERT}"
+            )
+        return f"{where} is a zip archive (e.g. NumPy .npz), not a safetensors file"
+    if raw.startswith(_TORCH_LEGACY_MAGIC):
+        return (
+            f"{where} is a PyTorch file written by torch.save in its legacy format (a "
+            "pickle), not a safetensors file. rosenblatt never unpickles: unpickling can run "
+            f"any code. {_CONVERT}"
+        )
+    if len(raw) >= 2 and raw[0] == 0x80 and 2 <= raw[1] <= 5:
+        return (
+            f"{where} is a Python pickle (pickle.dump, joblib, or torch.save), not a "
+            "safetensors file; rosenblatt never unpickles: unpickling can run any code. "
+            "Save the arrays with rb.save or safetensors instead."
+        )
+    return None
+
+
+def _safetensors_bytes(arrays: Mapping[str, Any], meta: dict[str, str]) -> bytes:
     import safetensors.numpy
 
     tensors = {}
     for k, v in arrays.items():
         if not isinstance(k, str):
             raise ValueError(f"tensor names must be strings, got {k!r}")
-        arr = np.asarray(v._data if isinstance(v, Tensor) else v)
-        arr = np.array(arr, order="C") if not arr.flags.c_contiguous else arr  # keeps 0-d
-        if arr.dtype.name not in _DTYPE_NAMES:
-            raise ValueError(f"cannot save tensor {k!r}: dtype {arr.dtype} is not supported")
+        arr = _savable_array(np.asarray(v._data if isinstance(v, Tensor) else v), repr(k))
         tensors[k] = arr
-    atomic_write(path, safetensors.numpy.save(tensors, metadata=meta))
+    return safetensors.numpy.save(tensors, metadata=meta)
+
+
+def _savable_array(arr: np.ndarray, what: str) -> np.ndarray:
+    """C-contiguous, native byte order, one of the dtypes safetensors and NumPy share."""
+    if arr.dtype.name not in _DTYPE_NAMES:
+        raise ValueError(f"cannot save tensor {what}: dtype {arr.dtype} is not supported")
+    if not arr.dtype.isnative:
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+    return np.array(arr, order="C") if not arr.flags.c_contiguous else arr  # keeps 0-d
+
+
+def _write_safetensors(path: FileLike, arrays: Mapping[str, Any], meta: dict[str, str]) -> None:
+    _write_bytes(path, _safetensors_bytes(arrays, meta))
 
 
 # ============================================================================ models
@@ -523,41 +677,12 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"{type(obj).__name__} is not JSON-serialisable")
 
 
-def save(
-    model: Module,
-    path: PathLike,
-    *,
-    preprocessing: Preprocessor | Mapping[str, Any] | None = None,
-    classes: Any = None,
-    metadata: Mapping[str, Any] | None = None,
+def _save_model(
+    model: Module, f: FileLike, preprocessing: Any, classes: Any, metadata: Any
 ) -> None:
-    """Write ``model`` to ONE safetensors file: weights + architecture/preprocessing JSON.
-
-    Parameters
-    ----------
-    model : nn.Module
-        Built from rosenblatt.nn classes (or registered ones), in any dtype.
-    path : str or Path
-        Written atomically; an existing file is replaced only once the new one is complete.
-    preprocessing : Preprocessor or its ``to_dict()``, optional
-        Default: ``model.preprocessing`` if the model came from ``rb.load``.
-    classes : sequence, optional
-        Class labels, index i = output i. Default: ``preprocessing.classes_``, else
-        ``model.classes`` if present.
-    metadata : dict, optional
-        Free JSON data (NumPy numbers and arrays are converted), e.g. the recipe, metrics.
-
-    Raises
-    ------
-    ValueError
-        A module or constructor argument that cannot be recorded, a model whose weights do
-        not match the architecture its constructors describe (layers added or replaced
-        after construction), non-JSON metadata.
-    """
-    if not isinstance(model, Module):
-        raise TypeError(f"rb.save: expected a rosenblatt.nn.Module, got {type(model).__name__}")
+    """A model file: the weights + architecture/preprocessing/classes/metadata JSON."""
     config = module_config(model)
-    weights = dict(model.state_dict())
+    weights = {k: np.asarray(v) for k, v in model.state_dict().items()}
     _check_rebuilds(config, weights)
     preprocessing, classes = _labels_of(model, preprocessing, classes)
     try:
@@ -572,7 +697,7 @@ def save(
         }
     except (TypeError, ValueError) as e:
         raise ValueError(f"rb.save: cannot write the metadata as JSON: {e}") from e
-    _write_safetensors(path, weights, meta)
+    _write_safetensors(f, weights, meta)
 
 
 def _check_rebuilds(config: dict[str, Any], weights: dict[str, np.ndarray]) -> None:
@@ -592,8 +717,9 @@ def _check_rebuilds(config: dict[str, Any], weights: dict[str, np.ndarray]) -> N
 
 def _labels_of(model: Module, preprocessing: Any, classes: Any) -> tuple[Any, list | None]:
     """The preprocessing and class labels to store: given, else found on the model."""
-    if preprocessing is None and isinstance(getattr(model, "preprocessing", None), Preprocessor):
-        preprocessing = model.preprocessing
+    found = getattr(model, "preprocessing", None)
+    if preprocessing is None and isinstance(found, Preprocessor):
+        preprocessing = found
     if isinstance(preprocessing, Mapping):
         preprocessing = Preprocessor.from_dict(dict(preprocessing))
     if preprocessing is not None and not isinstance(preprocessing, Preprocessor):
@@ -602,8 +728,9 @@ def _labels_of(model: Module, preprocessing: Any, classes: Any) -> tuple[Any, li
         )
     if classes is None and preprocessing is not None and preprocessing.classes_ is not None:
         classes = preprocessing.classes_
-    if classes is None and isinstance(getattr(model, "classes", None), list):
-        classes = model.classes
+    found = getattr(model, "classes", None)
+    if classes is None and isinstance(found, list):
+        classes = found
     if classes is not None:
         labels = np.asarray(classes)
         if labels.ndim != 1:
@@ -618,8 +745,9 @@ def _library_version() -> str:
     return __version__
 
 
-def load_checkpoint(path: PathLike) -> Checkpoint:
-    """Read a file written by ``rb.save``: the model (eval mode) and its JSON parts.
+def load_checkpoint(f: FileLike) -> Checkpoint:
+    """Read a model file written by ``rb.save(model, ...)``: the model (eval mode) and its
+    JSON parts. ``f`` is a path or an open binary file.
 
     Raises
     ------
@@ -629,13 +757,19 @@ def load_checkpoint(path: PathLike) -> Checkpoint:
         A malformed or hostile file (see the module docstring), or a file that is not a
         rosenblatt model.
     """
-    where = repr(os.fspath(path))
-    arrays, meta = read_safetensors(path)
+    arrays, meta = read_safetensors(f)
+    where = _name_of(f)
     if meta.get(_KIND) != "model" or _ARCH not in meta:
         raise ValueError(
             f"{where} is not a rosenblatt model file (its metadata has no architecture); "
-            "plain weights load with safetensors.numpy.load_file + model.load_state_dict"
+            "plain weights load with rb.load + model.load_state_dict"
         )
+    return _model_checkpoint(arrays, meta, where)
+
+
+def _model_checkpoint(
+    arrays: dict[str, np.ndarray], meta: dict[str, str], where: str
+) -> Checkpoint:
     config = _json_loads(meta[_ARCH], f"{where}: the architecture")
     try:
         model = build_module(config)
@@ -684,21 +818,488 @@ def _assign_weights(model: Module, arrays: dict[str, np.ndarray], where: str) ->
         t._grad = None
 
 
-def load(path: PathLike) -> Module:
-    """Rebuild a model saved with ``rb.save``; returned in eval mode.
+# ============================================================================ objects
+def _join(path: str, key: Any) -> str:
+    return f"{path}.{key}" if path else str(key)
 
-    The model gets three attributes: ``preprocessing`` (a ``Preprocessor`` or None),
-    ``classes`` (list of labels or None) and ``metadata`` (dict) -- unless its class
-    already defines one of these names (then use ``load_checkpoint``).
 
-    >>> # model = rb.load("model.safetensors"); y = model(rb.tensor(X))
+def _is_torch_tensor(obj: Any) -> bool:
+    """A torch.Tensor (or Parameter), recognised without importing torch."""
+    return type(obj).__module__.split(".")[0] == "torch" and hasattr(obj, "numpy")
+
+
+class _Packer:
+    """A Python object -> one JSON node (module docstring) + the arrays, named by path."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, np.ndarray] = {}
+        self.names: dict[int, tuple[Any, str]] = {}  # id -> (the object, kept alive; name)
+        self.nodes = 0
+
+    def pack(self, obj: Any, path: str, depth: int = 0, key: bool = False) -> Any:
+        self.nodes += 1
+        where = path or "the object"
+        if depth > _MAX_DEPTH:
+            raise ValueError(
+                f"rb.save: {where} is nested deeper than {_MAX_DEPTH} levels "
+                "(a container that holds itself?)"
+            )
+        if self.nodes > _MAX_NODES:
+            raise ValueError(f"rb.save: more than {_MAX_NODES} values to save")
+        if obj is None or isinstance(obj, (bool, str)):
+            return obj
+        if isinstance(obj, np.generic):  # before float: np.float64 is a float
+            if obj.dtype.name not in _DTYPE_NAMES:
+                raise ValueError(f"rb.save: {where}: NumPy {obj.dtype} is not supported")
+            return {"number": [obj.dtype.name, self.pack(obj.item(), path, depth + 1)]}
+        if isinstance(obj, int):
+            return int(obj)
+        if isinstance(obj, float):
+            return float(obj) if math.isfinite(obj) else {"float": repr(float(obj))}
+        if isinstance(obj, tuple):
+            items = [self.pack(v, _join(path, i), depth + 1, key) for i, v in enumerate(obj)]
+            return {"tuple": items}
+        if key:
+            raise TypeError(
+                f"rb.save: a dict key of type {type(obj).__name__} in {where}; keys must be "
+                "strings, numbers, None or tuples of them"
+            )
+        if isinstance(obj, (Tensor, np.ndarray)) or _is_torch_tensor(obj):
+            return self._tensor(obj, path)
+        if isinstance(obj, Module):
+            return self._module(obj, path)
+        if isinstance(obj, dict):
+            pairs = [
+                [
+                    self.pack(k, _join(path, k), depth + 1, True),
+                    self.pack(v, _join(path, k), depth + 1),
+                ]
+                for k, v in obj.items()
+            ]
+            return {"odict" if isinstance(obj, OrderedDict) else "dict": pairs}
+        if isinstance(obj, list):
+            return {"list": [self.pack(v, _join(path, i), depth + 1) for i, v in enumerate(obj)]}
+        if isinstance(obj, np.dtype) or (isinstance(obj, type) and issubclass(obj, np.generic)):
+            name = np.dtype(obj).name
+            if name not in _DTYPE_NAMES:
+                raise ValueError(f"rb.save: {where}: dtype {name} is not supported")
+            return {"dtype": name}
+        if isinstance(obj, _device):
+            return {"device": str(obj)}
+        cls = f"{type(obj).__module__}.{type(obj).__qualname__}"
+        hint = (
+            " (a PyTorch module: save its state_dict(), or build it with rosenblatt.nn)"
+            if cls.startswith("torch.") and hasattr(obj, "state_dict")
+            else ""
+        )
+        raise TypeError(
+            f"rb.save: cannot save {where}: {cls} is not a type rb.save writes{hint}. It "
+            "writes dicts, OrderedDicts, lists, tuples, Tensors, NumPy arrays and scalars, "
+            "Python numbers, strings, None, dtypes, devices and rosenblatt models; it never "
+            "pickles"
+        )
+
+    def _name(self, path: str) -> str:
+        """A tensor name not taken yet: the path, else the path with a suffix."""
+        base = (path or "tensor").encode("utf-8", "backslashreplace").decode("utf-8")
+        name, n = base, 1
+        while name in self.arrays or name == "__metadata__":
+            n += 1
+            name = f"{base}#{n}"
+        return name
+
+    def _tensor(self, obj: Any, path: str) -> dict[str, Any]:
+        if id(obj) in self.names:  # the same object again: stored once
+            name = self.names[id(obj)][1]
+        else:
+            if isinstance(obj, np.ndarray):
+                arr = obj
+            elif isinstance(obj, Tensor):
+                arr = np.asarray(obj._data)
+            else:  # torch: converted here, so rb.save(torch.load(...)) converts a file
+                try:
+                    arr = obj.detach().cpu().numpy()
+                except (TypeError, RuntimeError) as e:
+                    raise ValueError(f"rb.save: cannot convert torch tensor {path!r}: {e}") from e
+            name = self._name(path)
+            self.arrays[name] = _savable_array(arr, repr(name))
+            self.names[id(obj)] = (obj, name)
+        if isinstance(obj, np.ndarray):
+            return {"ndarray": name}
+        is_parameter = isinstance(obj, Parameter) or type(obj).__name__ == "Parameter"
+        return {"parameter" if is_parameter else "tensor": [name, bool(obj.requires_grad)]}
+
+    def _module(self, model: Module, path: str) -> dict[str, Any]:
+        config = module_config(model)
+        weights = {k: np.asarray(v) for k, v in model.state_dict().items()}
+        _check_rebuilds(config, weights)
+        state = {}
+        for k, arr in weights.items():
+            state[k] = self._name(_join(path, k))
+            self.arrays[state[k]] = _savable_array(arr, repr(state[k]))
+        return {"module": {"architecture": config, "state": state}}
+
+
+class _Unpacker:
+    """One JSON node + the file's arrays -> the Python object; every step is checked.
+
+    Only the tags of the module docstring are known, nesting and size are bounded, and
+    nothing but the constructors of this module's whitelist (dict, list, Tensor, ... and
+    the registered Module classes) is ever called.
     """
-    ckpt = load_checkpoint(path)
-    model = ckpt.model
-    for name in ("preprocessing", "classes", "metadata"):
-        if not hasattr(model, name):
-            object.__setattr__(model, name, getattr(ckpt, name))
-    return model
+
+    def __init__(
+        self, arrays: dict[str, np.ndarray], where: str, move: Callable[[Tensor], Tensor]
+    ) -> None:
+        self.arrays, self.where, self.move = arrays, where, move
+        self.loaded: dict[str, tuple[Any, Any]] = {}  # name -> (how it was used, object)
+        self.nodes = 0
+        self.handlers: dict[str, Callable[[Any, int], Any]] = {
+            "dict": self._dict, "odict": self._odict, "list": self._list,
+            "tensor": self._tensor, "parameter": self._parameter,
+            "ndarray": self._ndarray, "number": self._number, "float": self._float,
+            "dtype": self._dtype, "device": self._device, "module": self._module,
+        }  # fmt: skip
+
+    def error(self, problem: str) -> ValueError:
+        return ValueError(f"{self.where}: the structure description {problem}")
+
+    def unpack(self, node: Any, depth: int = 0, key: bool = False) -> Any:
+        self.nodes += 1
+        if self.nodes > _MAX_NODES:
+            raise self.error(f"holds more than {_MAX_NODES} values")
+        if depth > _MAX_DEPTH:
+            raise self.error(f"is nested deeper than {_MAX_DEPTH} levels")
+        if node is None or isinstance(node, (bool, int, float, str)):
+            return node
+        if isinstance(node, dict) and len(node) == 1:
+            ((tag, value),) = node.items()
+            if tag == "tuple":  # in a dict key, a tuple holds keys only
+                return tuple(self.unpack(v, depth + 1, key) for v in self._items(value, tag))
+            if tag in (_KEY_TAGS if key else self.handlers):
+                return self.handlers[tag](value, depth + 1)
+        raise self.error(f"has an unexpected {'dict key' if key else 'value'}: {_short(node)}")
+
+    def _items(self, value: Any, tag: str) -> list:
+        if not isinstance(value, list):
+            raise self.error(f"has a {tag} that is not a JSON list: {_short(value)}")
+        return value
+
+    def _list(self, value: Any, depth: int) -> list:
+        return [self.unpack(v, depth) for v in self._items(value, "list")]
+
+    def _dict(self, value: Any, depth: int, out: dict | None = None) -> dict:
+        out = {} if out is None else out
+        for pair in self._items(value, "dict"):
+            if not (isinstance(pair, list) and len(pair) == 2):
+                raise self.error(
+                    f"has a dict entry that is not a [key, value] pair: {_short(pair)}"
+                )
+            k = self.unpack(pair[0], depth, key=True)
+            if k in out:
+                raise self.error(f"repeats the dict key {k!r}")
+            out[k] = self.unpack(pair[1], depth)
+        return out
+
+    def _odict(self, value: Any, depth: int) -> dict:
+        return self._dict(value, depth, OrderedDict())
+
+    def _take(self, name: Any, use: Any) -> Any:
+        """The array called ``name``; the object already made from it when seen before."""
+        if not isinstance(name, str) or name not in self.arrays:
+            raise self.error(f"refers to a tensor the file does not hold: {_short(name)}")
+        if name in self.loaded:
+            if self.loaded[name][0] != use:
+                raise self.error(f"uses tensor {name!r} twice in different ways")
+            return self.loaded[name][1]
+        return None
+
+    def _tensor_like(self, value: Any, tag: str) -> Any:
+        if not (
+            isinstance(value, list)
+            and len(value) == 2
+            and isinstance(value[0], str)
+            and isinstance(value[1], bool)
+        ):
+            raise self.error(f"has a malformed {tag}: {_short(value)} (expected [name, bool])")
+        name, requires_grad = value
+        seen = self._take(name, (tag, requires_grad))
+        if seen is not None:
+            return seen
+        arr = self.arrays[name]
+        t: Tensor
+        try:
+            if tag == "parameter":
+                t = Parameter(arr, requires_grad=requires_grad)
+            else:
+                t = Tensor._make(arr, None)
+                if requires_grad:
+                    t.requires_grad_(True)
+        except (TypeError, ValueError, RuntimeError) as e:
+            raise self.error(f"asks for an impossible {tag} {name!r}: {e}") from e
+        t = self.move(t)
+        self.loaded[name] = ((tag, requires_grad), t)
+        return t
+
+    def _tensor(self, value: Any, depth: int) -> Tensor:
+        return self._tensor_like(value, "tensor")
+
+    def _parameter(self, value: Any, depth: int) -> Tensor:
+        return self._tensor_like(value, "parameter")
+
+    def _ndarray(self, value: Any, depth: int) -> np.ndarray:
+        seen = self._take(value, "ndarray")
+        if seen is None:
+            seen = self.arrays[value]
+            self.loaded[value] = ("ndarray", seen)
+        return seen
+
+    def _number(self, value: Any, depth: int) -> np.generic:
+        if not (isinstance(value, list) and len(value) == 2 and value[0] in _DTYPE_NAMES):
+            raise self.error(f"has a malformed NumPy number: {_short(value)}")
+        number = self.unpack(value[1], depth, key=True)
+        if not isinstance(number, (int, float)):
+            raise self.error(f"has a NumPy number that is not a number: {_short(value)}")
+        try:
+            return np.dtype(value[0]).type(number)
+        except (OverflowError, ValueError, TypeError) as e:
+            raise self.error(f"has a NumPy number out of range: {_short(value)}") from e
+
+    def _float(self, value: Any, depth: int) -> float:
+        if value not in ("nan", "inf", "-inf"):
+            raise self.error(f"has a malformed float: {_short(value)}")
+        return float(value)
+
+    def _dtype(self, value: Any, depth: int) -> np.dtype:
+        if value not in _DTYPE_NAMES:
+            raise self.error(f"has an unsupported dtype: {_short(value)}")
+        return np.dtype(value)
+
+    def _device(self, value: Any, depth: int) -> _device:
+        if not isinstance(value, str) or len(value) > 32:
+            raise self.error(f"has a malformed device: {_short(value)}")
+        try:
+            return _device(value)
+        except RuntimeError as e:
+            raise self.error(f"has an unknown device: {e}") from e
+
+    def _module(self, value: Any, depth: int) -> Module:
+        if not (isinstance(value, dict) and set(value) == {"architecture", "state"}):
+            raise self.error(f"has a malformed module: {_short(value)}")
+        state = value["state"]
+        if not (isinstance(state, dict) and all(isinstance(v, str) for v in state.values())):
+            raise self.error("has a module whose state is not an object of tensor names")
+        arrays = {}
+        for k, name in state.items():
+            if self._take(name, "module") is not None or name in self.loaded:
+                raise self.error(f"uses tensor {name!r} twice")
+            self.loaded[name] = ("module", None)
+            arrays[k] = self.arrays[name]
+        try:
+            model = build_module(value["architecture"])
+        except ValueError as e:
+            raise ValueError(f"{self.where}: {e}") from e
+        _assign_weights(model, arrays, self.where)
+        return model.eval()
+
+    def check_all_used(self) -> None:
+        unused = [k for k in self.arrays if k not in self.loaded]
+        if unused:
+            raise self.error(f"does not refer to the file's tensors {unused[:5]}")
+
+
+_KEY_TAGS = frozenset({"number", "float"})  # tags that may stand in a dict key (+ tuple)
+
+
+def _mover(map_location: Any) -> Callable[[Tensor], Tensor]:
+    """``map_location`` as ``torch.load`` takes it -> what is done to each loaded tensor.
+
+    The tensors of a file are on the CPU (location "cpu"). A device or its name, or a dict
+    {saved location: target}, moves them with ``to_device`` (a clear error for a device
+    without a backend, such as "cuda"); a callable is called as ``f(tensor, "cpu")``, as
+    torch calls it with each storage, and its result (unless None) is used.
+    """
+    if map_location is None:
+        return lambda t: t
+    if callable(map_location):
+
+        def call(t: Tensor) -> Tensor:
+            out = map_location(t, "cpu")
+            if out is None:
+                return t
+            if not isinstance(out, Tensor):
+                raise TypeError(
+                    f"rb.load: map_location returned {type(out).__name__}, expected a Tensor"
+                )
+            return out
+
+        return call
+    target = map_location.get("cpu", "cpu") if isinstance(map_location, Mapping) else map_location
+    to_device(None, target)  # raises now, before the file is read
+    return lambda t: to_device(t, target)  # type: ignore[return-value]
+
+
+def save(
+    obj: Any,
+    f: FileLike,
+    pickle_module: Any = None,
+    pickle_protocol: Any = None,
+    *,
+    preprocessing: Preprocessor | Mapping[str, Any] | None = None,
+    classes: Any = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> None:
+    """Save ``obj`` to ONE safetensors file, as ``torch.save`` does -- never pickled.
+
+    Parameters
+    ----------
+    obj : object
+        A model (``nn.Module``: weights + architecture, ``rb.load`` rebuilds it), or what
+        PyTorch programs save: a state_dict, an optimizer's ``state_dict()``, a checkpoint
+        dict ``{"epoch": 5, "model_state_dict": ..., "optimizer_state_dict": ...}``, a
+        tensor, lists and tuples of them -- nested dicts (str, int, float or tuple keys),
+        OrderedDicts, lists, tuples, Tensors (torch tensors are converted), NumPy arrays and
+        scalars, Python numbers, strings, None, dtypes, devices and models.
+    f : str, Path or binary file object
+        A path is written atomically (an existing file is replaced only once the new one
+        is complete); a file object (``io.BytesIO``, ``open(path, "wb")``) is written to.
+    pickle_module, pickle_protocol
+        Accepted for ``torch.save`` programs and ignored: nothing is pickled.
+    preprocessing : Preprocessor or its ``to_dict()``, optional
+        Models only. Default: ``model.preprocessing`` if the model came from ``rb.load``.
+    classes : sequence, optional
+        Models only: class labels, index i = output i. Default: ``preprocessing.classes_``,
+        else ``model.classes`` if present.
+    metadata : dict, optional
+        Models only: free JSON data (NumPy numbers and arrays are converted), e.g. the
+        recipe, metrics.
+
+    Raises
+    ------
+    TypeError
+        An object of a type that cannot be written (named with its path in ``obj``).
+    ValueError
+        A module or constructor argument that cannot be recorded, a model whose weights do
+        not match the architecture its constructors describe (layers added or replaced
+        after construction), non-JSON metadata, an unsupported dtype, a structure nested
+        deeper than 64 levels.
+
+    Examples
+    --------
+    >>> import io, rosenblatt as rb
+    >>> buffer = io.BytesIO()
+    >>> rb.save({"epoch": 5, "weights": rb.ones(2), "loss": 0.25}, buffer)
+    >>> _ = buffer.seek(0)
+    >>> rb.load(buffer)
+    {'epoch': 5, 'weights': tensor([1., 1.]), 'loss': 0.25}
+    """
+    if isinstance(obj, Module):
+        _save_model(obj, f, preprocessing, classes, metadata)
+        return
+    if preprocessing is not None or classes is not None or metadata is not None:
+        raise TypeError(
+            "rb.save: preprocessing=, classes= and metadata= describe a model; "
+            f"got a {type(obj).__name__}"
+        )
+    packer = _Packer()
+    node = packer.pack(obj, "")
+    meta = {
+        "format": "pt",
+        _KIND: "object",
+        _VERSION: _library_version(),
+        _FORMAT: _FORMAT_VERSION,
+        _STRUCTURE: json.dumps(node, allow_nan=False, separators=(",", ":")),
+    }
+    _write_safetensors(f, packer.arrays, meta)
+
+
+def load(
+    f: FileLike,
+    map_location: Any = None,
+    pickle_module: Any = None,
+    *,
+    weights_only: bool | None = None,
+    mmap: bool | None = None,
+    **pickle_load_args: Any,
+) -> Any:
+    """Load what ``rb.save`` wrote (or any safetensors file), as ``torch.load`` does.
+
+    Returns exactly the structure that was saved: the same container types (dict or
+    OrderedDict, list or tuple), keys (str or int ...), Python and NumPy numbers, NumPy
+    arrays, and Tensors (rosenblatt Tensors, their dtype, shape and ``requires_grad`` kept;
+    a state_dict's tensors do not require grad). A model file gives the rebuilt model in
+    eval mode, with three attributes added: ``preprocessing`` (a ``Preprocessor`` or
+    None), ``classes`` (list of labels or None) and ``metadata`` (dict) -- unless its class
+    already defines one of these names (then use ``load_checkpoint``). A safetensors file
+    without rosenblatt metadata (``safetensors.torch.save_file``) gives an OrderedDict of
+    Tensors.
+
+    Parameters
+    ----------
+    f : str, Path or binary file object
+        ``io.BytesIO``, ``open(path, "rb")``, ...
+    map_location : None, str, device, dict or callable
+        As ``torch.load``: where the tensors go. Files hold CPU tensors; "cpu",
+        ``rb.device("cpu")``, ``{"cuda:0": "cpu"}`` and ``lambda storage, loc: storage``
+        keep them there. A device without a backend ("cuda") raises RuntimeError.
+    pickle_module, weights_only, mmap, **pickle_load_args
+        Accepted for ``torch.load`` programs and ignored: a file is never unpickled and no
+        code in it ever runs, so every file loads as safely as with ``weights_only=True``
+        -- whole models included, rebuilt from the whitelist of Module classes.
+
+    Raises
+    ------
+    OSError
+        The file cannot be read.
+    ValueError
+        A corrupt or hostile file (see the module docstring); a PyTorch ``.pt`` file or a
+        pickle, with how to convert it.
+
+    Examples
+    --------
+    >>> # model.load_state_dict(rb.load("weights.safetensors"))
+    >>> # ckpt = rb.load("checkpoint.safetensors", map_location="cpu")
+    """
+    move = _mover(map_location)
+    arrays, meta = read_safetensors(f)
+    where = _name_of(f)
+    kind = meta.get(_KIND)
+    if kind == "object":
+        return _load_object(arrays, meta, where, move)
+    if kind == "model":
+        if _ARCH not in meta:
+            raise ValueError(f"{where}: a rosenblatt model file without its architecture")
+        ckpt = _model_checkpoint(arrays, meta, where)
+        model = ckpt.model
+        for name in ("preprocessing", "classes", "metadata"):
+            if not hasattr(model, name):
+                object.__setattr__(model, name, getattr(ckpt, name))
+        return model
+    ours = any(k.startswith("rosenblatt.") for k in meta)
+    if kind == "state" or not ours:  # save_state's arrays, or plain safetensors (a state_dict)
+        return OrderedDict((k, move(Tensor._make(a, None))) for k, a in arrays.items())
+    raise ValueError(
+        f"{where}: unknown rosenblatt.kind {_short(kind)} (a damaged file, or one written by "
+        "a newer rosenblatt?)"
+    )
+
+
+def _load_object(
+    arrays: dict[str, np.ndarray], meta: dict[str, str], where: str, move: Callable
+) -> Any:
+    version = meta.get(_FORMAT)
+    if version != _FORMAT_VERSION:
+        raise ValueError(
+            f"{where}: structure format version {_short(version)}; this rosenblatt reads "
+            f"version {_FORMAT_VERSION} (was the file written by a newer one?)"
+        )
+    if _STRUCTURE not in meta:
+        raise ValueError(f"{where}: the metadata has no structure description")
+    node = _json_loads(meta[_STRUCTURE], f"{where}: the structure description")
+    unpacker = _Unpacker(arrays, where, move)
+    obj = unpacker.unpack(node)
+    unpacker.check_all_used()
+    return obj
 
 
 # ============================================================================ state files
@@ -720,7 +1321,7 @@ def save_state(
 
 def load_state(path: PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Read a ``save_state`` file: (arrays, meta); validated like a model file."""
-    where = repr(os.fspath(path))
+    where = _name_of(path)
     arrays, meta = read_safetensors(path)
     if meta.get(_KIND) != "state" or _STATE not in meta:
         raise ValueError(f"{where} is not a rosenblatt state file")
