@@ -121,8 +121,10 @@ def test_plot_decision_boundary_writes_regions_and_samples(tmp_path):
     fig = viz.plot_decision_boundary(model, X, y, tmp_path / "b.png", resolution=30)
     assert _is_png(tmp_path / "b.png")
     ax = fig.axes[0]
-    offsets = ax.collections[-1].get_offsets()
-    np.testing.assert_array_equal(np.asarray(offsets), X)
+    for c, scatter in enumerate(ax.collections[1:]):  # one scatter per class, after the regions
+        np.testing.assert_array_equal(np.asarray(scatter.get_offsets()), X[y == c])
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["class 0", "class 1"]
     assert model.training  # the mode is put back
 
 
@@ -131,7 +133,7 @@ def _mlp_and_torch():
                           nn.Linear(4, 2)).double()  # fmt: skip
     tm = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Sigmoid(), torch.nn.Linear(5, 4),
                              torch.nn.Sigmoid(), torch.nn.Linear(4, 2)).double()  # fmt: skip
-    tm.load_state_dict({k: torch.tensor(v) for k, v in model.state_dict().items()})
+    tm.load_state_dict({k: torch.tensor(np.asarray(v)) for k, v in model.state_dict().items()})
     return model, tm
 
 
@@ -189,3 +191,346 @@ def test_function_fit_undoes_the_target_scaling():
     fig = viz.plot_function_fit(x, y, model, preprocessing=pre)
     line = fig.axes[0].get_lines()[0]
     np.testing.assert_allclose(line.get_ydata(), 100 + 50 * line.get_xdata(), rtol=1e-5)
+
+
+# ============================================================================ Jupyter
+def test_figures_display_themselves_in_jupyter():
+    """IPython's own display formatter (what a notebook cell calls on its value) turns a
+    returned figure into a PNG of the figure's size, with no %matplotlib magic."""
+    formatters = pytest.importorskip("IPython.core.formatters")
+    from matplotlib.figure import Figure
+
+    fig = viz.plot_loss_curve({"loss": [3.0, 2.0, 1.0]})
+    assert isinstance(fig, Figure)
+    data, _ = formatters.DisplayFormatter().format(fig)
+    png = data["image/png"]
+    png = png if isinstance(png, bytes) else __import__("base64").b64decode(png)
+    assert png[:8] == PNG
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (round(fig.get_figwidth() * 100), round(fig.get_figheight() * 100))
+
+
+# ============================================================================ graph
+def _graph_key(graph):
+    return [n.name for n in graph.nodes], sorted((i, j) for i, j, _ in graph.edges)
+
+
+def test_computation_graph_equals_torchs_graph():
+    """The walk over grad_fn.next_functions finds the same nodes and edges in rosenblatt's
+    graph as in torch's for the same expression (ops that both name alike)."""
+    a0 = np.random.default_rng(0).normal(size=(2, 3))
+    b0 = np.random.default_rng(1).normal(size=3)
+    graphs = []
+    for lib in (rb, torch):
+        a = lib.tensor(a0, requires_grad=True)
+        b = lib.tensor(b0, requires_grad=True)
+        c = (a * b).sigmoid()
+        out = ((c + a).tanh() * 2.0 - b.exp()).sum()
+        graphs.append(viz.computation_graph(out))
+    ours, theirs = graphs
+    assert _graph_key(ours) == _graph_key(theirs)
+    names = _graph_key(ours)[0]
+    assert names[0] == "SumBackward0" and names.count("leaf") == 2 and len(names) == 10
+
+
+def test_computation_graph_picture_of_the_concrete_example(tmp_path):
+    """Deck 002's 2-2-1 network: the boxes are the recorded ops and the named parameters,
+    one arrow per edge, each leaf's edge carries its shape and the gradients written in the
+    leaves equal torch's."""
+    model = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 1), nn.Sigmoid()).double()
+    state = {"0.weight": [[0.1, 0.2], [0.3, 0.4]], "0.bias": [0.5, 0.5], "2.weight": [[0.5, 0.6]],
+             "2.bias": [0.5]}  # fmt: skip
+    model.load_state_dict({k: np.array(v) for k, v in state.items()})
+    loss = ((model(rb.tensor([[0.2, 0.3]], dtype=np.float64)) - 0.0) ** 2).sum()
+    loss.backward()
+    fig = viz.plot_computation_graph(loss, model, tmp_path / "g.png", show_grad=True)
+    assert _is_png(tmp_path / "g.png")
+    graph = viz.computation_graph(loss, model)
+    ax = fig.axes[0]
+    boxes = [t.get_text() for t in ax.texts if t.get_gid() == "node"]
+    assert [b.split("\n")[0] for b in boxes] == [n.name for n in graph.nodes]
+    assert {n.name for n in graph.nodes if n.kind == "leaf"} == set(state)
+    assert [n.name for n in graph.nodes if n.kind == "op"].count("LinearBackward0") == 2
+    assert sum(t.get_gid() == "edge" for t in ax.texts) == len(graph.edges) == 10
+    for i, _, shape in graph.edges:
+        if graph.nodes[i].kind == "leaf":
+            assert shape == tuple(graph.nodes[i].tensor.shape)
+    tmodel = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Sigmoid(), torch.nn.Linear(2, 1),
+                                 torch.nn.Sigmoid()).double()  # fmt: skip
+    tmodel.load_state_dict({k: torch.tensor(v, dtype=torch.float64) for k, v in state.items()})
+    (tmodel(torch.tensor([[0.2, 0.3]], dtype=torch.float64)) ** 2).sum().backward()
+    for name, p in tmodel.named_parameters():
+        expected = np.array2string(p.grad.numpy().ravel(), precision=3, separator=" ")
+        box = next(b for b in boxes if b.startswith(name + "\n"))
+        assert box.endswith("grad " + expected)
+    assert any(t.get_text() == "output () = 0.5957" for t in ax.texts)  # the deck prints 0.60
+
+
+def test_computation_graph_needs_a_graph():
+    with pytest.raises(ValueError, match="does not require grad"):
+        viz.plot_computation_graph(rb.tensor([1.0, 2.0]).sum())
+
+
+# ============================================================================ decision regions
+def test_decision_grid_of_sklearn_estimators_equals_their_predict():
+    from sklearn.datasets import make_blobs
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
+
+    X, y = make_blobs(120, centers=3, random_state=0)
+    labels = np.array(["ant", "bee", "cat"])[y]
+    clf = LogisticRegression().fit(X, labels)
+    xx, yy, codes = viz.decision_grid(clf, X, resolution=40)
+    grid = np.column_stack([xx.ravel(), yy.ravel()])
+    np.testing.assert_array_equal(clf.classes_[codes.ravel()], clf.predict(grid))
+    fig = viz.plot_decision_regions(clf, X, labels, resolution=40)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["class ant", "class bee", "class cat"]
+    svm = LinearSVC().fit(X, y == 1)  # only decision_function would do too; predict wins
+    _, _, codes = viz.decision_grid(svm, X, resolution=30)
+    xx, yy, _ = viz.decision_grid(svm, X, resolution=30)
+    grid = np.column_stack([xx.ravel(), yy.ravel()])
+    np.testing.assert_array_equal(codes.ravel(), svm.predict(grid).astype(int))
+
+
+def test_decision_grid_of_a_decision_function_only_and_rb_estimators():
+    class Plane:  # scores s = x1 + 2 x2 - 1: class 1 where s > 0
+        def decision_function(self, X):
+            return X[:, 0] + 2 * X[:, 1] - 1
+
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, -1.0]])
+    xx, yy, codes = viz.decision_grid(Plane(), X, resolution=31)
+    s = xx + 2 * yy - 1
+    clear = np.abs(s) > 1e-9
+    np.testing.assert_array_equal(codes[clear], (s > 0)[clear])
+    Xo, yo = rb.data.gates("or")
+    p = rb.models.Perceptron(eta0=0.5, shuffle=False).fit(Xo, yo)
+    xx, yy, codes = viz.decision_grid(p, Xo, resolution=25)
+    grid = np.column_stack([xx.ravel(), yy.ravel()])
+    np.testing.assert_array_equal(p.classes_[codes.ravel()], p.predict(grid))
+    with pytest.raises(TypeError, match="neither a module nor an estimator"):
+        viz.decision_grid(object(), X)
+    with pytest.raises(ValueError, match="does not hold"):
+        viz.plot_decision_boundary(p, Xo, np.array(["a", "b", "b", "b"]))
+
+
+# ============================================================================ perceptron
+def test_perceptron_run_of_the_decks_or_example(tmp_path):
+    """Matteucci: OR from w = [1 1 1], eta = 0.5, ends at h_OR(-1/2 + x1 + x2) after three
+    updates (each on the record (0, 0)); scikit-learn's Perceptron ends at the same w."""
+    from sklearn.linear_model import Perceptron
+
+    from rosenblatt.demos.lessons import perceptron_run
+
+    X, t = np.array([[0, 0], [0, 1], [1, 0], [1, 1]]), np.array([-1, 1, 1, 1])
+    run = perceptron_run(X, t, 0.5, [1, 1, 1])
+    expected = [[1, 1, 1], [0.5, 1, 1], [0, 1, 1], [-0.5, 1, 1]]
+    np.testing.assert_array_equal(run.weights, expected)
+    assert run.updates == [(1, 0), (2, 0), (3, 0)] and run.errors_per_epoch == [1, 1, 1, 0]
+    sk = Perceptron(eta0=0.5, shuffle=False, tol=None, max_iter=5)
+    sk.fit(X, t, coef_init=np.array([[1.0, 1.0]]), intercept_init=np.array([1.0]))
+    np.testing.assert_array_equal(np.r_[sk.intercept_, sk.coef_[0]], run.weights[-1])
+    fig = viz.plot_perceptron_run(run, tmp_path / "or.png")
+    assert _is_png(tmp_path / "or.png")
+    for ax, w in zip(fig.axes, run.weights):
+        line = ax.get_lines()[0]
+        x1, x2 = line.get_xdata(), line.get_ydata()
+        np.testing.assert_allclose(w[0] + w[1] * x1 + w[2] * x2, 0, atol=1e-12)
+        assert str(np.round(w, 3).tolist()) in ax.get_title()
+    bars = fig.axes[len(run.weights)].patches
+    assert [b.get_height() for b in bars] == [1, 1, 1, 0]
+    assert "3 updates, converged" in fig._suptitle.get_text()
+
+
+def test_perceptron_run_on_xor_cycles_and_never_separates():
+    """XOR is not linearly separable: every weight vector the rule visits misclassifies a
+    record (checked by brute force), so no epoch is error-free and from w = 0 the weights
+    come back to 0 after every epoch (the cycling of the perceptron)."""
+    from rosenblatt.demos.lessons import perceptron_run
+
+    X, t = rb.data.gates("xor", signed=True)
+    run = perceptron_run(X, t, 0.5, max_epochs=6)
+    assert not run.converged and all(e > 0 for e in run.errors_per_epoch)
+    Xa = np.hstack([np.ones((4, 1)), X])
+    for w in run.weights:
+        assert np.any(np.asarray(t) * (Xa @ w) <= 0)
+    per_epoch = len(run.weights[1:]) // 6
+    for k in range(0, len(run.weights), per_epoch):
+        np.testing.assert_array_equal(run.weights[k], 0.0)
+    fig = viz.plot_perceptron_run(run, max_panels=5)
+    assert len([a for a in fig.axes if a.get_lines()]) == 5
+    assert "did not converge" in fig._suptitle.get_text()
+
+
+# ============================================================================ universal approximation
+def test_universal_approximation_fits_are_least_squares_sums_of_ramps(tmp_path):
+    from rosenblatt.demos.lessons import relu_units_fit
+
+    f, interval = (lambda x: x * np.sin(x)), (-4.0, 4.0)
+    fig = viz.plot_universal_approximation(f, interval, path=tmp_path / "ua.png")
+    assert _is_png(tmp_path / "ua.png")
+    rms = []
+    for ax, n in zip(fig.axes, (1, 2, 3, 6, 13)):
+        fit = relu_units_fit(f, n, interval)
+        lines = ax.get_lines()
+        x = lines[0].get_xdata()
+        state = {k: np.asarray(v) for k, v in fit.model.state_dict().items()}
+        ramps = state["2.weight"][0] * np.maximum(
+            x[:, None] * state["0.weight"][:, 0] + state["0.bias"], 0
+        )
+        np.testing.assert_allclose(lines[0].get_ydata(), ramps.sum(1), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(lines[1].get_ydata(), f(x))
+        assert len(lines) == 2 + n
+        for line, ramp in zip(lines[2:], ramps.T):
+            np.testing.assert_allclose(line.get_ydata(), ramp, atol=1e-12)
+        # least squares: the residual is orthogonal to every ReLU feature (normal equations)
+        xs = np.linspace(*interval, 200)
+        phi = np.maximum(xs[:, None] + fit.b, 0)
+        np.testing.assert_allclose(phi.T @ (phi @ fit.w - f(xs)), 0, atol=1e-8)
+        rms.append(np.sqrt(np.mean((ramps.sum(1) - f(x)) ** 2)))
+    np.testing.assert_allclose(fig.axes[5].get_lines()[0].get_ydata(), rms)
+    assert rms[4] < rms[3] < rms[2] and rms[4] < 0.05
+
+
+# ============================================================================ vanishing gradients
+def test_gradient_flow_rms_equals_torch(tmp_path):
+    model, tm = _mlp_and_torch()
+    X = np.random.default_rng(0).normal(size=(16, 3))
+    y = np.random.default_rng(1).integers(0, 2, 16)
+    fig = viz.plot_gradient_flow({"mlp": model}, X, y, nn.CrossEntropyLoss(), tmp_path / "f.png")
+    assert _is_png(tmp_path / "f.png")
+    torch.nn.CrossEntropyLoss()(tm(torch.tensor(X)), torch.tensor(y)).backward()
+    rms = [float(np.sqrt(np.mean(tm[i].weight.grad.numpy() ** 2))) for i in (0, 2, 4)]
+    line = fig.axes[-1].get_lines()[0]
+    np.testing.assert_allclose(line.get_ydata(), rms, rtol=1e-10)
+    np.testing.assert_array_equal(line.get_xdata(), [1, 2, 3])
+    assert len(fig.axes[0].patches) == 3  # one step histogram per layer
+
+
+def test_vanishing_gradients_in_a_deep_sigmoid_net_not_with_relu_and_he():
+    from rosenblatt.demos.lessons import deep_mlp
+
+    rb.manual_seed(0)
+    X, y = rb.data.make_moons(128, noise=0.1, random_state=0)
+    flows = viz.gradient_flow(
+        {"sigmoid": deep_mlp(8, 32, "sigmoid"), "relu": deep_mlp(8, 32, "relu", "he")},
+        X, y, nn.CrossEntropyLoss(),
+    )  # fmt: skip
+    ratio = {}
+    for name, grads in flows.items():
+        rms = [np.sqrt(np.mean(g.astype(np.float64) ** 2)) for g in grads.values()]
+        assert len(rms) == 8
+        ratio[name] = rms[0] / rms[-1]
+    assert ratio["sigmoid"] < 1e-3  # each sigmoid layer multiplies by sigma' <= 1/4
+    assert ratio["relu"] > 0.05
+
+
+# ============================================================================ optimizers
+def _torch_path(J, start, make, steps, closure_based=False):
+    w = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    opt = make([w])
+
+    def closure():
+        opt.zero_grad()
+        loss = J(w)
+        loss.backward()
+        return loss
+
+    path = [w.detach().numpy().copy()]
+    for _ in range(steps):
+        if closure_based:
+            opt.step(closure)
+        else:
+            closure()
+            opt.step()
+        path.append(w.detach().numpy().copy())
+    return np.array(path)
+
+
+def test_optimizer_paths_equal_torch_optim_and_are_drawn(tmp_path):
+    from rosenblatt import optim
+    from rosenblatt.demos.lessons import optimizer_paths
+
+    def J(w):  # Rosenbrock with b = 10, on rb tensors, torch tensors and (2, m) grids
+        return (1 - w[0]) ** 2 + 10 * (w[1] - w[0] ** 2) ** 2
+
+    start = [-1.5, 2.0]
+    pairs = {
+        "GD": (lambda p: optim.SGD(p, lr=0.01), lambda p: torch.optim.SGD(p, lr=0.01)),
+        "momentum": (lambda p: optim.SGD(p, lr=0.01, momentum=0.9),
+                     lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9)),
+        "AdaGrad": (lambda p: optim.Adagrad(p, lr=0.3), lambda p: torch.optim.Adagrad(p, lr=0.3)),
+        "RMSProp": (lambda p: optim.RMSprop(p, lr=0.01), lambda p: torch.optim.RMSprop(p, lr=0.01)),
+        "Adam": (lambda p: optim.Adam(p, lr=0.1), lambda p: torch.optim.Adam(p, lr=0.1)),
+    }  # fmt: skip
+    paths = optimizer_paths(J, start, {k: v[0] for k, v in pairs.items()}, steps=40)
+    for name, (_, make) in pairs.items():
+        np.testing.assert_allclose(
+            paths[name], _torch_path(J, start, make, 40), rtol=1e-10, atol=1e-12
+        )
+    lbfgs = optimizer_paths(
+        J, start, {"L-BFGS": lambda p: optim.LBFGS(p, line_search_fn="strong_wolfe")}, 3
+    )
+    expected = _torch_path(
+        J, start, lambda p: torch.optim.LBFGS(p, line_search_fn="strong_wolfe"), 3, True
+    )
+    np.testing.assert_allclose(lbfgs["L-BFGS"], expected, rtol=1e-7, atol=1e-9)
+    fig = viz.plot_loss_surface(J, paths, tmp_path / "s.png")
+    assert _is_png(tmp_path / "s.png")
+    ax = fig.axes[0]
+    for line, (name, p) in zip(ax.get_lines(), paths.items()):
+        np.testing.assert_array_equal(line.get_xydata(), p)
+        assert line.get_label() == f"{name}: J = {J(p[-1]):.3g}"
+
+
+def test_newton_path_on_a_quadratic_lands_on_the_minimum_in_one_step():
+    from rosenblatt import optim
+    from rosenblatt.demos.lessons import optimizer_paths
+
+    def J(w):  # 1/2 w'Aw - b'w with A = [[3, 1], [1, 2]], b = (1, -1)
+        return 1.5 * w[0] ** 2 + w[0] * w[1] + w[1] ** 2 - w[0] + w[1]
+
+    paths = optimizer_paths(J, [4.0, -3.0], {"Newton": lambda p: optim.Newton(p)}, steps=2)
+    minimum = np.linalg.solve([[3.0, 1.0], [1.0, 2.0]], [1.0, -1.0])
+    np.testing.assert_allclose(paths["Newton"][1:], [minimum, minimum], atol=1e-12)
+
+
+# ============================================================================ adversarial
+def test_fgsm_perturbation_equals_eps_sign_of_torchs_input_gradient(tmp_path):
+    from rosenblatt.demos.lessons import fgsm
+
+    rb.manual_seed(0)
+    model = nn.Sequential(nn.Linear(16, 12), nn.Tanh(), nn.Linear(12, 3)).double()
+    tm = torch.nn.Sequential(
+        torch.nn.Linear(16, 12), torch.nn.Tanh(), torch.nn.Linear(12, 3)
+    ).double()
+    tm.load_state_dict({k: torch.tensor(np.asarray(v)) for k, v in model.state_dict().items()})
+    rng = np.random.default_rng(0)
+    X, y = rng.uniform(0, 1, size=(40, 16)), rng.integers(0, 3, 40)
+    xt = torch.tensor(X, requires_grad=True)
+    torch.nn.functional.cross_entropy(tm(xt), torch.tensor(y)).backward()
+    for eps in (0.05, 0.3):
+        x_adv = fgsm(model, X, y, eps)
+        np.testing.assert_array_equal(x_adv, X + eps * np.sign(xt.grad.numpy()))
+        clipped = fgsm(model, X, y, eps, clip=(0.0, 1.0))
+        np.testing.assert_array_equal(clipped, np.clip(X + eps * np.sign(xt.grad.numpy()), 0, 1))
+    assert model[0].weight.grad is None  # the model's gradients are left alone
+    epsilons = [0.0, 0.1, 0.5]
+    fig = viz.plot_adversarial(model, X[0], y[0], 0.1, tmp_path / "a.png", image_shape=(4, 4),
+                               epsilons=epsilons, X_test=X, y_test=y)  # fmt: skip
+    assert _is_png(tmp_path / "a.png")
+    x0 = torch.tensor(X[:1], requires_grad=True)
+    torch.nn.functional.cross_entropy(tm(x0), torch.tensor(y[:1])).backward()
+    delta = 0.1 * np.sign(x0.grad.numpy()[0])
+    images = [np.asarray(ax.images[0].get_array()) for ax in fig.axes[:3]]
+    np.testing.assert_allclose(images[0], X[0].reshape(4, 4))
+    np.testing.assert_allclose(images[1], delta.reshape(4, 4), atol=1e-12)
+    np.testing.assert_allclose(images[2], (X[0] + delta).reshape(4, 4))
+    accuracy = []
+    for eps in epsilons:  # the curve: torch's accuracy on its own FGSM inputs
+        xt = torch.tensor(X, requires_grad=True)
+        torch.nn.functional.cross_entropy(tm(xt), torch.tensor(y)).backward()
+        with torch.no_grad():
+            pred = tm(xt + eps * xt.grad.sign()).argmax(1).numpy()
+        accuracy.append(np.mean(pred == y))
+    np.testing.assert_allclose(fig.axes[3].get_lines()[0].get_ydata(), accuracy)

@@ -1,21 +1,32 @@
 """Plots that show what happens inside a network (matplotlib, Agg backend, no pyplot state).
 
 Every function returns a ``matplotlib.figure.Figure`` and, given ``path``, also writes it
-there (PNG by the file's extension). Nothing opens a window, so they work on servers, in
-tests and in notebooks (a returned Figure displays itself)::
+there (PNG or SVG by the file's extension). Nothing opens a window, so they work on
+servers and in tests; in Jupyter a returned figure displays itself (it has ``_repr_png_``),
+no ``%matplotlib inline`` needed::
 
     plot_loss_curve(history, "loss.png")                   # train / val loss per epoch
     plot_confusion_matrix(cm, labels, "confusion.png")     # counts, rows true
-    plot_decision_boundary(model, X, y, "boundary.png")    # 2-D inputs: regions + samples
+    plot_decision_boundary(model, X, y, "boundary.png")    # module or estimator, 2-D inputs
     plot_roc_curve(y_true, p_positive, "roc.png")          # TPR against FPR, with the AUC
     plot_gradient_histograms(model, X, y, nn.CrossEntropyLoss(), "grads.png")
-    plot_function_fit(x, y, model, "fit.png")              # universal approximation, 1-D
+    plot_function_fit(x, y, model, "fit.png")              # a network's fit of a 1-D function
+    plot_computation_graph(loss, model, "graph.png")       # the graph backward walks
+    plot_gradient_flow({"sigmoid": a, "relu": b}, X, y, loss)   # vanishing gradients
+    plot_universal_approximation(f, (-4, 4))               # 1, 2, 3, 6, 13 ReLU units
+    plot_perceptron_run(perceptron_run(X, t, 0.5))         # boundary after each update
+    plot_loss_surface(J, optimizer_paths(J, w0, optimizers))    # contours + paths
+    plot_adversarial(model, x, y, eps)                     # x + eps sign(grad_x J)
+
+The numbers behind the last four come from :mod:`rosenblatt.demos.lessons`.
 """
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,25 +35,67 @@ from .autograd import no_grad
 from .tensor import Tensor
 
 __all__ = [
+    "Graph",
+    "GraphNode",
+    "computation_graph",
     "decision_grid",
+    "gradient_flow",
     "layer_gradients",
+    "plot_adversarial",
+    "plot_computation_graph",
     "plot_confusion_matrix",
     "plot_decision_boundary",
+    "plot_decision_regions",
     "plot_function_fit",
+    "plot_gradient_flow",
     "plot_gradient_histograms",
+    "plot_graph",
     "plot_loss_curve",
+    "plot_loss_surface",
+    "plot_perceptron_run",
     "plot_roc_curve",
+    "plot_universal_approximation",
 ]
 
 PathLike = str | os.PathLike
 
 
-def _figure(width: float = 6.4, height: float = 4.8) -> Any:
-    """A Figure on an Agg canvas (not registered with pyplot, so never leaked or shown)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+_FIGURE_CLASS: Any = None
 
-    fig = Figure(figsize=(width, height), layout="constrained")
+
+def _figure_class() -> Any:
+    """``matplotlib.figure.Figure`` plus ``_repr_png_``: IPython shows an object that has
+    one as its picture, so a figure returned by a cell displays itself in Jupyter with no
+    ``%matplotlib inline`` and without pyplot (whose inline backend would draw it twice)."""
+    global _FIGURE_CLASS
+    if _FIGURE_CLASS is None:
+        from matplotlib.figure import Figure
+
+        class ReprFigure(Figure):
+            """A matplotlib Figure that renders itself as PNG in Jupyter."""
+
+            def _repr_png_(self) -> bytes:
+                buffer = io.BytesIO()
+                self.savefig(buffer, format="png", dpi=100)
+                return buffer.getvalue()
+
+        ReprFigure.__module__ = __name__
+        _FIGURE_CLASS = ReprFigure
+    return _FIGURE_CLASS
+
+
+def __getattr__(name: str) -> Any:  # rosenblatt.viz.ReprFigure, made on first use (pickle)
+    if name == "ReprFigure":
+        return _figure_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _figure(width: float = 6.4, height: float = 4.8) -> Any:
+    """A Figure on an Agg canvas (not registered with pyplot, so never leaked or shown by a
+    backend); it displays itself when it is the value of a notebook cell."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = _figure_class()(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
@@ -224,21 +277,70 @@ def plot_roc_curve(
     return _finish(fig, path)
 
 
+def _is_module(model: Any) -> bool:
+    return callable(getattr(model, "parameters", None)) and callable(model)
+
+
+def _predicted_codes(model: Any, grid: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Class index (into ``classes``) that a model predicts at each row of ``grid``.
+
+    A module: arg-max of its outputs (one logit: class 1 where z > 0). An estimator:
+    ``predict`` mapped onto ``classes``; without ``predict``, the arg-max of
+    ``predict_proba`` or of ``decision_function`` (one column: class 1 where it is > 0).
+    """
+    if _is_module(model):
+        return _class_scores(_outputs(model, grid)).argmax(axis=1)
+    if hasattr(model, "predict"):
+        labels = np.asarray(model.predict(grid)).ravel()
+        codes = np.searchsorted(classes, labels)
+        codes = np.clip(codes, 0, len(classes) - 1)
+        if not np.array_equal(classes[codes], labels):
+            unknown = sorted(set(labels.tolist()) - set(classes.tolist()))[:5]
+            raise ValueError(
+                f"plot_decision_boundary: the estimator predicts labels {unknown} that y "
+                f"does not hold (y has {classes.tolist()})"
+            )
+        return codes
+    for method in ("predict_proba", "decision_function"):
+        if hasattr(model, method):
+            scores = np.asarray(getattr(model, method)(grid), dtype=np.float64)
+            if scores.ndim == 1 or scores.shape[1] == 1:
+                return (scores.reshape(-1) > (0.5 if method == "predict_proba" else 0.0)).astype(
+                    int
+                )
+            return scores.argmax(axis=1)
+    raise TypeError(
+        f"plot_decision_boundary: {type(model).__name__} is neither a module nor an estimator "
+        "with predict, predict_proba or decision_function"
+    )
+
+
 def decision_grid(
     model: Any,
     X: Any,
     resolution: int = 200,
     preprocessing: Any = None,
     margin: float = 0.5,
+    classes: Any = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The predicted class on a grid over the range of 2-D X (plus ``margin``).
+
+    Parameters
+    ----------
+    model : nn.Module or estimator
+        A module (arg-max of its outputs; one logit: class 1 where z > 0) or anything with
+        ``predict``, ``predict_proba`` or ``decision_function`` (scikit-learn's or
+        ``rb.models``' estimators).
+    classes : array_like, optional
+        The labels, sorted; an estimator's predictions are coded as indices into them
+        (default: the estimator's ``classes_``).
 
     Returns
     -------
     xx, yy : arrays, shape (resolution, resolution)
         Grid coordinates in the units of X.
     classes : int array, shape (resolution, resolution)
-        Arg-max class index of the model at each grid point (threshold 0 for one logit).
+        Index of the predicted class at each grid point.
     """
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != 2:
@@ -252,8 +354,10 @@ def decision_grid(
     grid = np.column_stack([xx.ravel(), yy.ravel()])
     if preprocessing is not None:
         grid = preprocessing.transform(grid)
-    scores = _class_scores(_outputs(model, grid))
-    return xx, yy, scores.argmax(axis=1).reshape(xx.shape)
+    if classes is None:
+        classes = getattr(model, "classes_", None)
+    labels = np.unique(np.asarray(classes)) if classes is not None else np.arange(2)
+    return xx, yy, _predicted_codes(model, grid, labels).reshape(xx.shape)
 
 
 def plot_decision_boundary(
@@ -265,34 +369,51 @@ def plot_decision_boundary(
     preprocessing: Any = None,
     resolution: int = 200,
     title: str = "Decision boundary",
+    class_names: Sequence[Any] | None = None,
 ) -> Any:
     """The regions where a classifier of 2-D inputs predicts each class, with the samples.
 
     Parameters
     ----------
-    model : nn.Module
-        Outputs one logit (class 1 where z > 0) or one score per class (arg-max).
+    model : nn.Module or estimator
+        A module with one logit (class 1 where z > 0) or one score per class (arg-max), or
+        a fitted estimator with ``predict`` / ``predict_proba`` / ``decision_function``
+        (scikit-learn's, ``rb.models``').
     X : array_like, shape (n, 2)
         Raw inputs; ``preprocessing.transform`` is applied to the grid before the model.
     y : array_like, shape (n,)
-        Class labels of the samples (their colour).
+        Class labels of the samples (their colour). A module's output k is the k-th
+        label of ``np.unique(y)``.
     preprocessing : Preprocessor, optional
+    class_names : sequence, optional
+        Names for the legend, in the order of ``np.unique(y)``.
 
     Returns
     -------
     matplotlib.figure.Figure
-        Its axes hold the filled regions and one scatter of the samples.
+        Its axes hold the filled regions (``collections[0]``), one scatter of the samples
+        per class (labelled in the legend) and the legend.
     """
-    xx, yy, classes = decision_grid(model, X, resolution, preprocessing)
+    from matplotlib import colormaps
+
+    labels, y_codes = np.unique(np.asarray(y), return_inverse=True)
+    xx, yy, codes = decision_grid(model, X, resolution, preprocessing, classes=labels)
     X = np.asarray(X, dtype=np.float64)
-    _, y_codes = np.unique(np.asarray(y), return_inverse=True)
+    names = [str(c) for c in (labels if class_names is None else class_names)]
+    k = max(int(codes.max()) + 1, len(labels))
+    cmap = colormaps["coolwarm"] if k <= 2 else colormaps["tab10"]
+    colours = [cmap(i / max(k - 1, 1)) if k <= 2 else cmap(i % 10) for i in range(k)]
     fig = _figure(5.5, 5.0)
     ax = fig.subplots()
-    k = max(int(classes.max()), int(y_codes.max())) + 1
-    ax.contourf(xx, yy, classes, levels=np.arange(k + 1) - 0.5, cmap="coolwarm", alpha=0.3)
-    ax.scatter(X[:, 0], X[:, 1], c=y_codes, cmap="coolwarm", edgecolors="k", vmin=0, vmax=k - 1)
+    ax.contourf(xx, yy, codes, levels=np.arange(k + 1) - 0.5, colors=colours, alpha=0.3)
+    for c, name in enumerate(names):
+        ax.scatter(*X[y_codes == c].T, color=colours[c], edgecolors="k", label=f"class {name}")
     ax.set(xlabel="x1", ylabel="x2", title=title)
+    ax.legend(loc="best", fontsize=8)
     return _finish(fig, path)
+
+
+plot_decision_regions = plot_decision_boundary
 
 
 # ============================================================================ inside
@@ -416,4 +537,568 @@ def plot_function_fit(
     ax.set(xlabel="x", ylabel="y", title=title)
     ax.legend()
     ax.grid(alpha=0.3)
+    return _finish(fig, path)
+
+
+# ============================================================================ computation graph
+@dataclass
+class GraphNode:
+    """One node of a computation graph: an op (``kind="op"``, named by its backward node,
+    e.g. "SigmoidBackward0") or a leaf tensor that requires grad (``kind="leaf"``)."""
+
+    name: str
+    kind: str
+    tensor: Any = None  # the leaf's tensor (kind "leaf")
+
+
+@dataclass
+class Graph:
+    """Nodes in the order a walk from the output finds them (node 0 is the output's), and
+    edges (input node, consumer node, shape of the tensor passed along or None)."""
+
+    nodes: list[GraphNode]
+    edges: list[tuple[int, int, tuple[int, ...] | None]]
+    output_shape: tuple[int, ...]
+
+
+def _short_shape(shape: Any) -> tuple[int, ...] | None:
+    return None if shape is None else tuple(int(d) for d in shape)
+
+
+def computation_graph(output: Any, module: Any = None) -> Graph:
+    """Walk the graph that backward walks: from ``output.grad_fn`` along
+    ``next_functions`` to the ``AccumulateGrad`` nodes of the leaves (iteratively, each node
+    once). Constants (inputs that need no gradient) are not part of it, as in PyTorch.
+
+    Works on rosenblatt tensors and on torch tensors alike (it reads only ``grad_fn``,
+    ``next_functions``, ``name()`` and ``variable``).
+
+    Parameters
+    ----------
+    output : Tensor
+        The result (a loss, usually).
+    module : nn.Module, optional
+        Leaves that are its parameters are named by ``named_parameters()``.
+
+    Returns
+    -------
+    Graph
+        Leaf nodes are named by their parameter name, else "leaf".
+    """
+    names = {}
+    if module is not None:
+        names = {id(p): n for n, p in module.named_parameters()}
+    nodes: list[GraphNode] = []
+    index: dict[int, int] = {}
+    edges: list[tuple[int, int, tuple[int, ...] | None]] = []
+
+    def key(node: Any) -> int:
+        variable = getattr(node, "variable", None)
+        return id(variable) if variable is not None else id(node)
+
+    def add(node: Any) -> tuple[int, bool]:
+        k = key(node)
+        if k in index:
+            return index[k], False
+        variable = getattr(node, "variable", None)
+        if variable is not None:
+            nodes.append(GraphNode(names.get(id(variable), "leaf"), "leaf", variable))
+        else:
+            nodes.append(GraphNode(node.name(), "op"))
+        index[k] = len(nodes) - 1
+        return index[k], True
+
+    root = getattr(output, "grad_fn", None)
+    if root is None:
+        if getattr(output, "requires_grad", False):
+            nodes.append(GraphNode(names.get(id(output), "leaf"), "leaf", output))
+        return Graph(nodes, edges, tuple(int(d) for d in output.shape))
+    add(root)
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        consumer = index[key(node)]
+        parents = getattr(node, "parents", None)  # rosenblatt's inputs: their shapes
+        for position, (previous, _) in enumerate(node.next_functions):
+            if previous is None:
+                continue
+            i, new = add(previous)
+            shape = _short_shape(parents[position].shape) if parents is not None else None
+            edges.append((i, consumer, shape))
+            if new:
+                stack.append(previous)
+    return Graph(nodes, edges, tuple(int(d) for d in output.shape))
+
+
+def _graph_layout(graph: Graph) -> np.ndarray:
+    """(x, y) per node: y = the longest path from the node to the output (output at y = 0,
+    leaves highest), x spread within each level, ordered by the mean x of the consumers."""
+    n = len(graph.nodes)
+    consumers: list[list[int]] = [[] for _ in range(n)]
+    for i, j, _ in graph.edges:
+        consumers[i].append(j)
+    level = np.zeros(n, dtype=int)
+    for _ in range(n):  # longest path by relaxation (the graph is a DAG)
+        changed = False
+        for i, j, _ in graph.edges:
+            if level[i] < level[j] + 1:
+                level[i], changed = level[j] + 1, True
+        if not changed:
+            break
+    pos = np.zeros((n, 2))
+    for depth in range(int(level.max(initial=0)) + 1):
+        members = [i for i in range(n) if level[i] == depth]
+        members.sort(
+            key=lambda i: np.mean([pos[j, 0] for j in consumers[i]]) if consumers[i] else 0
+        )
+        for rank, i in enumerate(members):
+            pos[i] = (rank - (len(members) - 1) / 2, depth)
+    return pos
+
+
+def _grad_text(t: Any) -> str:
+    grad = getattr(t, "grad", None)
+    if grad is None:
+        return ""
+    g = np.asarray(grad.detach().numpy() if hasattr(grad, "detach") else grad, dtype=np.float64)
+    if g.size <= 4:
+        return "\ngrad " + np.array2string(g.ravel(), precision=3, separator=" ")
+    return f"\n|grad| {np.linalg.norm(g):.3g}"
+
+
+def plot_computation_graph(
+    output: Any,
+    module: Any = None,
+    path: PathLike | None = None,
+    *,
+    show_grad: bool = False,
+    title: str = "Computation graph",
+) -> Any:
+    """The computation graph from a result back to its leaves, as backpropagation walks it.
+
+    Each op is a box named by its backward node (as PyTorch names them, e.g.
+    "SigmoidBackward0"), each leaf that requires grad a green box named by its parameter
+    name; arrows run in the forward direction (input to op) and carry the shape of the
+    tensor passed along (when known). The output is at the bottom, the leaves at the top.
+    Pure matplotlib: no graphviz needed.
+
+    Parameters
+    ----------
+    output : Tensor
+        A result that requires grad, e.g. a loss (rosenblatt's or torch's).
+    module : nn.Module, optional
+        Names the leaves that are its parameters.
+    show_grad : bool
+        Write each leaf's ``.grad`` (its values up to 4 numbers, else its norm): call
+        ``output.backward()`` first.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Node boxes are texts with gid "node" (in ``computation_graph`` order), arrows
+        annotations with gid "edge", shapes texts with gid "shape".
+    """
+    graph = computation_graph(output, module)
+    if not graph.nodes:
+        raise ValueError(
+            "plot_computation_graph: the output has no graph (it does not require grad); "
+            "compute it from tensors with requires_grad=True, outside no_grad()"
+        )
+    pos = _graph_layout(graph)
+    width = pos[:, 0].max() - pos[:, 0].min() + 1
+    height = pos[:, 1].max() + 1
+    fig = _figure(min(2.4 + 2.2 * width, 16.0), min(1.2 + 1.25 * height, 16.0))
+    ax = fig.subplots()
+    colours = {"op": "#cfe2f3", "leaf": "#d9ead3"}
+    boxes = []
+    for node, (x, y) in zip(graph.nodes, pos):
+        label = node.name
+        if node.kind == "leaf":
+            label += f"\n{_short_shape(node.tensor.shape)}"
+            if show_grad:
+                label += _grad_text(node.tensor)
+        style = {"boxstyle": "round,pad=0.4", "fc": colours[node.kind], "ec": "0.3"}
+        boxes.append(
+            ax.text(x, y, label, ha="center", va="center", fontsize=8, gid="node", bbox=style)
+        )
+    for i, j, shape in graph.edges:
+        ax.annotate(  # from the bottom of the input's box to the top of the consumer's
+            "",
+            xy=(0.5, 1.0),
+            xycoords=boxes[j],
+            xytext=(0.5, 0.0),
+            textcoords=boxes[i],
+            gid="edge",
+            arrowprops={"arrowstyle": "-|>", "color": "0.35", "shrinkA": 6, "shrinkB": 6},
+        )
+        if shape is not None:
+            mid = (pos[i] + pos[j]) / 2
+            ax.text(
+                *mid,
+                str(shape),
+                fontsize=7,
+                color="0.25",
+                ha="center",
+                va="center",
+                gid="shape",
+                bbox={"fc": "white", "ec": "none", "pad": 0.5},
+            )
+    value = np.asarray(output.detach().numpy(), dtype=np.float64)
+    shown = " = " + np.array2string(value, precision=4) if value.size <= 4 else ""
+    ax.text(pos[0, 0], -0.55, f"output {graph.output_shape}{shown}", ha="center", fontsize=8)
+    ax.set_xlim(pos[:, 0].min() - 0.8, pos[:, 0].max() + 0.8)
+    ax.set_ylim(-0.8, pos[:, 1].max() + 0.6)
+    ax.set_axis_off()
+    ax.set_title(title)
+    return _finish(fig, path)
+
+
+plot_graph = plot_computation_graph
+
+
+# ============================================================================ vanishing gradients
+def gradient_flow(
+    models: Mapping[str, Any], X: Any, y: Any, loss: Callable[..., Any]
+) -> dict[str, dict[str, np.ndarray]]:
+    """:func:`layer_gradients` of each model on the same batch: name -> {layer: dJ/dW}."""
+    return {name: layer_gradients(model, X, y, loss) for name, model in models.items()}
+
+
+def plot_gradient_flow(
+    models: Any,
+    X: Any,
+    y: Any,
+    loss: Callable[..., Any],
+    path: PathLike | None = None,
+    *,
+    bins: int = 50,
+    title: str = "Gradients per layer",
+) -> Any:
+    """Vanishing gradients as Glorot & Bengio (2010) drew them: for each model, the
+    histograms of log10 |dJ/dw| of every layer overlaid (first layer dark, last light), and
+    beside them the RMS of dJ/dW per layer, one line per model, on a log scale. In a deep
+    sigmoid network the first layers' gradients are orders of magnitude below the last's
+    (each layer multiplies by sigma' <= 1/4); with ReLU and He or Glorot init they are not.
+
+    Parameters
+    ----------
+    models : nn.Module or dict name -> nn.Module
+    X, y, loss
+        One backward pass of ``loss(model(X), y)`` per model (see :func:`layer_gradients`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The last axes hold the RMS lines (x: layer 1..L, y: RMS, labelled by model name).
+    """
+    from matplotlib import colormaps
+
+    if not isinstance(models, Mapping):
+        models = {"model": models}
+    flows = gradient_flow(models, X, y, loss)
+    logs = {
+        name: {k: np.log10(np.abs(g.astype(np.float64)).ravel() + 1e-30) for k, g in grads.items()}
+        for name, grads in flows.items()
+    }
+    finite = np.concatenate(
+        [v[v > -30] for d in logs.values() for v in d.values()] or [np.zeros(1)]
+    )
+    edges = np.linspace(finite.min(), max(finite.max(), finite.min() + 1), bins + 1)
+    fig = _figure(4.0 * (len(flows) + 1), 3.8)
+    axes = fig.subplots(1, len(flows) + 1, squeeze=False)[0]
+    cmap = colormaps["viridis"]
+    for ax, (name, layers) in zip(axes, logs.items()):
+        for i, values in enumerate(layers.values()):
+            ax.hist(
+                np.clip(values[values > -30], edges[0], edges[-1]),
+                bins=edges,
+                histtype="step",
+                density=True,
+                color=cmap(i / max(len(layers) - 1, 1)),
+                label=f"layer {i + 1}",
+            )
+        ax.set(xlabel="log10 |dJ/dw| (zeros left out)", ylabel="density", title=name)
+        ax.legend(fontsize=6, ncol=2)
+    ax = axes[-1]
+    for name, grads in flows.items():
+        rms = [float(np.sqrt(np.mean(g.astype(np.float64) ** 2))) for g in grads.values()]
+        ax.plot(np.arange(1, len(rms) + 1), rms, marker="o", label=name)
+    ax.set_yscale("log")
+    ax.set(xlabel="layer (1 = input side)", ylabel="RMS of dJ/dW", title="gradient size per layer")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.suptitle(title)
+    return _finish(fig, path)
+
+
+# ======================================================================= universal approximation
+def plot_universal_approximation(
+    f: Callable[[np.ndarray], np.ndarray],
+    interval: tuple[float, float] = (-1.0, 1.0),
+    units: Sequence[int] = (1, 2, 3, 6, 13),
+    path: PathLike | None = None,
+    *,
+    title: str = "Universal approximation: f(x) ~ sum_i w_i ReLU(x + b_i)",
+) -> Any:
+    """The EDSF deck's slides: a 1-D function fitted by n = 1, 2, 3, 6, 13 ReLU units
+    (:func:`rosenblatt.demos.lessons.relu_units_fit`), each unit's ramp w_i ReLU(x + b_i)
+    drawn thin, their sum (the network) thick, the target dashed; the last panel shows the
+    root-mean-square error on the interval against n.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Axes k (one per n): line 0 the network's curve, line 1 the target, lines 2.. the
+        ramps; the last axes: the RMS of f - network on the grid against n.
+    """
+    from .demos.lessons import relu_units_fit
+
+    lo, hi = interval
+    x = np.linspace(lo, hi, 400)
+    columns = 3
+    rows = -(-(len(units) + 1) // columns)
+    fig = _figure(4.0 * columns, 3.2 * rows)
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    errors = []
+    for ax, n in zip(axes, units):
+        fit = relu_units_fit(f, n, interval)
+        curve = fit(x)
+        errors.append(float(np.sqrt(np.mean((curve - f(x)) ** 2))))
+        ax.plot(x, curve, color="k", linewidth=2, label="network")
+        ax.plot(x, f(x), "--", color="tab:red", label="target f")
+        for ramp in fit.ramps(x).T:
+            ax.plot(x, ramp, linewidth=0.8, alpha=0.7)
+        ax.set(
+            title=f"{n} ReLU unit{'s' if n > 1 else ''}: RMS error {errors[-1]:.3f}",
+            xlabel="x",
+            ylabel="f(x)",
+            xlim=interval,
+        )
+        span = float(np.ptp(f(x))) or 1.0
+        ax.set_ylim(f(x).min() - 0.4 * span, f(x).max() + 0.4 * span)  # ramps may leave it
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    ax = axes[len(units)]
+    ax.plot(list(units), errors, marker="o")
+    ax.set(xlabel="number of ReLU units n", ylabel="RMS of f(x) - network(x)", title="error vs n")
+    ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    for extra in axes[len(units) + 1 :]:
+        extra.set_axis_off()
+    fig.suptitle(title)
+    return _finish(fig, path)
+
+
+# ============================================================================ perceptron
+def _boundary(ax: Any, w: np.ndarray, xlim: tuple[float, float], ylim: tuple[float, float]) -> None:
+    """Draw w0 + w1 x1 + w2 x2 = 0 (line 0 of ``ax``) and shade where w.x > 0."""
+    xx, yy = np.meshgrid(np.linspace(*xlim, 60), np.linspace(*ylim, 60))
+    s = w[0] + w[1] * xx + w[2] * yy
+    if abs(w[2]) > 1e-12:
+        x1 = np.array(xlim)
+        ax.plot(x1, -(w[0] + w[1] * x1) / w[2], color="k")
+    elif abs(w[1]) > 1e-12:
+        ax.plot([-w[0] / w[1]] * 2, ylim, color="k")
+    else:
+        ax.plot([], [], color="k")  # w = 0: no boundary, every sample misclassified
+    ax.contourf(xx, yy, s > 0, levels=[-0.5, 0.5, 1.5], colors=["#f4cccc", "#cfe2f3"], alpha=0.5)
+
+
+def plot_perceptron_run(
+    run: Any, path: PathLike | None = None, *, max_panels: int = 11, title: str | None = None
+) -> Any:
+    """The perceptron learning update by update: one panel per weight vector (the start,
+    then after each update), with the boundary w0 + w1 x1 + w2 x2 = 0, the side w.x > 0
+    shaded blue, the samples (o: t = +1, x: t = -1) and the sample that caused the update
+    circled; the last panel counts the updates per epoch. On XOR they never reach 0.
+
+    Parameters
+    ----------
+    run : PerceptronRun
+        From :func:`rosenblatt.demos.lessons.perceptron_run` (2-D inputs).
+    max_panels : int
+        At most this many weight panels: the first ones and the last.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Weight panel k: line 0 is the boundary of ``run.weights[k]`` (of the shown ones),
+        its title the weights; the last axes: a bar per epoch.
+    """
+    X, t = run.X, run.t
+    if X.shape[1] != 2:
+        raise ValueError(f"plot_perceptron_run: needs 2-D inputs, got {X.shape[1]} features")
+    shown = list(range(len(run.weights)))
+    if len(shown) > max_panels:
+        shown = shown[: max_panels - 1] + shown[-1:]
+    columns = min(4, len(shown) + 1)
+    rows = -(-(len(shown) + 1) // columns)
+    fig = _figure(3.0 * columns, 3.0 * rows)
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    xlim = (X[:, 0].min() - 0.5, X[:, 0].max() + 0.5)
+    ylim = (X[:, 1].min() - 0.5, X[:, 1].max() + 0.5)
+    for ax, k in zip(axes, shown):
+        w = run.weights[k]
+        _boundary(ax, w, xlim, ylim)
+        ax.scatter(*X[t > 0].T, marker="o", color="tab:blue", label="t = +1")
+        ax.scatter(*X[t < 0].T, marker="x", color="tab:red", label="t = -1")
+        if k == 0:
+            ax.set_title(f"start: w = {np.round(w, 3).tolist()}", fontsize=8)
+        else:
+            epoch, i = run.updates[k - 1]
+            ax.scatter(*X[i], s=250, facecolors="none", edgecolors="k")
+            ax.set_title(
+                f"update {k} (epoch {epoch}, sample {i}):\nw = {np.round(w, 3).tolist()}",
+                fontsize=8,
+            )
+        ax.set(xlim=xlim, ylim=ylim, xlabel="x1", ylabel="x2")
+    axes[0].legend(fontsize=7, loc="upper left")
+    ax = axes[len(shown)]
+    epochs = np.arange(1, len(run.errors_per_epoch) + 1)
+    ax.bar(epochs, run.errors_per_epoch, color="tab:gray")
+    ax.set(xlabel="epoch", ylabel="updates (misclassified)", title="updates per epoch")
+    for extra in axes[len(shown) + 1 :]:
+        extra.set_axis_off()
+    verdict = "converged" if run.converged else "did not converge"
+    fig.suptitle(title or f"Perceptron, eta = {run.eta:g}: {len(run.updates)} updates, {verdict}")
+    return _finish(fig, path)
+
+
+# ============================================================================ optimizers
+def plot_loss_surface(
+    loss: Callable[[Any], Any],
+    paths: Mapping[str, Any],
+    path: PathLike | None = None,
+    *,
+    xlim: tuple[float, float] | None = None,
+    ylim: tuple[float, float] | None = None,
+    log_levels: bool = True,
+    title: str = "Optimizers on the loss surface",
+) -> Any:
+    """Contours of a loss of two weights J(w1, w2) and the path of each optimizer on it
+    (:func:`rosenblatt.demos.lessons.optimizer_paths`): the start a star, each step a dot.
+
+    Parameters
+    ----------
+    loss : callable
+        ``loss(w)`` evaluated on a Tensor w of shape (2, m) (the grid; as in
+        ``optimizer_paths``, written with ``w[0]``, ``w[1]`` and operators).
+    paths : dict name -> array, shape (steps + 1, 2)
+    xlim, ylim : (lo, hi), optional
+        The window; default: around all paths.
+    log_levels : bool
+        Contour levels spaced evenly in log J (for losses that span decades).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Line k is the path of the k-th optimizer (``get_xydata()`` equals it), labelled
+        with its name and its final loss.
+    """
+    points = np.concatenate([np.asarray(p, dtype=np.float64) for p in paths.values()])
+    span = np.maximum(points.max(0) - points.min(0), 1e-3)
+    lo, hi = points.min(0) - 0.15 * span, points.max(0) + 0.15 * span
+    xlim = xlim or (float(lo[0]), float(hi[0]))
+    ylim = ylim or (float(lo[1]), float(hi[1]))
+    w1, w2 = np.meshgrid(np.linspace(*xlim, 200), np.linspace(*ylim, 200))
+    with no_grad():
+        J = loss(Tensor._make(np.stack([w1.ravel(), w2.ravel()]), None))
+    J = np.asarray(J.numpy() if hasattr(J, "numpy") else J, dtype=np.float64).reshape(w1.shape)
+    fig = _figure(6.8, 5.6)
+    ax = fig.subplots()
+    if log_levels and J.min() > -np.inf:
+        shift = J.min() - 1e-3 * (np.ptp(J) or 1.0)
+        levels = shift + np.geomspace(J.min() - shift, J.max() - shift, 25)
+    else:
+        levels = 25
+    ax.contour(w1, w2, J, levels=levels, cmap="Greys", linewidths=0.7)
+    for name, p in paths.items():
+        p = np.asarray(p, dtype=np.float64)
+        with no_grad():
+            final = float(np.asarray(loss(Tensor._make(p[-1], None)).numpy()))
+        ax.plot(
+            p[:, 0],
+            p[:, 1],
+            marker=".",
+            markersize=4,
+            linewidth=1.2,
+            label=f"{name}: J = {final:.3g}",
+        )
+    first = np.asarray(next(iter(paths.values())))[0]
+    ax.plot(*first, marker="*", markersize=14, color="k", linestyle="none")
+    ax.set(xlim=xlim, ylim=ylim, xlabel="w1", ylabel="w2", title=title)
+    ax.legend(fontsize=8, loc="best")
+    return _finish(fig, path)
+
+
+# ============================================================================ adversarial
+def plot_adversarial(
+    model: Any,
+    x: Any,
+    y: Any,
+    eps: float,
+    path: PathLike | None = None,
+    *,
+    image_shape: tuple[int, int] | None = None,
+    epsilons: Sequence[float] | None = None,
+    X_test: Any = None,
+    y_test: Any = None,
+    clip: tuple[float, float] | None = None,
+    title: str = "Adversarial example: x + eps sign(grad_x J)",
+) -> Any:
+    """The EDSF deck's panda and gibbon on a small image: the input x with the model's
+    answer, the perturbation eps sign(grad_x J(theta, x, y)) (FGSM,
+    :func:`rosenblatt.demos.lessons.fgsm`), and x plus it with the new answer; with
+    ``epsilons`` (and a test set) also the accuracy against eps.
+
+    Parameters
+    ----------
+    model : nn.Module
+        A classifier giving logits.
+    x : array_like, shape (d,) or (1, d)
+        One input (flattened image).
+    y : int
+        Its true class.
+    eps : float
+    image_shape : (h, w), optional
+        How to show x (default: square).
+    epsilons, X_test, y_test : optional
+        The accuracy of ``model`` on FGSM inputs for each eps.
+    clip : (lo, hi), optional
+        Valid range of the inputs.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Axes 0-2 show x, the perturbation and x_adv (``images[0].get_array()``); axes 3, if
+        present, the accuracy line.
+    """
+    from .demos.lessons import fgsm, fgsm_accuracy
+
+    x = np.asarray(x).reshape(1, -1)
+    x_adv = fgsm(model, x, [int(y)], eps, clip=clip)
+    probs = [_class_scores(_outputs(model, v))[0] for v in (x, x_adv)]
+    side = int(round(np.sqrt(x.shape[1])))
+    shape = image_shape or (side, x.shape[1] // side)
+    with_curve = epsilons is not None and X_test is not None and y_test is not None
+    fig = _figure(11.5 if with_curve else 8.6, 3.2)
+    axes = fig.subplots(1, 4 if with_curve else 3)
+    vmin, vmax = clip if clip is not None else (float(x.min()), float(x.max()))
+    panels = [
+        (x, f"x: class {probs[0].argmax()} ({probs[0].max():.0%})", "gray_r", (vmin, vmax)),
+        (x_adv - x, f"eps sign(grad_x J), eps = {eps:g}", "coolwarm", (-eps, eps)),
+        (x_adv, f"x_adv: class {probs[1].argmax()} ({probs[1].max():.0%})", "gray_r", (vmin, vmax)),
+    ]
+    for ax, (image, label, cmap, (lo, hi)) in zip(axes, panels):
+        ax.imshow(image.reshape(shape), cmap=cmap, vmin=lo, vmax=hi)
+        ax.set_title(label, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if epsilons is not None and with_curve:
+        acc = fgsm_accuracy(model, X_test, y_test, epsilons, clip=clip)
+        ax = axes[3]
+        ax.plot(epsilons, acc, marker="o")
+        ax.set(xlabel="eps", ylabel="accuracy", title="accuracy under FGSM", ylim=(0, 1.02))
+        ax.grid(alpha=0.3)
+    fig.suptitle(title)
     return _finish(fig, path)
