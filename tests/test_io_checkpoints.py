@@ -557,3 +557,56 @@ def test_damaged_object_files_raise_only_value_or_os_errors(
     except (ValueError, OSError):
         return
     assert isinstance(got, dict)  # a byte changed inside a value or the data: still a dict
+
+
+def test_a_converted_pytorch_checkpoint_resumes_here(tmp_path: Path) -> None:
+    """A torch checkpoint (Adam), converted by rb.save, continues on rosenblatt as on torch."""
+    theirs = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+    ours = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3))
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(16, 4)).astype(np.float32), rng.integers(0, 3, 16)
+
+    def torch_step(opt: torch.optim.Optimizer) -> None:
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(
+            theirs(torch.from_numpy(x)), torch.from_numpy(y)
+        ).backward()
+        opt.step()
+
+    theirs.train()
+    opt = torch.optim.Adam(theirs.parameters(), lr=0.01)
+    torch_step(opt)
+    checkpoint = {"model": theirs.state_dict(), "optimizer": opt.state_dict(), "epoch": 1}
+    rb.save(_torch_round_trip(checkpoint), tmp_path / "converted.safetensors")
+    torch_step(opt)
+
+    ours.train()
+    ours_opt = optim.Adam(ours.parameters(), lr=0.01)
+    loaded = rb.load(tmp_path / "converted.safetensors")
+    ours.load_state_dict(loaded["model"])
+    ours_opt.load_state_dict(loaded["optimizer"])
+    ours_opt.zero_grad()
+    nn.functional.cross_entropy(ours(rb.tensor(x)), rb.tensor(y, dtype=np.int64)).backward()
+    ours_opt.step()
+    for k, v in theirs.state_dict().items():
+        np.testing.assert_allclose(
+            np.asarray(ours.state_dict()[k]), v.numpy(), rtol=1e-5, atol=1e-6, err_msg=k
+        )
+
+
+def test_the_cli_refuses_files_that_are_not_models(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """`rosenblatt evaluate/predict` need a model: a state_dict or .pt file is bad input."""
+    from rosenblatt.cli import main
+
+    (tmp_path / "data.csv").write_text("a,b,label\n1,2,0\n")
+    rb.save(nn.Linear(2, 2).state_dict(), tmp_path / "weights.safetensors")
+    torch.save(torch.nn.Linear(2, 2).state_dict(), tmp_path / "weights.pt")
+    for name, match in [
+        ("weights.safetensors", "not a rosenblatt model"),
+        ("weights.pt", "PyTorch"),
+    ]:
+        status = main(["evaluate", str(tmp_path / name), "--data", str(tmp_path / "data.csv")])
+        error = capsys.readouterr().err.strip().splitlines()
+        assert status == 2 and len(error) == 1 and match in error[0], error

@@ -317,7 +317,7 @@ def _load_model(path: str) -> Any:
     with bad_input():
         if not Path(path).is_file():
             raise FileNotFoundError(f"no such model file: {path!r}")
-        return io.load(path)
+        return io.load_model(path)  # a state_dict or checkpoint dict is not a model
 
 
 def _features_of(model: Any) -> list[str] | None:

@@ -134,6 +134,7 @@ __all__ = [
     "build_module",
     "load",
     "load_checkpoint",
+    "load_model",
     "load_state",
     "module_config",
     "read_safetensors",
@@ -595,14 +596,19 @@ def _read_header(raw: bytes, where: str) -> dict[str, Any]:
 # the pickle torch.save writes first in its legacy (non-zip) format: the magic number
 _TORCH_LEGACY_MAGIC = b"\x80\x02\x8a\x0a" + (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
 
-_CONVERT = (
-    "Convert it once, in Python with PyTorch installed: "
-    "`sd = torch.load(path, map_location='cpu')` (for a whole model: `sd = model.state_dict()`), "
-    "then `safetensors.torch.save_file(sd, 'model.safetensors')` for a state_dict, or "
-    "`rosenblatt.save(sd, 'checkpoint.safetensors')` for anything torch.save holds "
-    "(checkpoint dicts, optimizer state: torch tensors are converted); "
-    "then `rb.load('model.safetensors')` or `model.load_state_dict(rb.load(...))`."
-)
+
+def _how_to_convert(where: str) -> str:
+    """The commands that turn the PyTorch file ``where`` (quoted) into a safetensors file."""
+    source = where if where.startswith(("'", '"')) else "'model.pt'"
+    target = repr(str(Path(source[1:-1]).with_suffix(".safetensors")))
+    return (
+        "Convert it once, with PyTorch itself (plain `import torch`; only a file you trust): "
+        f"`obj = torch.load({source}, map_location='cpu')` (a whole model also needs "
+        "weights_only=False; then take obj = obj.state_dict()), then "
+        f"`rosenblatt.save(obj, {target})` (any state_dict or checkpoint dict: torch tensors "
+        f"are converted) or `safetensors.torch.save_file(obj, {target})` (a flat "
+        f"state_dict); then rb.load({target})."
+    )
 
 
 def _foreign_format(raw: bytes, where: str) -> str | None:
@@ -617,14 +623,14 @@ def _foreign_format(raw: bytes, where: str) -> str | None:
             return (
                 f"{where} is a PyTorch file written by torch.save (a zip archive holding a "
                 "pickle, data.pkl), not a safetensors file. rosenblatt never unpickles: "
-                f"unpickling can run any code. {_CONVERT}"
+                f"unpickling can run any code. {_how_to_convert(where)}"
             )
         return f"{where} is a zip archive (e.g. NumPy .npz), not a safetensors file"
     if raw.startswith(_TORCH_LEGACY_MAGIC):
         return (
             f"{where} is a PyTorch file written by torch.save in its legacy format (a "
             "pickle), not a safetensors file. rosenblatt never unpickles: unpickling can run "
-            f"any code. {_CONVERT}"
+            f"any code. {_how_to_convert(where)}"
         )
     if len(raw) >= 2 and raw[0] == 0x80 and 2 <= raw[1] <= 5:
         return (
@@ -1269,12 +1275,7 @@ def load(
     if kind == "model":
         if _ARCH not in meta:
             raise ValueError(f"{where}: a rosenblatt model file without its architecture")
-        ckpt = _model_checkpoint(arrays, meta, where)
-        model = ckpt.model
-        for name in ("preprocessing", "classes", "metadata"):
-            if not hasattr(model, name):
-                object.__setattr__(model, name, getattr(ckpt, name))
-        return model
+        return _with_attributes(_model_checkpoint(arrays, meta, where))
     ours = any(k.startswith("rosenblatt.") for k in meta)
     if kind == "state" or not ours:  # save_state's arrays, or plain safetensors (a state_dict)
         return OrderedDict((k, move(Tensor._make(a, None))) for k, a in arrays.items())
@@ -1282,6 +1283,24 @@ def load(
         f"{where}: unknown rosenblatt.kind {_short(kind)} (a damaged file, or one written by "
         "a newer rosenblatt?)"
     )
+
+
+def load_model(f: FileLike) -> Module:
+    """The model of a file written by ``rb.save(model, ...)``, in eval mode, with the
+    attributes ``preprocessing``, ``classes`` and ``metadata`` (see ``load``).
+
+    Unlike ``rb.load``, any other file (a state_dict, a checkpoint dict) is a ValueError:
+    for callers that need a model, such as ``rosenblatt evaluate``.
+    """
+    return _with_attributes(load_checkpoint(f))
+
+
+def _with_attributes(ckpt: Checkpoint) -> Module:
+    model = ckpt.model
+    for name in ("preprocessing", "classes", "metadata"):
+        if not hasattr(model, name):
+            object.__setattr__(model, name, getattr(ckpt, name))
+    return model
 
 
 def _load_object(
