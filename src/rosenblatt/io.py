@@ -58,7 +58,7 @@ Models (``rb.save(model, path, preprocessing=pre, classes=..., metadata={...})``
     float32 or float64) and returns the model in eval mode, with three attributes added:
     ``model.preprocessing`` (a ``Preprocessor`` or None), ``model.classes`` (list or None)
     and ``model.metadata`` (dict). ``load_checkpoint(path)`` returns the same as a
-    ``Checkpoint``.
+    ``Checkpoint``; ``load_model(path)`` the model, refusing any other kind of file.
 
 A safetensors file without rosenblatt metadata (``safetensors.torch.save_file``) and a
 ``save_state`` file load as an OrderedDict of Tensors. A PyTorch ``.pt`` file (a zip archive
