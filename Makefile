@@ -4,12 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-all lint format bench clean browser-deps playground-screenshot
+.PHONY: install demo test test-all lint format bench clean browser-deps playground-screenshot notebooks
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dev,mpi]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,mpi,notebooks]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -24,12 +24,15 @@ test-all: $(STAMP)
 	$(BIN)/python -m pytest -m ""
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples
-	$(BIN)/ruff format --check src tests benchmarks examples
+	$(BIN)/ruff check src tests benchmarks examples notebooks
+	$(BIN)/ruff format --check src tests benchmarks examples notebooks
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix src tests benchmarks examples
-	$(BIN)/ruff format src tests benchmarks examples
+	$(BIN)/ruff check --fix src tests benchmarks examples notebooks
+	$(BIN)/ruff format src tests benchmarks examples notebooks
+
+notebooks: $(STAMP)  # notebooks/*.ipynb from their jupytext sources notebooks/NN_*.py
+	$(BIN)/python notebooks/sync.py
 
 bench: $(STAMP)  # the tables of benchmarks/RESULTS.md (a few minutes; run on an idle machine)
 	$(BIN)/python benchmarks/bench_core.py --repeats 5

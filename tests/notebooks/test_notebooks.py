@@ -1,0 +1,105 @@
+"""The notebooks are tests: each one executes top to bottom in a fresh kernel (a cell that
+raises fails it, and the notebooks assert the decks' numbers themselves), its outputs carry
+the numbers the decks print, its figures display as images with no matplotlib magic, and
+every committed .ipynb is exactly what ``make notebooks`` generates from its .py source.
+
+Training is shortened with ROSENBLATT_QUICK=1 (the default here); run the full length with
+``ROSENBLATT_QUICK=0 make test-all``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("jupytext")
+pytest.importorskip("ipykernel")
+
+FOLDER = Path(__file__).resolve().parents[2] / "notebooks"
+_spec = importlib.util.spec_from_file_location("notebook_sync", FOLDER / "sync.py")
+sync = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(sync)
+
+# Text each notebook's outputs must contain: the numbers the decks print.
+EXPECTED = {
+    "01_perceptrons_to_mlp": [
+        "converged after 3 updates in 4 epochs: w = [-0.5 1 1]",  # the OR example
+        "w after each update: [[0.5, 1.0, 1.0], [0.0, 1.0, 1.0], [-0.5, 1.0, 1.0]]",
+        "MLP 2-4-2 on XOR: [0, 1, 1, 0]",
+    ],
+}
+SLOW: set[str] = set()  # notebooks that take too long for the default suite
+TIME_LIMIT = {name: 120.0 for name in EXPECTED}  # seconds per notebook (quick mode)
+
+
+def _names() -> list[str]:
+    return [p.stem for p in sync.sources(FOLDER)]
+
+
+def test_every_notebook_has_expectations():
+    assert _names() == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", _names())
+def test_ipynb_is_generated_from_its_source(name):
+    source = FOLDER / f"{name}.py"
+    committed = (FOLDER / f"{name}.ipynb").read_text(encoding="utf-8")
+    assert committed == sync.render(source), f"{name}.ipynb is stale: run `make notebooks`"
+
+
+def test_the_sync_check_sees_a_stale_notebook(tmp_path, monkeypatch):
+    source = FOLDER / _names()[0]
+    (tmp_path / source.with_suffix(".py").name).write_text(
+        source.with_suffix(".py").read_text(encoding="utf-8") + "\n# %%\nx = 1\n", encoding="utf-8"
+    )
+    (tmp_path / source.with_suffix(".ipynb").name).write_text(
+        source.with_suffix(".ipynb").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    monkeypatch.setattr(sync, "HERE", tmp_path)
+    monkeypatch.setattr(sync, "sources", lambda folder=tmp_path: sorted(tmp_path.glob("*.py")))
+    assert sync.main(["--check"]) == 1
+    assert sync.main([]) == 0 and sync.main(["--check"]) == 0
+
+
+def _texts(notebook) -> str:
+    parts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                parts.append(output["text"])
+            elif "data" in output:
+                parts.append(output["data"].get("text/plain", ""))
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in _names()],
+)
+def test_notebook_executes_and_shows_the_decks_numbers(name, monkeypatch):
+    monkeypatch.setenv("ROSENBLATT_QUICK", os.environ.get("ROSENBLATT_QUICK", "1"))
+    monkeypatch.setenv("MPLBACKEND", "agg")  # no inline backend: figures must show by themselves
+    notebook = nbformat.read(FOLDER / f"{name}.ipynb", as_version=4)
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=TIME_LIMIT[name],
+        kernel_name="python3",
+        resources={"metadata": {"path": str(FOLDER)}},
+    )
+    start = time.perf_counter()
+    client.execute()  # raises CellExecutionError, naming the cell, if one fails
+    elapsed = time.perf_counter() - start
+    assert elapsed < TIME_LIMIT[name], f"{name} took {elapsed:.0f} s"
+    text = _texts(notebook)
+    for expected in EXPECTED[name]:
+        assert expected in text, f"{name}: no output shows {expected!r}"
+    images = [
+        o for c in notebook.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})
+    ]
+    assert images, f"{name}: no figure was displayed"
