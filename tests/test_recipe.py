@@ -460,7 +460,7 @@ class _InterruptAt(Callback):
         self.stop_at, self.weights = epoch, []
 
     def on_epoch_end(self, epoch, logs=None):
-        self.weights.append({k: v.copy() for k, v in self.model.state_dict().items()})
+        self.weights.append({k: v.clone() for k, v in self.model.state_dict().items()})
         if epoch == self.stop_at:
             raise KeyboardInterrupt
 

@@ -81,6 +81,7 @@ ROSEN_CASES = [
     ("SGD", dict(lr=1e-3, momentum=0.9)),
     ("SGD", dict(lr=1e-3, momentum=0.9, nesterov=True)),
     ("Adagrad", dict(lr=0.05, lr_decay=0.01)),
+    ("Adadelta", dict(lr=1.0, rho=0.95)),
     ("RMSprop", dict(lr=1e-3, centered=True, momentum=0.5)),
     ("Adam", dict(lr=0.05, amsgrad=True, betas=(0.9, 0.9))),
     ("AdamW", dict(lr=0.05, weight_decay=0.1)),
@@ -98,6 +99,7 @@ def test_rosenbrock_trajectory_equals_torch(case):
 GROUP_CASES = [
     ("SGD", dict(lr=0.1, momentum=0.9), {"lr": 0.02, "momentum": 0.5, "nesterov": True}),
     ("Adagrad", dict(lr=0.1), {"lr": 0.3, "lr_decay": 0.1}),
+    ("Adadelta", dict(lr=1.0), {"lr": 0.5, "rho": 0.5, "weight_decay": 0.1}),
     ("RMSprop", dict(lr=0.01), {"lr": 0.003, "centered": True, "momentum": 0.3}),
     ("Adam", dict(lr=0.01), {"lr": 0.003, "betas": (0.5, 0.9), "amsgrad": True}),
     ("AdamW", dict(lr=0.01), {"lr": 0.003, "weight_decay": 0.5}),
@@ -136,6 +138,7 @@ def test_amsgrad_cases_exercise_the_maximum(name):
 FLOAT32_CASES = [
     ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
     ("Adagrad", dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1)),
+    ("Adadelta", dict(rho=0.8, weight_decay=0.01)),
     ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True)),
     ("Adam", dict(lr=0.01, amsgrad=True, betas=(0.9, 0.5), weight_decay=0.1)),
     ("AdamW", dict(lr=0.01, maximize=True)),

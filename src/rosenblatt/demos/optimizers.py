@@ -174,7 +174,7 @@ def optimizers_demo(
     columns = ["iterations", "settled", "evals", "time", "loss", "accuracy"]
     rows = []
     for problem, (model, X, y) in _problems(seed).items():
-        start_weights = {k: v.copy() for k, v in model.state_dict().items()}
+        start_weights = {k: v.clone() for k, v in model.state_dict().items()}
         n_params = sum(p._data.size for p in model.parameters())
         out(f"\n{problem}: {len(X)} samples, {n_params} parameters, {iterations} iterations")
         out(

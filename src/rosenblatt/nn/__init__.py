@@ -1,7 +1,8 @@
 """``rosenblatt.nn``: modules, parameters, layers, losses, initialisation."""
 
-from . import functional, init, parallel
-from .conv import AvgPool2d, Conv2d, MaxPool2d
+from . import functional, init, parallel, utils
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .conv import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, Conv2d, MaxPool2d
 from .layers import (
     ELU,
     GELU,
@@ -31,9 +32,10 @@ from .loss import (
     NLLLoss,
     PerceptronCriterion,
 )
-from .module import Module, ModuleList, Parameter, Sequential
+from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, SyncBatchNorm
 from .rnn import LSTM, RNN, LSTMCell, RNNCell
+from .sparse import Embedding
 
 __all__ = [
     "BCELoss",
@@ -79,4 +81,12 @@ __all__ = [
     "RNNCell",
     "SyncBatchNorm",
     "parallel",
+    # containers, embedding, adaptive pooling, utilities
+    "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool2d",
+    "Embedding",
+    "ModuleDict",
+    "ParameterDict",
+    "ParameterList",
+    "utils",
 ]

@@ -8,11 +8,12 @@ from typing import Any
 import numpy as np
 
 from ..ops import conv as C
+from ..ops.adaptive_pool import adaptive_avg_pool2d, adaptive_max_pool2d
 from ..tensor import Tensor, _as_dtype
 from . import init
 from .module import Module, Parameter
 
-__all__ = ["AvgPool2d", "Conv2d", "MaxPool2d"]
+__all__ = ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AvgPool2d", "Conv2d", "MaxPool2d"]
 
 
 class Conv2d(Module):
@@ -191,3 +192,39 @@ class AvgPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Adaptive average pooling to a fixed (OH, OW) grid, whatever the input's (H, W):
+    y[n, c, i, j] = mean of x[n, c] over rows floor(i H / OH) .. ceil((i + 1) H / OH) - 1
+    (likewise columns), torch's windows.
+
+    ``output_size``: an int or (OH, OW); a None entry keeps the input's size.
+    Shapes: (N, C, H, W) or (C, H, W) -> (N, C, OH, OW) or (C, OH, OW).
+    """
+
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        return adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool2d(Module):
+    """Adaptive max pooling to a fixed (OH, OW) grid: y[n, c, i, j] = max of x[n, c] over
+    window (i, j), windows as AdaptiveAvgPool2d; with ``return_indices`` also the flat
+    indices h * W + w of the maxima."""
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input: Tensor) -> Any:
+        return adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"

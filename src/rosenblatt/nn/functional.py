@@ -3,10 +3,15 @@
 Every function takes and returns tensors; losses take ``reduction`` in
 {"none", "mean", "sum"} with PyTorch's meaning. Composites are written from primitives and
 get their gradients for free; the fragile or hot pairs are fused primitives in ``ops``.
+
+``inplace=True`` is accepted where torch has it and computes out of place: the result is the
+same tensor values, only the input is left unchanged (so no in-place rule can break a
+backward that torch would run).
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -85,8 +90,8 @@ def identity(input: Tensor) -> Tensor:
     return input
 
 
-def relu(input: Tensor) -> Tensor:
-    """relu: y = max(0, x); dy/dx = 1 if x > 0 else 0"""
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu: y = max(0, x); dy/dx = 1 if x > 0 else 0 (``inplace``: see the module docstring)"""
     return ops.relu(input)
 
 
@@ -100,7 +105,7 @@ def tanh(input: Tensor) -> Tensor:
     return ops.tanh(input)
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """leaky_relu: y = x if x > 0 else a x (a = negative_slope); dy/dx = 1 or a"""
     return act.LeakyReLU.apply(as_tensor(input), negative_slope=negative_slope)
 
@@ -117,12 +122,12 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     return act.Softplus.apply(as_tensor(input), beta=beta, threshold=threshold)
 
 
-def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """elu: y = x if x > 0 else alpha (e^x - 1); dy/dx = 1 or y + alpha"""
     return act.ELU.apply(as_tensor(input), alpha=alpha)
 
 
-def selu(input: Tensor) -> Tensor:
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """selu: y = scale * elu(x, alpha), alpha = 1.6733, scale = 1.0507 (self-normalising)"""
     return act.ELU.apply(as_tensor(input), alpha=act.SELU_ALPHA, scale=act.SELU_SCALE)
 
@@ -141,15 +146,37 @@ def sign(input: Tensor) -> Tensor:
     return act.Sign.apply(as_tensor(input))
 
 
-def softmax(input: Tensor, dim: int = -1) -> Tensor:
+def _softmax_input(input: Any, dim: int | None, dtype: Any, name: str) -> tuple[Tensor, int]:
+    """The input (cast to ``dtype``) and the dimension; without ``dim`` torch's old implicit
+    choice (0 for 0-, 1- and 3-d inputs, else 1) with its deprecation warning."""
+    x = as_tensor(input)
+    if dtype is not None:
+        x = x.astype(dtype)
+    if dim is None:
+        warnings.warn(
+            f"Implicit dimension choice for {name} has been deprecated. Change the call to "
+            "include dim=X as an argument.",
+            stacklevel=3,
+        )
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    return x, dim
+
+
+def softmax(
+    input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None
+) -> Tensor:
     """softmax: y_i = e^(x_i) / sum_j e^(x_j) along ``dim`` (max subtracted first);
     dy_i/dx_j = y_i (delta_ij - y_j)"""
-    return act.Softmax.apply(as_tensor(input), axis=dim)
+    x, dim = _softmax_input(input, dim, dtype, "softmax")
+    return act.Softmax.apply(x, axis=dim)
 
 
-def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
+def log_softmax(
+    input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None
+) -> Tensor:
     """log_softmax: y_i = x_i - log sum_j e^(x_j) (log-sum-exp); dy_i/dx_j = delta_ij - softmax_j"""
-    return act.LogSoftmax.apply(as_tensor(input), axis=dim)
+    x, dim = _softmax_input(input, dim, dtype, "log_softmax")
+    return act.LogSoftmax.apply(x, axis=dim)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -376,8 +403,131 @@ def hinge_embedding_loss(
     return _reduce(hinge + own, reduction)
 
 
+# ---------------------------------------------------------------------- lookups and encodings
+def _index_array(input: Any, name: str) -> np.ndarray:
+    idx = np.asarray(input._data if isinstance(input, Tensor) else input)
+    if idx.dtype.kind not in "iu":
+        kind = input.type() if isinstance(input, Tensor) else str(idx.dtype)
+        raise RuntimeError(
+            f"Expected tensor for argument #1 'indices' to have one of the following scalar "
+            f"types: Long, Int; but got {kind} instead (while checking arguments for {name})"
+        )
+    return idx
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """one_hot: y[..., c] = 1 if x[...] == c else 0, an int64 tensor of shape (*x.shape, C).
+
+    ``num_classes=-1`` takes C = max(x) + 1. Class values must lie in [0, C) (torch's errors).
+    """
+    idx = np.asarray(tensor._data if isinstance(tensor, Tensor) else tensor)
+    if idx.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if num_classes == -1:
+        if idx.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(idx.max()) + 1
+    if idx.size and idx.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if idx.size and idx.max() >= num_classes or num_classes < 0:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return Tensor._make((idx[..., None] == np.arange(num_classes)).astype(np.int64), None)
+
+
+def embedding(
+    input: Tensor,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """embedding: y[...] = W[x[...]], the rows of ``weight`` (V, D) picked by the integer
+    tensor ``input``; dL/dW[v] = sum of dL/dy over the positions where x == v, zero for
+    ``padding_idx``. Output shape (*input.shape, D).
+
+    ``max_norm``, ``scale_grad_by_freq`` and ``sparse`` are accepted only at their defaults.
+    """
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError(
+            "embedding: max_norm, scale_grad_by_freq and sparse are not supported"
+        )
+    idx = _index_array(input, "embedding")
+    n = weight.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise IndexError("index out of range in self")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += n
+    return embedding_lookup(weight, idx, padding_idx)
+
+
+def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
+    """pad: add ``pad = (left, right, top, bottom, ...)`` entries around the last dimensions
+    (the last dimension first, as torch). ``mode``: "constant" (``value``, default 0; a
+    negative width crops), "reflect", "replicate" or "circular". The gradient of a copied
+    entry is added back to its source."""
+    return pad_op(as_tensor(input), pad, mode, value)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
+    """adaptive_avg_pool2d: the mean over window (i, j) with torch's windows
+    start = floor(i H / OH), end = ceil((i + 1) H / OH) (see ops.adaptive_pool)."""
+    return _adaptive.adaptive_avg_pool2d(input, output_size)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """adaptive_max_pool2d: the maximum over window (i, j), windows as adaptive_avg_pool2d;
+    with ``return_indices`` also the flat indices h * W + w of the maxima."""
+    return _adaptive.adaptive_max_pool2d(input, output_size, return_indices)
+
+
+# ---------------------------------------------------------------------- more activations
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """silu (swish): y = x sigmoid(x); dy/dx = s + x s (1 - s), s = sigmoid(x)"""
+    x = as_tensor(input)
+    return x * ops.sigmoid(x)
+
+
+def hardtanh(
+    input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor:
+    """hardtanh: y = clip(x, min_val, max_val); dy/dx = 1 inside, 0 outside"""
+    return ops.clip(as_tensor(input), min_val, max_val)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6: y = min(max(0, x), 6); dy/dx = 1 on (0, 6), else 0"""
+    return hardtanh(input, 0.0, 6.0)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """logsigmoid: y = log sigmoid(x) = -softplus(-x) (stable); dy/dx = 1 - sigmoid(x)"""
+    return -softplus(-as_tensor(input))
+
+
+def softsign(input: Tensor) -> Tensor:
+    """softsign: y = x / (1 + |x|); dy/dx = 1 / (1 + |x|)^2"""
+    x = as_tensor(input)
+    return x / (1 + ops.abs(x))
+
+
+def normalize(
+    input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: None = None
+) -> Tensor:
+    """normalize: y = x / max(||x||_p, eps) along ``dim``"""
+    x = as_tensor(input)
+    norm = x.norm(p, dim=dim, keepdim=True)
+    return x / ops.clip(norm, eps, None)
+
+
 # convolution, pooling and batch normalization (defined in ops, exported here)
+from ..ops import adaptive_pool as _adaptive  # noqa: E402
 from ..ops.conv import avg_pool2d, conv2d, max_pool2d  # noqa: E402
+from ..ops.embedding import embedding_lookup  # noqa: E402
 from ..ops.normalization import batch_norm  # noqa: E402
+from ..ops.pad import pad as pad_op  # noqa: E402
 
 __all__ += ["avg_pool2d", "batch_norm", "conv2d", "max_pool2d"]
+__all__ += ["adaptive_avg_pool2d", "adaptive_max_pool2d", "embedding", "one_hot", "pad"]
+__all__ += ["hardtanh", "logsigmoid", "normalize", "relu6", "silu", "softsign"]

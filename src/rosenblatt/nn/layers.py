@@ -32,6 +32,12 @@ __all__ = [
 ]
 
 
+def _inplace(module: Module, sep: str = "") -> str:
+    """torch's repr of ``inplace=True`` (nothing when False). The computation is out of place
+    either way (see ``nn.functional``)."""
+    return f"{sep}inplace=True" if module.inplace else ""
+
+
 class Linear(Module):
     """Fully connected layer: y = x W^T + b, W of shape (out_features, in_features).
 
@@ -108,13 +114,13 @@ class Dropout(Module):
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-        self.p = p
+        self.p, self.inplace = p, inplace
 
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout(input, self.p, self.training)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class ReLU(Module):
@@ -122,9 +128,13 @@ class ReLU(Module):
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
+        self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
         return F.relu(input)
+
+    def extra_repr(self) -> str:
+        return _inplace(self)
 
 
 class LeakyReLU(Module):
@@ -132,13 +142,13 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input: Tensor) -> Tensor:
         return F.leaky_relu(input, self.negative_slope)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + _inplace(self, ", ")
 
 
 class Sigmoid(Module):
@@ -171,6 +181,9 @@ class GELU(Module):
     def forward(self, input: Tensor) -> Tensor:
         return F.gelu(input, self.approximate)
 
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
 
 class Softplus(Module):
     """y = ln(1 + e^(beta x)) / beta"""
@@ -191,13 +204,13 @@ class ELU(Module):
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
-        self.alpha = alpha
+        self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input: Tensor) -> Tensor:
         return F.elu(input, self.alpha)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + _inplace(self, ", ")
 
 
 class SELU(Module):
@@ -205,9 +218,13 @@ class SELU(Module):
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
+        self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
         return F.selu(input)
+
+    def extra_repr(self) -> str:
+        return _inplace(self)
 
 
 class Step(Module):
@@ -232,9 +249,10 @@ class Sign(Module):
 
 
 class Softmax(Module):
-    """y_i = e^(x_i) / sum_j e^(x_j) along ``dim``"""
+    """y_i = e^(x_i) / sum_j e^(x_j) along ``dim`` (None: torch's implicit choice, with
+    its deprecation warning)"""
 
-    def __init__(self, dim: int = -1) -> None:
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 
@@ -246,9 +264,9 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """y_i = x_i - log sum_j e^(x_j) along ``dim``"""
+    """y_i = x_i - log sum_j e^(x_j) along ``dim`` (None: torch's implicit choice)"""
 
-    def __init__(self, dim: int = -1) -> None:
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 

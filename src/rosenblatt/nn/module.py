@@ -3,23 +3,35 @@
 A Parameter or Module assigned as an attribute registers itself, so ``parameters()``,
 ``named_parameters()`` and ``state_dict()`` find them with PyTorch's dotted key names
 (``0.weight``, ``encoder.2.bias``) and a PyTorch state_dict of the same architecture loads.
+
+The traversals follow torch 2.13: ``named_modules`` is a pre-order walk (a module, then each
+child's subtree in registration order) that lists a shared module once; ``apply(fn)`` is a
+post-order walk (each child's subtree first, then the module itself), so
+``net.apply(init_weights)`` draws the random numbers in the same order as torch;
+``state_dict`` lists a shared module under every name it has, as torch does.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections import OrderedDict, namedtuple
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, _as_dtype
+from ..device import device as _device
+from ..device import to_device as _to_device
+from ..tensor import Tensor, _as_dtype, _is_dtype_name
 
-__all__ = ["Module", "ModuleList", "Parameter", "Sequential"]
+__all__ = ["Module", "ModuleDict", "ModuleList", "Parameter", "ParameterDict", "ParameterList"]
+__all__ += ["Sequential"]
 
 
 class Parameter(Tensor):
-    """A tensor that is a learnable weight of a Module (requires_grad=True by default)."""
+    """A tensor that is a learnable weight of a Module (requires_grad=True by default).
+
+    ``Parameter(t)`` shares memory with the tensor or array ``t``, as torch's does.
+    """
 
     __slots__ = ()
 
@@ -41,6 +53,38 @@ def _to_numpy(value: Any) -> np.ndarray:
     return np.asarray(value)
 
 
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` returns: the keys it missed and the keys it did not use."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
+
+
+def _type_name(value: Any) -> str:
+    """torch's name for the type of ``value`` in error messages (``torch.FloatTensor``)."""
+    return value.type() if isinstance(value, Tensor) else type(value).__name__
+
+
+def _check_name(kind: str, name: Any) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
+    if "." in name:
+        raise KeyError(f'{kind} name can\'t contain "."')
+    if name == "":
+        raise KeyError(f'{kind} name can\'t be empty string ""')
+
+
+def _indent(text: str, spaces: int = 2) -> str:
+    """Every line of ``text`` but the first indented by ``spaces`` (for nested reprs)."""
+    return text.replace("\n", "\n" + " " * spaces)
+
+
 class Module:
     """Base class of every layer and model.
 
@@ -56,9 +100,15 @@ class Module:
         self.__dict__["_init_args"] = (args, kwargs)
         return self
 
-    def __init__(self) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args or kwargs:
+            raise TypeError(
+                f"{type(self).__name__}.__init__() got unexpected arguments {args} {kwargs} "
+                "(Module.__init__ takes none)"
+            )
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
 
@@ -70,156 +120,261 @@ class Module:
                 f"(call super().__init__() first in {type(self).__name__}.__init__)"
             )
         params, buffers, modules = self._parameters, self._buffers, self._modules
-        if isinstance(value, (Parameter, Module)):
-            for store in (params, buffers, modules):
-                store.pop(name, None)
-            (params if isinstance(value, Parameter) else modules)[name] = value
-        elif name in buffers:
-            buffers[name] = value
+        if isinstance(value, Parameter):
+            buffers.pop(name, None)
+            modules.pop(name, None)
+            self._non_persistent_buffers_set.discard(name)
+            params[name] = value  # a replaced parameter keeps its place, as in torch
+        elif isinstance(value, Module):
+            params.pop(name, None)
+            buffers.pop(name, None)
+            self._non_persistent_buffers_set.discard(name)
+            modules[name] = value
         elif name in params:
             if value is not None:
                 raise TypeError(
-                    f"cannot assign {type(value).__name__} as parameter {name!r} "
-                    "(use nn.Parameter or None)"
+                    f"cannot assign {_type_name(value)!r} as parameter {name!r} "
+                    "(nn.Parameter or None expected)"
                 )
             params[name] = None
         elif name in modules:
             if value is not None:
-                raise TypeError(f"cannot assign {type(value).__name__} as child module {name!r}")
+                raise TypeError(
+                    f"cannot assign {_type_name(value)!r} as child module {name!r} "
+                    "(nn.Module or None expected)"
+                )
             modules[name] = None
+        elif name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(
+                    f"cannot assign {_type_name(value)!r} as buffer {name!r} "
+                    "(Tensor or None expected)"
+                )
+            buffers[name] = value
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
         for store in (self._parameters, self._buffers, self._modules):
             store.pop(name, None)
+        self._non_persistent_buffers_set.discard(name)
         object.__delattr__(self, name)
+
+    def _check_free(self, name: str, store: dict[str, Any]) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot register before Module.__init__() call")
+        if hasattr(self, name) and name not in store:
+            raise KeyError(f"attribute {name!r} already exists")
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or None, as PyTorch does for a missing bias) under ``name``."""
+        _check_name("parameter", name)
+        self._check_free(name, self._parameters)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(
+                f"cannot assign {_type_name(param)!r} object to parameter {name!r} "
+                "(nn.Parameter or None required)"
+            )
         self._parameters[name] = param
         object.__setattr__(self, name, param)
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
-        """A non-learnable state tensor (e.g. BatchNorm's running mean) kept in state_dict."""
+        """A state tensor that is not learned (BatchNorm's running mean).
+
+        It moves with ``to(dtype)`` and is listed by ``buffers()``; a persistent buffer
+        (the default) is also saved in ``state_dict``.
+        """
+        _check_name("buffer", name)
+        self._check_free(name, self._buffers)
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(
+                f"cannot assign {_type_name(tensor)!r} object to buffer {name!r} "
+                "(Tensor or None required)"
+            )
         self._buffers[name] = tensor
-        if not persistent:
-            self.__dict__.setdefault("_non_persistent", set()).add(name)
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
         object.__setattr__(self, name, tensor)
 
     def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` as the child ``name`` (``self.name = module`` does the same)."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        _check_name("module", name)
+        self._check_free(name, self._modules)
         self._modules[name] = module
         object.__setattr__(self, name, module)
 
+    register_module = add_module
+
+    def get_submodule(self, target: str) -> Module:
+        """The submodule at the dotted path ``target`` (``""`` is the module itself)."""
+        mod: Module = self
+        for item in target.split(".") if target else []:
+            child = mod._modules.get(item)
+            if not isinstance(child, Module):
+                raise AttributeError(f"{type(mod).__name__} has no attribute `{item}`")
+            mod = child
+        return mod
+
     # ------------------------------------------------------------------ calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} has no forward()")
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the "forward" method')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------------ traversal
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        seen: set[int] = set()
-        stack: list[tuple[str, Module]] = [(prefix, self)]
-        while stack:
-            name, m = stack.pop()
-            if id(m) in seen:
-                continue
-            seen.add(id(m))
-            yield name, m
-            children = [
-                (f"{name}.{k}" if name else k, c) for k, c in m._modules.items() if c is not None
-            ]
-            stack.extend(reversed(children))
+    def named_modules(
+        self, memo: set[Module] | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
+        """``(name, module)`` for this module and every submodule, in pre-order.
+
+        A module reached twice is listed once (``remove_duplicate``); ``memo`` holds the
+        modules already listed.
+        """
+        if memo is None:
+            memo = set()
+        if self in memo:
+            return
+        if remove_duplicate:
+            memo.add(self)
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is not None:
+                sub = f"{prefix}.{name}" if prefix else name
+                yield from child.named_modules(memo, sub, remove_duplicate)
 
     def modules(self) -> Iterator[Module]:
         for _, m in self.named_modules():
             yield m
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        for k, m in self._modules.items():
-            if m is not None:
-                yield k, m
+        """``(name, child)`` for the direct children, each module once."""
+        memo: set[Module] = set()
+        for name, m in self._modules.items():
+            if m is not None and m not in memo:
+                memo.add(m)
+                yield name, m
 
     def children(self) -> Iterator[Module]:
         for _, m in self.named_children():
             yield m
 
-    def named_parameters(
-        self, prefix: str = "", recurse: bool = True
-    ) -> Iterator[tuple[str, Parameter]]:
+    def _named_members(
+        self, store: str, prefix: str, recurse: bool, remove_duplicate: bool
+    ) -> Iterator[tuple[str, Any]]:
         seen: set[int] = set()
-        mods = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        mods = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+            if recurse
+            else iter([(prefix, self)])
+        )
         for mname, m in mods:
-            for k, p in m._parameters.items():
-                if p is None or id(p) in seen:
+            for k, v in getattr(m, store).items():
+                if v is None or id(v) in seen:
                     continue
-                seen.add(id(p))
-                yield (f"{mname}.{k}" if mname else k), p
+                if remove_duplicate:
+                    seen.add(id(v))
+                yield (f"{mname}.{k}" if mname else k), v
+
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
+        """``(dotted name, parameter)`` in torch's order; a shared parameter is listed once."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        for mname, m in self.named_modules(prefix):
-            for k, b in m._buffers.items():
-                if b is not None:
-                    yield (f"{mname}.{k}" if mname else k), b
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
+        """``(dotted name, buffer)``, the non-persistent buffers included."""
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
-    def buffers(self) -> Iterator[Tensor]:
-        for _, b in self.named_buffers():
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     # ------------------------------------------------------------------ state
-    def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Parameters and persistent buffers by dotted name (PyTorch's keys), as arrays.
+    def state_dict(
+        self, *, destination: Any = None, prefix: str = "", keep_vars: bool = False
+    ) -> OrderedDict[str, Tensor]:
+        """Parameters and persistent buffers by dotted name (PyTorch's keys).
 
-        The arrays are the module's own (no copy), as PyTorch's state_dict shares storage;
-        copy them to keep a snapshot.
+        Values are detached Tensors sharing memory with the module's weights (as torch's:
+        copy them with ``.clone()`` to keep a snapshot), or the Parameters themselves with
+        ``keep_vars``. A module used in two places appears under both names.
         """
-        return OrderedDict((k, t._data) for k, t in self.state_tensors().items())
-
-    def state_tensors(self) -> OrderedDict[str, Tensor]:
-        """Parameters and persistent buffers by dotted state_dict key, as the tensors themselves."""
-        out: OrderedDict[str, Tensor] = OrderedDict()
-        for mname, m in self.named_modules():
-            skip = m.__dict__.get("_non_persistent", set())
+        out: Any = OrderedDict() if destination is None else destination
+        for mname, m in self.named_modules(remove_duplicate=False):
+            skip = m._non_persistent_buffers_set
             for k, v in list(m._parameters.items()) + list(m._buffers.items()):
                 if v is not None and k not in skip:
-                    out[f"{mname}.{k}" if mname else k] = v
+                    key = prefix + (f"{mname}.{k}" if mname else k)
+                    out[key] = v if keep_vars else v.detach()
         return out
 
-    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> tuple[list, list]:
-        """Copy weights in (NumPy arrays, rosenblatt or torch tensors), cast to each weight's dtype.
+    def state_tensors(self) -> OrderedDict[str, Tensor]:
+        """Parameters and persistent buffers by state_dict key, as the tensors themselves."""
+        return self.state_dict(keep_vars=True)
 
-        With ``strict`` (default) missing or unexpected keys raise KeyError naming them; a
-        shape mismatch always raises ValueError naming the key and both shapes. Returns
-        ``(missing_keys, unexpected_keys)``.
+    def load_state_dict(
+        self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False
+    ) -> _IncompatibleKeys:
+        """Copy weights in (rosenblatt or torch tensors, NumPy arrays), cast to each weight's
+        dtype.
+
+        Returns the named tuple ``(missing_keys, unexpected_keys)``. As torch, raises
+        RuntimeError listing every problem: with ``strict`` (default) missing or unexpected
+        keys, and always a shape mismatch (naming the key and both shapes). Nothing is
+        copied when it raises. ``assign=True`` takes the checkpoint's arrays (and dtypes)
+        instead of copying into the existing ones.
         """
-        own = self.state_tensors()
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        if strict and (missing or unexpected):
-            raise KeyError(
-                f"load_state_dict for {type(self).__name__}: missing keys {missing}, "
-                f"unexpected keys {unexpected}"
-            )
+        errors = []
+        if strict and missing:
+            keys = ", ".join(f'"{k}"' for k in missing)
+            errors.append(f"Missing key(s) in state_dict: {keys}. ")
+        if strict and unexpected:
+            keys = ", ".join(f'"{k}"' for k in unexpected)
+            errors.append(f"Unexpected key(s) in state_dict: {keys}. ")
         arrays = {k: _to_numpy(state_dict[k]) for k in own if k in state_dict}
         for k, arr in arrays.items():
             if arr.shape != own[k]._data.shape:
-                raise ValueError(
-                    f"load_state_dict: size mismatch for {k}: checkpoint has shape {arr.shape}, "
-                    f"the model has {own[k]._data.shape}"
+                errors.append(
+                    f"size mismatch for {k}: copying a param with shape {arr.shape} from "
+                    f"checkpoint, the shape in current model is {own[k]._data.shape}."
                 )
+        if errors:
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                + "\n\t".join(errors)
+            )
         for k, arr in arrays.items():
-            own[k]._data[...] = arr.astype(own[k]._data.dtype, copy=False)
-        return missing, unexpected
+            t = own[k]
+            if assign:
+                t._data = np.array(arr, copy=True)
+            else:
+                t._data[...] = arr.astype(t._data.dtype, copy=False)
+            t._version[0] += 1
+        return _IncompatibleKeys(missing, unexpected)
 
-    # ------------------------------------------------------------------ modes and dtype
+    # ------------------------------------------------------------------ modes and grads
     def train(self, mode: bool = True) -> Module:
-        for m in self.modules():
-            object.__setattr__(m, "training", mode)
+        """Training mode (``mode=True``) or evaluation mode for this module and its children."""
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        object.__setattr__(self, "training", mode)
+        for m in self.children():
+            m.train(mode)
         return self
 
     def eval(self) -> Module:
@@ -228,26 +383,84 @@ class Module:
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         for p in self.parameters():
-            p.requires_grad = requires_grad
+            p.requires_grad_(requires_grad)
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients: ``p.grad = None`` (default), or fill them with zeros."""
         for p in self.parameters():
-            if set_to_none or p._grad is None:
+            if p._grad is None:
+                continue
+            if set_to_none:
                 p._grad = None
             else:
                 p._grad = p._grad.detach()
                 p._grad._data[...] = 0
 
-    def to(self, dtype: Any) -> Module:
-        """Cast every floating parameter and buffer to ``dtype`` in place (grads are dropped)."""
-        dt = _as_dtype(dtype)
-        for m in self.modules():
+    # ------------------------------------------------------------------ dtype and device
+    def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> Module:
+        """Replace the array of every parameter, buffer and gradient by ``fn``'s result.
+
+        The Parameter objects stay the same, so optimizers built earlier keep working.
+        """
+        mods = self.modules() if recurse else iter([self])
+        for m in mods:
             for t in list(m._parameters.values()) + list(m._buffers.values()):
-                if t is not None and t._data.dtype.kind == "f":
-                    t._data = t._data.astype(dt)
-                    t._grad = None
+                if t is None:
+                    continue
+                t._data = fn(t)._data
+                if t._grad is not None:
+                    t._grad = Tensor._make(fn(t._grad)._data, None)
         return self
+
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(tensor)``, in place.
+
+        A dtype casts the floating parameters and buffers (integer buffers such as
+        ``num_batches_tracked`` keep theirs); a device other than the CPU raises unless a
+        backend for it is registered (see ``rosenblatt.device``).
+        """
+        dtype, dev = kwargs.pop("dtype", None), kwargs.pop("device", None)
+        for name in ("non_blocking", "memory_format", "copy"):
+            kwargs.pop(name, None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype, dev = a.dtype, a.device
+            elif isinstance(a, (str, _device)) and not _is_dtype_name(a):
+                dev = a
+            elif a is not None and not isinstance(a, bool):  # non_blocking positionally
+                dtype = a
+        dt = _as_dtype(dtype)
+        if dt is not None and dt.kind not in "fc":
+            raise TypeError(
+                "nn.Module.to only accepts floating point or complex dtypes, but got desired "
+                f"dtype={dt}"
+            )
+        if dev is not None:
+            _to_device(None, dev)  # a clear error for a device without a backend
+
+        def convert(t: Tensor) -> Tensor:
+            if dev is not None:
+                t = _to_device(t, dev)
+            if dt is not None and t._data.dtype.kind in "fc" and t._data.dtype != dt:
+                t = Tensor._make(t._data.astype(dt), None)
+            return t
+
+        return self._apply(convert)
+
+    def cpu(self) -> Module:
+        return self.to("cpu")
+
+    def cuda(self, device: Any = None) -> Module:
+        """Move to a GPU: raises a clear error unless a GPU backend is registered."""
+        return self.to("cuda" if device is None else device)
+
+    def type(self, dst_type: Any) -> Module:
+        """Cast every parameter and buffer (integer ones too) to ``dst_type``."""
+        dt = _as_dtype(dst_type)
+        return self._apply(lambda t: Tensor._make(t._data.astype(dt, copy=False), None))
 
     def double(self) -> Module:
         return self.to(np.float64)
@@ -255,74 +468,49 @@ class Module:
     def float(self) -> Module:
         return self.to(np.float32)
 
-    def apply(self, fn: Any) -> Module:
-        for m in reversed(list(self.modules())):
-            fn(m)
+    def half(self) -> Module:
+        return self.to(np.float16)
+
+    def share_memory(self) -> Module:
+        """Accepted as torch (one process holds the weights)."""
+        return self
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every submodule, then on this module (post-order, as torch).
+
+        Each child's subtree is visited in registration order before the module itself,
+        so ``net.apply(init_weights)`` draws the same sequence of random numbers as torch.
+        """
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
         return self
 
     # ------------------------------------------------------------------ repr
     def extra_repr(self) -> str:
+        """The layer's own settings inside ``Name(...)``; subclasses override it."""
         return ""
 
+    def _get_name(self) -> str:
+        return type(self).__name__
+
     def __repr__(self) -> str:
-        lines = [f"({k}): " + repr(m).replace("\n", "\n  ") for k, m in self._modules.items()]
-        head = f"{type(self).__name__}({self.extra_repr()}"
-        if not lines:
-            return head + ")"
-        return head + "\n  " + "\n  ".join(lines) + "\n)"
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({k}): " + _indent(repr(m)) for k, m in self._modules.items()]
+        lines = extra_lines + child_lines
+        text = self._get_name() + "("
+        if len(extra_lines) == 1 and not child_lines:
+            text += extra_lines[0]
+        elif lines:
+            text += "\n  " + "\n  ".join(lines) + "\n"
+        return text + ")"
 
 
-class Sequential(Module):
-    """Modules applied in order: y = f_k(... f_2(f_1(x)))."""
-
-    def __init__(self, *modules: Module) -> None:
-        super().__init__()
-        if len(modules) == 1 and isinstance(modules[0], (dict, OrderedDict)):
-            for k, m in modules[0].items():
-                self.add_module(k, m)
-        else:
-            for i, m in enumerate(modules):
-                self.add_module(str(i), m)
-
-    def forward(self, x: Any) -> Any:
-        for m in self._modules.values():
-            x = m(x)
-        return x
-
-    def __getitem__(self, i: int | slice) -> Any:
-        mods = list(self._modules.values())
-        if isinstance(i, slice):
-            return Sequential(*mods[i])
-        return mods[i]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> Sequential:
-        self.add_module(str(len(self._modules)), module)
-        return self
-
-
-class ModuleList(Module):
-    """A list of modules whose parameters are registered (``0.weight``, ``1.weight`` ...)."""
-
-    def __init__(self, modules: Iterable[Module] = ()) -> None:
-        super().__init__()
-        for m in modules:
-            self.append(m)
-
-    def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self._modules)), module)
-        return self
-
-    def __getitem__(self, i: int) -> Module:
-        return list(self._modules.values())[i]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
+from .container import (  # noqa: E402  (containers subclass Module; kept importable here)
+    ModuleDict,
+    ModuleList,
+    ParameterDict,
+    ParameterList,
+    Sequential,
+)

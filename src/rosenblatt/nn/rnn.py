@@ -206,10 +206,6 @@ class RNN(_RNNBase):
         out, h_n = self._unbatch(unbatched, out, stack(last))
         return out, h_n
 
-    def extra_repr(self) -> str:
-        s = super().extra_repr()
-        return s + (", nonlinearity='relu'" if self.nonlinearity == "relu" else "")
-
 
 class LSTM(_RNNBase):
     """Long short-term memory: gates i, f, o = sigmoid(.), g = tanh(.) of
@@ -365,6 +361,10 @@ class RNNCell(_CellBase):
         h = self._state(hx, x.shape[1], unbatched, "hx")
         out = RNNLayer.apply(x, h, *self._params(), nonlinearity=self.nonlinearity)
         return out.reshape(-1) if unbatched else out[0]
+
+    def extra_repr(self) -> str:
+        s = super().extra_repr()
+        return s + (f", nonlinearity={self.nonlinearity}" if self.nonlinearity != "tanh" else "")
 
 
 class LSTMCell(_CellBase):

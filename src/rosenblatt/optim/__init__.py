@@ -2,10 +2,11 @@
 
 First-order optimizers update each parameter in place from its ``.grad`` at ``step()``:
 :class:`SGD` (momentum, dampening, Nesterov, weight decay), :class:`Adagrad`,
-:class:`RMSprop`, :class:`Adam` and :class:`AdamW`, with PyTorch's defaults and update
-rules. Second-order and evolutionary optimizers take a closure, ``step(closure)``:
-:class:`Newton` (exact Hessian), :class:`BFGS`, :class:`LBFGS` (PyTorch's semantics) and
-:class:`GeneticAlgorithm`. ``optim.lr_scheduler`` holds the learning-rate schedules.
+:class:`Adadelta`, :class:`RMSprop`, :class:`Adam` and :class:`AdamW`, with PyTorch's
+defaults and update rules. Second-order and evolutionary optimizers take a closure,
+``step(closure)``: :class:`Newton` (exact Hessian), :class:`BFGS`, :class:`LBFGS`
+(PyTorch's semantics) and :class:`GeneticAlgorithm`. ``optim.lr_scheduler`` holds the
+learning-rate schedules.
 
 >>> import rosenblatt as rb
 >>> model = rb.nn.Linear(3, 1)
@@ -17,6 +18,7 @@ rules. Second-order and evolutionary optimizers take a closure, ``step(closure)`
 """
 
 from . import lr_scheduler
+from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .bfgs import BFGS
@@ -31,6 +33,7 @@ __all__ = [
     "BFGS",
     "LBFGS",
     "SGD",
+    "Adadelta",
     "Adagrad",
     "Adam",
     "AdamW",
