@@ -30,6 +30,7 @@ __all__ = [
     "enable_grad",
     "grad",
     "gradcheck",
+    "hessian",
     "is_grad_enabled",
     "no_grad",
     "set_grad_enabled",
@@ -453,8 +454,10 @@ def _graph_backward(fn: Function, g: Tensor, out: Tensor) -> Any:
     """Run ``fn.backward`` on Tensors: the arrays it saved from its inputs or its output are
     swapped for those Tensors, so every gradient it returns is recorded in the graph."""
     if not fn.differentiable_backward:
-        raise RuntimeError(
-            f"double backward (create_graph=True) through {fn.name()} is not supported yet"
+        raise NotImplementedError(  # a RuntimeError, as torch raises
+            f"double backward (create_graph=True) through {fn.name()} is not supported yet; "
+            "for second-order optimisation without it use rb.optim.LBFGS or rb.optim.BFGS, "
+            "which need only gradients"
         )
     own = {id(p._data): p for p in fn.parents}
     own[id(out._data)] = out
@@ -537,6 +540,48 @@ def grad(
                     "used in the graph. Set allow_unused=True if this is the desired behavior."
                 )
     return tuple(result)
+
+
+def hessian(loss: Tensor, params: Sequence[Tensor]) -> tuple[np.ndarray, np.ndarray]:
+    """(g, H): the gradient and the Hessian of ``loss`` over the flattened ``params``.
+
+    g = dJ/dw (n,) and H = d^2 J / dw dw^T (n, n), both float64, w = [vec(p_1), ...].
+    g is computed with ``create_graph=True``, so it is itself a graph over w, and row i of H
+    is one more backward pass through it: H_i = d (e_i . g) / dw (double backward; n
+    passes for n parameters, no finite differences). H is symmetrised, (H + H^T)/2.
+    """
+    from .ops import cat
+
+    if not _is_tensor(loss) or not loss.requires_grad:
+        raise TypeError(
+            "exact Hessian: the closure must return the loss as a Tensor with its graph "
+            f"(computed with grad enabled from the parameters), got {type(loss).__name__}"
+            + ("" if not _is_tensor(loss) else " without a graph")
+        )
+    if loss._data.size != 1:
+        raise ValueError(f"exact Hessian: the loss must have one element, got shape {loss.shape}")
+    with enable_grad():
+        grads = grad(loss, params, create_graph=True, allow_unused=True)
+        flat = cat(
+            [
+                _make(np.zeros(p._data.size, p._data.dtype), None) if g is None else g.reshape(-1)
+                for p, g in zip(params, grads)
+            ]
+        )
+    n = flat.shape[0]
+    H = np.zeros((n, n))
+    if flat.requires_grad:  # otherwise J is linear in w and H = 0
+        for i in range(n):
+            e = np.zeros(n, dtype=flat.dtype)
+            e[i] = 1
+            rows = grad(flat, params, grad_outputs=e, allow_unused=True)
+            H[i] = np.concatenate(
+                [
+                    np.zeros(p._data.size) if r is None else r._data.ravel()
+                    for p, r in zip(params, rows)
+                ]
+            )
+    return flat._data.astype(np.float64), (H + H.T) / 2
 
 
 def _numerical_grads(fn: Callable[..., Tensor], xs: list[np.ndarray], eps: float) -> list:

@@ -1193,7 +1193,25 @@ _ARRAY_FUNCTIONS: dict[str, Callable[..., Any]] = {
     ),
     "concatenate": lambda arrays, axis=0, **kw: _ops.cat(arrays, axis),
     "stack": lambda arrays, axis=0, **kw: _ops.stack(arrays, axis),
+    "split": lambda a, sections, axis=0: _split_at(a, sections, axis),
+    "moveaxis": lambda a, source, destination: _moveaxis(a, source, destination),
 }
+
+
+def _split_at(a: Tensor, sections: Any, axis: int) -> list[Tensor]:
+    """np.split(a, indices, axis) on a tensor: pieces between the split points."""
+    n = a.shape[axis]
+    if isinstance(sections, (int, np.integer)):
+        bounds = [i * n // int(sections) for i in range(int(sections) + 1)]
+    else:
+        bounds = [0, *[int(i) for i in sections], n]
+    return [a.narrow(axis, lo, hi - lo) for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+
+def _moveaxis(a: Tensor, source: int, destination: int) -> Tensor:
+    order = [d for d in range(a.ndim) if d != source % a.ndim]
+    order.insert(destination % a.ndim, source % a.ndim)
+    return _ops.permute(a, tuple(order))
 
 
 # ---------------------------------------------------------------------- factories

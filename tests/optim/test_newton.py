@@ -16,7 +16,7 @@ from sklearn.linear_model import LogisticRegression
 
 import rosenblatt as rb
 import rosenblatt.nn.functional as F
-from rosenblatt.optim._hessian import hessian
+from rosenblatt.autograd import hessian
 
 # ---------------------------------------------------------------- helpers
 

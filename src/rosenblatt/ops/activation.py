@@ -10,6 +10,7 @@ import numpy as np
 from scipy.special import erf
 
 from ..autograd import Function
+from ..kernels import activation as _act
 
 _SQRT_2 = np.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
@@ -20,13 +21,15 @@ SELU_SCALE = 1.0507009873554804934193349852946
 class LeakyReLU(Function):
     """leaky_relu: y = x if x > 0 else a x; dy/dx = 1 if x > 0 else a"""
 
+    differentiable_backward = True
+
     def forward(self, x, negative_slope=0.01):
         self.slope = np.asarray(negative_slope, dtype=x.dtype)
-        self.pos = x > 0
-        return np.where(self.pos, x, self.slope * x)
+        self.x = x
+        return _act.act_forward(x, _act.LEAKY_RELU, self.slope)
 
-    def backward(self, g):
-        return np.where(self.pos, g, self.slope * g)
+    def backward(self, g):  # np.where(x > 0, g, a g), one pass (kernels.activation)
+        return _act.act_backward(g, self.x, _act.LEAKY_RELU, self.slope)
 
 
 class GELU(Function):
@@ -82,16 +85,16 @@ class ELU(Function):
     point while a e^x keeps its digits (as PyTorch).
     """
 
+    differentiable_backward = True
+
     def forward(self, x, alpha=1.0, scale=1.0):
-        self.pos = x > 0
+        self.x, self.pos = x, x > 0
         self.alpha = np.asarray(alpha, dtype=x.dtype)
         self.scale = np.asarray(scale, dtype=x.dtype)
-        self.xneg = np.minimum(x, 0)
-        self.neg = self.alpha * np.expm1(self.xneg)
-        return self.scale * np.where(self.pos, x, self.neg)
+        return self.scale * np.where(self.pos, x, self.alpha * np.expm1(np.minimum(x, 0)))
 
     def backward(self, g):
-        d = np.where(self.pos, 1, self.alpha * np.exp(self.xneg)).astype(g.dtype)
+        d = np.where(self.pos, 1, self.alpha * np.exp(np.minimum(self.x, 0))).astype(g.dtype)
         return g * self.scale * d
 
 
@@ -101,6 +104,8 @@ class Step(Function):
     The derivative is zero wherever it exists, so no gradient flows through a step unit:
     train threshold networks with the perceptron rule or a genetic algorithm instead.
     """
+
+    differentiable_backward = True  # zero: the second derivative is zero too
 
     def forward(self, x, value=0.0):
         return np.heaviside(x, value).astype(x.dtype)
@@ -112,6 +117,8 @@ class Step(Function):
 class Sign(Function):
     """sign: y = -1, 0, +1 for x <0, =0, >0; dy/dx = 0 almost everywhere (no gradient flows)"""
 
+    differentiable_backward = True  # zero: the second derivative is zero too
+
     def forward(self, x):
         return np.sign(x)
 
@@ -122,6 +129,8 @@ class Sign(Function):
 class Softmax(Function):
     """softmax: y_i = e^(x_i - m) / sum_j e^(x_j - m), m = max_j x_j;
     dL/dx = y * (dL/dy - sum_j dL/dy_j y_j)"""
+
+    differentiable_backward = saves_output = True
 
     def forward(self, x, axis=-1):
         self.axis = axis
@@ -138,6 +147,8 @@ class Softmax(Function):
 class LogSoftmax(Function):
     """log_softmax: y_i = x_i - m - ln sum_j e^(x_j - m) (log-sum-exp);
     dL/dx = dL/dy - softmax(x) sum_j dL/dy_j"""
+
+    differentiable_backward = saves_output = True
 
     def forward(self, x, axis=-1):
         self.axis = axis

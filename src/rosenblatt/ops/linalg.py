@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function
+from ..kernels import activation as _act
 from ..tensor import Tensor
 from .elementwise import _pair
 
@@ -22,28 +23,32 @@ class MatMul(Function):
 
     def forward(self, a, b):
         self.a_vec, self.b_vec = a.ndim == 1, b.ndim == 1
-        self.a = a[None, :] if self.a_vec else a
-        self.b = b[:, None] if self.b_vec else b
-        y = self.a @ self.b
+        self.a, self.b = a, b
+        am, bm = self._promoted(a, b)
+        y = am @ bm
         if self.a_vec:
             y = y[..., 0, :]
         if self.b_vec:
             y = y[..., 0]
         return y
 
+    def _promoted(self, a, b):
+        return (a.reshape(1, -1) if self.a_vec else a), (b.reshape(-1, 1) if self.b_vec else b)
+
     def backward(self, g):
+        a, b = self._promoted(self.a, self.b)
         if self.b_vec:
-            g = g[..., None]
+            g = np.expand_dims(g, -1)
         if self.a_vec:
             g = np.expand_dims(g, -2)
         na, nb = self.needs_input_grad
         ga = gb = None
         if na:
-            ga = g @ np.swapaxes(self.b, -1, -2)
+            ga = g @ np.swapaxes(b, -1, -2)
             if self.a_vec:
                 ga = ga.reshape(-1, ga.shape[-1]).sum(axis=0) if ga.ndim > 2 else ga[0]
         if nb:
-            gb = np.swapaxes(self.a, -1, -2) @ g
+            gb = np.swapaxes(a, -1, -2) @ g
             if self.b_vec:
                 gb = gb.reshape(-1, gb.shape[-2]).sum(axis=0) if gb.ndim > 2 else gb[:, 0]
         return ga, gb
@@ -62,7 +67,7 @@ class Linear(Function):
         self.x, self.w = x, w
         y = x @ w.T
         if b is not None:
-            y += b
+            y = _act.bias_act(y, b, _act.IDENTITY)  # y += b
         return y
 
     def backward(self, g):
@@ -78,16 +83,44 @@ class Linear(Function):
         return gx, gw
 
 
+class LinearAct(Linear):
+    """linear + activation: y = act(x W^T + b); dL/dz = dL/dy act'(y), then as linear
+
+    The bias and the activation are one pass over the product's output, and so is
+    act'(y) times the incoming gradient (``kernels.activation``); act is relu, tanh or
+    sigmoid, whose derivative is written through the output y.
+    """
+
+    saves_output = True
+
+    def forward(self, x, w, b=None, activation="relu"):
+        self.x, self.w = x, w
+        self.act = _act.ACTIVATIONS[activation]
+        self.y = _act.bias_act(x @ w.T, b, self.act)
+        return self.y
+
+    def backward(self, g):
+        return super().backward(_act.act_backward(g, self.y, self.act))
+
+
 def matmul(a: Any, b: Any) -> Tensor:
     return MatMul.apply(*_pair(a, b))
 
 
-def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+def linear(
+    input: Tensor, weight: Tensor, bias: Tensor | None = None, activation: str | None = None
+) -> Tensor:
     """Affine map ``y = x W^T + b`` with PyTorch's layout: ``weight`` is (out, in).
 
     The input is cast to the weight's dtype, so a float32 layer computes in float32 even
-    when it is fed float64 data.
+    when it is fed float64 data. ``activation`` ("relu", "tanh" or "sigmoid") fuses
+    ``y = act(x W^T + b)`` into one node: one pass over the output for bias and activation,
+    one for the activation's derivative (``LinearAct``).
     """
+    if activation not in (None, "identity", "relu", "tanh", "sigmoid"):
+        raise ValueError(
+            f"linear: activation must be None, 'relu', 'tanh' or 'sigmoid', got {activation!r}"
+        )
     if not isinstance(input, Tensor):
         input = Tensor._make(np.asarray(input), None)
     if input._data.dtype != weight._data.dtype:
@@ -97,6 +130,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input has {input._data.shape[-1]} features but the weight expects "
             f"{weight._data.shape[1]} (weight shape {weight.shape}, input shape {input.shape})"
         )
+    if activation not in (None, "identity"):
+        args = (input, weight) if bias is None else (input, weight, bias)
+        return LinearAct.apply(*args, activation=activation)
     if bias is None:
         return Linear.apply(input, weight)
     return Linear.apply(input, weight, bias)

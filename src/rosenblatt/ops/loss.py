@@ -66,6 +66,8 @@ class SoftmaxCrossEntropy(Function):
     rules read it).
     """
 
+    differentiable_backward = True
+
     def forward(self, x, target=None, weight=None, ignore_index=-100, reduction="mean"):
         n, n_classes = x.shape
         z = x - _row_max(x)[:, None]
@@ -94,6 +96,8 @@ class SoftmaxCrossEntropy(Function):
         return nll
 
     def backward(self, g):
+        if not isinstance(g, np.ndarray | np.generic):  # create_graph: p = softmax(x) as an op
+            return self._graph_backward(g)
         gx = self.p.copy()  # keep p intact: backward may run twice (retain_graph)
         gx[self.rows, self.t] -= 1
         if self.reduction != "none":
@@ -106,12 +110,24 @@ class SoftmaxCrossEntropy(Function):
         gx *= g[:, None]
         return gx
 
+    def _graph_backward(self, g):
+        """The same gradient w (softmax(x) - onehot(t)) scaled, recorded in the graph."""
+        from .activation import Softmax
+
+        p = Softmax.apply(self.parents[0], axis=1)
+        onehot = np.zeros(p.shape, dtype=p.dtype)
+        onehot[self.rows, self.t] = 1
+        scale = self.w * (g / self.denom if self.reduction == "mean" else g)
+        return (p - onehot) * scale.reshape(-1, 1)
+
 
 class BCEWithLogits(Function):
     """binary_cross_entropy_with_logits: with c = 1 + (pos_weight - 1) t,
     L = w [(1 - t) x + c ln(1 + e^-x)]  computed as  c (max(-x, 0) + ln(1 + e^-|x|));
     dL/dx = w [(1 - t) - c sigmoid(-x)] = w (sigmoid(x) - t) when pos_weight = 1;
     dL/dt = -w [x + (pos_weight - 1) ln(1 + e^-x)]."""
+
+    differentiable_backward = True
 
     def forward(self, x, t, weight=None, pos_weight=None, reduction="mean"):
         self.x, self.t, self.weight, self.pos_weight = x, t, weight, pos_weight
@@ -139,7 +155,10 @@ class BCEWithLogits(Function):
                 gx = g * ((1 - t) - (1 + (pw - 1) * t) * (1 - sig))
             gx = gx.astype(x.dtype, copy=False)
         if self.needs_input_grad[1]:
-            d = -x if pw is None else -x + (pw - 1) * self.log1pexp
+            lp = self.log1pexp
+            if not isinstance(x, np.ndarray):  # create_graph: ln(1 + e^-x) from ops
+                lp = np.maximum(-x, 0) + np.log(1 + np.exp(-np.abs(x)))
+            d = -x if pw is None else -x + (pw - 1) * lp
             gt = (g * d).astype(t.dtype, copy=False)
         return gx, gt
 
@@ -147,6 +166,8 @@ class BCEWithLogits(Function):
 class BCE(Function):
     """binary_cross_entropy: L = -w [t ln p + (1 - t) ln(1 - p)], logs clamped at -100;
     dL/dp = w (p - t) / max(p (1 - p), 1e-12);  dL/dt = w [ln(1 - p) - ln p]"""
+
+    differentiable_backward = True
 
     def forward(self, p, t, weight=None, reduction="mean"):
         if np.any((p < 0) | (p > 1)):
@@ -170,7 +191,10 @@ class BCE(Function):
         if self.needs_input_grad[0]:
             gp = (g * (p - t) / np.maximum(p * (1 - p), 1e-12)).astype(p.dtype, copy=False)
         if self.needs_input_grad[1]:
-            gt = (g * (self.log1mp - self.logp)).astype(t.dtype, copy=False)
+            logp, log1mp = self.logp, self.log1mp
+            if not isinstance(p, np.ndarray):  # create_graph: the clamped logs from ops
+                logp, log1mp = np.maximum(np.log(p), -100), np.maximum(np.log(1 - p), -100)
+            gt = (g * (log1mp - logp)).astype(t.dtype, copy=False)
         return gp, gt
 
 

@@ -62,6 +62,8 @@ class Mean(Function):
 class Var(Function):
     """var: y = sum_i (x_i - m)^2 / (n - c); dy/dx_i = 2 (x_i - m) / (n - c)"""
 
+    differentiable_backward = True
+
     def forward(self, x, axis=None, keepdims=False, correction=1):
         self.axes = _normalize(axis, x.ndim)
         self.keepdims = keepdims
@@ -72,7 +74,11 @@ class Var(Function):
             return np.sum(self.d * self.d, axis=self.axes, keepdims=keepdims) / self.denom
 
     def backward(self, g):
-        return _expand(g, self.axes, self.keepdims) * 2 * self.d / self.denom
+        d = self.d
+        if isinstance(g, Tensor):  # create_graph: d = x - mean(x) as ops on the input
+            x = self.parents[0]
+            d = x - x.mean(axis=self.axes, keepdims=True)
+        return _expand(g, self.axes, self.keepdims) * 2 * d / self.denom
 
 
 class _Extreme(Function):

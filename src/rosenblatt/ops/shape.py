@@ -170,6 +170,8 @@ class Repeat(Function):
 class Concatenate(Function):
     """cat: y = [x_1, ..., x_k] along ``axis``; dL/dx_i = the matching slice of dL/dy"""
 
+    differentiable_backward = True
+
     saves_inputs = False
 
     def forward(self, *xs, axis=0):
@@ -183,6 +185,8 @@ class Concatenate(Function):
 
 class Stack(Function):
     """stack: y = [x_1, ..., x_k] along a new ``axis``; dL/dx_i = dL/dy taken at i"""
+
+    differentiable_backward = True
 
     saves_inputs = False
 

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 
+from ..autograd import hessian
 from ._flat import call_closure, flat_params, numel, set_flat, single_group
-from ._hessian import hessian
 from ._line_search import backtracking
 from .optimizer import Optimizer, ParamsT
 
@@ -79,12 +79,11 @@ class Newton(Optimizer):
     Near a minimum with H positive definite and damping = 0 the full step t = 1 is
     accepted and convergence is quadratic: |g_{k+1}| ~ C |g_k|^2.
 
-    The Hessian is computed by differentiating the gradient (reverse over reverse, see
-    ``rosenblatt.optim._hessian``): the closure's graph is walked backwards once more with
-    every derivative built from ops, and each Hessian row is one backward pass through that
-    gradient graph. The closure must therefore return the loss *tensor* with its graph.
-    Ops without a second-order rule (convolutions, recurrent layers, ...) raise
-    ``NotImplementedError``.
+    The Hessian comes from the engine's double backward (``rb.autograd.hessian``): the
+    gradient is computed with ``create_graph=True``, so it is a graph over the weights, and
+    each Hessian row is one backward pass through it. The closure must therefore return the
+    loss *tensor* with its graph. Ops without double backward (convolutions, recurrent
+    layers, ...) raise a RuntimeError naming the op.
 
     ``state`` (under the first parameter) counts ``n_iter``, ``func_evals`` and keeps the
     last ``damping`` lam and step ``t``.
