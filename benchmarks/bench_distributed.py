@@ -168,8 +168,9 @@ def main() -> None:
     if args.worker:
         worker(args.worker, args.steps, warmup=5, out=args.json)
         return
-    rows = ["| workload | ranks x BLAS threads | local batch | ms / step | allreduce in step, ms "
-            "| its share | allreduce alone, ms | speed-up vs 1 x 1 |",
+    rows = ["| workload | ranks x BLAS threads | local batch | ms / step: median (best) "
+            "| allreduce in step, ms | its share | allreduce alone, ms "
+            "| speed-up vs 1 x 1: median (best) |",
             "|---|---|---|---|---|---|---|---|"]  # fmt: skip
     base = {}
     configs = ((1, 1), (2, 1), (1, 2))
@@ -191,7 +192,9 @@ def main() -> None:
             share = f"{100 * r['allreduce'] / r['step']:.0f} %" if ranks > 1 else "-"
             rows.append(
                 f"| {name} | {ranks} x {threads} | {r['local_batch']} | {1e3 * r['step']:.2f} "
-                f"| {in_step} | {share} | {alone} | {base[name]['step'] / r['step']:.2f}x |"
+                f"({1e3 * r['step_min']:.2f}) | {in_step} | {share} | {alone} "
+                f"| {base[name]['step'] / r['step']:.2f}x "
+                f"({base[name]['step_min'] / r['step_min']:.2f}x) |"
             )
             if ranks == 2:
                 base[name]["probe2"] = r["probe"]
