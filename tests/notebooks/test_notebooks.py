@@ -33,6 +33,14 @@ EXPECTED = {
         "w after each update: [[0.5, 1.0, 1.0], [0.0, 1.0, 1.0], [-0.5, 1.0, 1.0]]",
         "MLP 2-4-2 on XOR: [0, 1, 1, 0]",
     ],
+    "03_edsf_intro_ml_nn": [  # the Concrete example, to the printed digits
+        "forward:  s1 = 0.58 0.68  x1 = 0.64 0.66  s2 = 1.22  y = 0.77  loss = 0.60",
+        "dl/dW' = 0.17 0.18  dl/db' = 0.27",
+        "dl/dW  = [['0.0063', '0.0094'], ['0.0073', '0.011']]  dl/db = 0.031 0.036",
+        "updated: W = [['0.094', '0.19'], ['0.29', '0.39']]  b = 0.47 0.46  W' = 0.33 0.42",
+        "New output value y = 0.67, closer to the target t = 0",
+        "max sigma'(x) = 0.25",
+    ],
 }
 SLOW: set[str] = set()  # notebooks that take too long for the default suite
 TIME_LIMIT = {name: 120.0 for name in EXPECTED}  # seconds per notebook (quick mode)
