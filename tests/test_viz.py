@@ -266,6 +266,14 @@ def test_computation_graph_picture_of_the_concrete_example(tmp_path):
     assert any(t.get_text() == "output () = 0.5957" for t in ax.texts)  # the deck prints 0.60
 
 
+def test_computation_graph_names_leaves_from_a_dict():
+    W = rb.tensor(np.ones((2, 2)), requires_grad=True)
+    b = rb.tensor(np.zeros(2), requires_grad=True)
+    x = rb.tensor(np.ones((1, 2)), requires_grad=True)
+    graph = viz.computation_graph(((x @ W) + b).sum(), {"W": W, "b": b})
+    assert sorted(n.name for n in graph.nodes if n.kind == "leaf") == ["W", "b", "leaf"]
+
+
 def test_computation_graph_needs_a_graph():
     with pytest.raises(ValueError, match="does not require grad"):
         viz.plot_computation_graph(rb.tensor([1.0, 2.0]).sum())

@@ -577,16 +577,19 @@ def computation_graph(output: Any, module: Any = None) -> Graph:
     ----------
     output : Tensor
         The result (a loss, usually).
-    module : nn.Module, optional
-        Leaves that are its parameters are named by ``named_parameters()``.
+    module : nn.Module or dict name -> Tensor, optional
+        Leaves that are its parameters are named by ``named_parameters()`` (or by the
+        dict's keys).
 
     Returns
     -------
     Graph
         Leaf nodes are named by their parameter name, else "leaf".
     """
-    names = {}
-    if module is not None:
+    names: dict[int, str] = {}
+    if isinstance(module, Mapping):
+        names = {id(t): n for n, t in module.items()}
+    elif module is not None:
         names = {id(p): n for n, p in module.named_parameters()}
     nodes: list[GraphNode] = []
     index: dict[int, int] = {}
@@ -686,8 +689,8 @@ def plot_computation_graph(
     ----------
     output : Tensor
         A result that requires grad, e.g. a loss (rosenblatt's or torch's).
-    module : nn.Module, optional
-        Names the leaves that are its parameters.
+    module : nn.Module or dict name -> Tensor, optional
+        Names the leaves that are its parameters (or the dict's tensors).
     show_grad : bool
         Write each leaf's ``.grad`` (its values up to 4 numbers, else its norm): call
         ``output.backward()`` first.

@@ -41,6 +41,13 @@ EXPECTED = {
         "New output value y = 0.67, closer to the target t = 0",
         "max sigma'(x) = 0.25",
     ],
+    "04_edinburgh_backprop": [
+        "row sums, softmax: [1. 1. 1. 1. 1.]",
+        "dL/dW1 by backprop equals central differences",
+        "ops from L back to the leaves: ['NegBackward0', 'GetItemBackward0', "
+        "'LogSoftmaxBackward0', 'AddBackward0', 'MatMulBackward0', 'SigmoidBackward0', "
+        "'AddBackward0', 'MatMulBackward0']",  # the deck's f6 ... f1
+    ],
 }
 SLOW: set[str] = set()  # notebooks that take too long for the default suite
 TIME_LIMIT = {name: 120.0 for name in EXPECTED}  # seconds per notebook (quick mode)
