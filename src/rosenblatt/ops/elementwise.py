@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function
+from ..kernels import activation as _act
 from ..tensor import Tensor
 
 
@@ -197,12 +198,11 @@ class Tanh(Function):
     saves_output = True
 
     def forward(self, x):
-        self.y = np.tanh(x)
+        self.y = _act.act_forward(x, _act.TANH)
         return self.y
 
-    def backward(self, g):
-        y = self.y
-        return g * (1 - y * y)
+    def backward(self, g):  # g * (1 - y * y), one pass (kernels.activation)
+        return _act.act_backward(g, self.y, _act.TANH)
 
 
 class Sigmoid(Function):
@@ -216,12 +216,11 @@ class Sigmoid(Function):
     saves_output = True
 
     def forward(self, x):
-        self.y = sigmoid_array(x)
+        self.y = _act.act_forward(x, _act.SIGMOID) if x.dtype.kind == "f" else sigmoid_array(x)
         return self.y
 
-    def backward(self, g):
-        y = self.y
-        return g * y * (1 - y)
+    def backward(self, g):  # g * y * (1 - y), one pass (kernels.activation)
+        return _act.act_backward(g, self.y, _act.SIGMOID)
 
 
 class Sin(Function):
@@ -263,11 +262,11 @@ class ReLU(Function):
     saves_output = True
 
     def forward(self, x):
-        self.y = np.maximum(x, 0)
+        self.y = _act.act_forward(x, _act.RELU)
         return self.y
 
-    def backward(self, g):
-        return g * (self.y > 0)
+    def backward(self, g):  # g * (y > 0), one pass (kernels.activation)
+        return _act.act_backward(g, self.y, _act.RELU)
 
 
 class Maximum(Function):

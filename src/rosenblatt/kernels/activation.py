@@ -1,0 +1,217 @@
+"""Activations: bias + activation forward, and the derivative times the incoming gradient.
+
+Forward, y = act(z + b) (b optional), and backward, dL/dz = dL/dy * act'(.), each in ONE
+pass over memory, for
+
+    relu:        y = max(z, 0)                  act' = 1 if y > 0 else 0
+    leaky_relu:  y = z if z > 0 else a z        act' = 1 if z > 0 else a
+    tanh:        y = tanh(z)                    act' = 1 - y^2
+    sigmoid:     y = 1 / (1 + e^-z)             act' = y (1 - y)
+
+The derivative is taken through the output y where the course does (sigmoid, tanh, relu),
+through the input z for leaky_relu (a may be negative, then y > 0 does not mean z > 0).
+
+The NumPy references do the same arithmetic in the same order as the kernels, so relu,
+leaky_relu and every backward are bit-identical; tanh and sigmoid forward use the
+vectorised float32 exp of ``_math`` (within 1e-7 of NumPy's) and run on float32 only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._jit import flat, kernel, launch, prange, usable
+from ._math import sigmoid32, tanh32
+
+__all__ = [
+    "ACTIVATIONS",
+    "act_backward",
+    "act_backward_reference",
+    "act_forward",
+    "act_forward_reference",
+    "bias_act",
+    "bias_act_reference",
+]
+
+IDENTITY, RELU, LEAKY_RELU, TANH, SIGMOID = range(5)
+#: activation name -> code passed to the kernels
+ACTIVATIONS = {
+    None: IDENTITY,
+    "identity": IDENTITY,
+    "relu": RELU,
+    "leaky_relu": LEAKY_RELU,
+    "tanh": TANH,
+    "sigmoid": SIGMOID,
+}
+_FLOAT32_ONLY = (TANH, SIGMOID)  # kernels that compute exp/tanh in float32
+
+
+# ---------------------------------------------------------------------- references
+def _act_reference(z: np.ndarray, act: int, slope: Any, out: np.ndarray | None) -> np.ndarray:
+    """y = act(z), into ``out`` when given (``out`` may be ``z``)."""
+    if act == IDENTITY:
+        if out is None:
+            return z.copy()
+        if out is not z:
+            out[...] = z
+        return out
+    if act == RELU:
+        return np.maximum(z, 0, out=out)
+    if act == LEAKY_RELU:
+        return np.where(z > 0, z, slope * z) if out is None else _into(out, z, slope)
+    if act == TANH:
+        return np.tanh(z, out=out)
+    # sigmoid: 1 / (1 + e^-z) without overflow, e^min(z, 0) / (1 + e^-|z|)
+    e = np.exp(-np.abs(z))
+    y = np.divide(np.where(z >= 0, 1, e), 1 + e, out=out)
+    return y.astype(z.dtype, copy=False)
+
+
+def _into(out: np.ndarray, z: np.ndarray, slope: Any) -> np.ndarray:
+    out[...] = np.where(z > 0, z, slope * z)
+    return out
+
+
+def bias_act_reference(z: np.ndarray, b: np.ndarray | None, act: int, slope: Any = 0.0):  # noqa: ANN201
+    """y = act(z + b), written over z (the fresh output of a matrix product)."""
+    if b is not None:
+        z += b
+    return _act_reference(z, act, slope, z)
+
+
+def act_forward_reference(z: np.ndarray, act: int, slope: Any = 0.0) -> np.ndarray:
+    """y = act(z), a new array."""
+    return _act_reference(z, act, slope, None)
+
+
+def act_backward_reference(g: Any, s: Any, act: int, slope: Any = 0.0) -> Any:
+    """dL/dz = g * act', ``s`` the saved output y (the input z for leaky_relu).
+
+    Written with operators only, so it also runs on Tensors (double backward)."""
+    if act == IDENTITY:
+        return g
+    if act == RELU:
+        return g * (s > 0)
+    if act == LEAKY_RELU:
+        if isinstance(s, np.ndarray):
+            return np.where(s > 0, g, slope * g)
+        return g * (s > 0) + (g * slope) * (s <= 0)  # Tensors (double backward)
+    if act == TANH:
+        return g * (1 - s * s)
+    return g * s * (1 - s)  # sigmoid
+
+
+# ---------------------------------------------------------------------- kernels
+@kernel
+def _bias_act_rows(z, b, act, slope):  # noqa: ANN001, ANN202
+    """z[i, j] = act(z[i, j] + b[j]) in place, rows shared by the threads."""
+    rows, cols = z.shape
+    for i in prange(rows):
+        for j in range(cols):
+            v = z[i, j] + b[j]
+            if act == RELU:  # as np.maximum(v, 0): +0 for -0, NaN stays NaN
+                z[i, j] = 0 if v <= 0 else v
+            elif act == LEAKY_RELU:
+                z[i, j] = v if v > 0 else slope * v
+            elif act == TANH:
+                z[i, j] = tanh32(v)
+            elif act == SIGMOID:
+                z[i, j] = sigmoid32(v)
+            else:
+                z[i, j] = v
+
+
+@kernel
+def _act_flat(z, y, act, slope):  # noqa: ANN001, ANN202
+    """y = act(z) elementwise on flat arrays (relu, leaky_relu, tanh, sigmoid)."""
+    n = z.size
+    if act == RELU:
+        for i in prange(n):
+            y[i] = 0 if z[i] <= 0 else z[i]
+    elif act == LEAKY_RELU:
+        for i in prange(n):
+            v = z[i]
+            y[i] = v if v > 0 else slope * v
+    elif act == TANH:
+        for i in prange(n):
+            y[i] = tanh32(z[i])
+    elif act == SIGMOID:
+        for i in prange(n):
+            y[i] = sigmoid32(z[i])
+    else:
+        for i in prange(n):
+            y[i] = z[i]
+
+
+@kernel
+def _act_grad_flat(g, s, out, act, slope):  # noqa: ANN001, ANN202
+    """out = g * act' elementwise on flat arrays, act' from the saved s (see module doc)."""
+    n = g.size
+    one = g.dtype.type(1)  # a literal 1 would make the arithmetic float64
+    if act == RELU:
+        for i in prange(n):
+            out[i] = g[i] if s[i] > 0 else g[i] * 0
+    elif act == LEAKY_RELU:
+        for i in prange(n):
+            out[i] = g[i] if s[i] > 0 else slope * g[i]
+    elif act == TANH:
+        for i in prange(n):
+            out[i] = g[i] * (one - s[i] * s[i])
+    elif act == SIGMOID:
+        for i in prange(n):
+            out[i] = g[i] * s[i] * (one - s[i])
+    else:
+        for i in prange(n):
+            out[i] = g[i]
+
+
+# ---------------------------------------------------------------------- what ops call
+def _scalar(slope: Any, dtype: np.dtype) -> Any:
+    return dtype.type(slope)
+
+
+def _kernel_ok(act: int, *arrays: Any) -> bool:
+    if not usable(*arrays):
+        return False
+    dtype = arrays[0].dtype
+    if any(a.dtype != dtype for a in arrays):
+        return False
+    return not (act in _FLOAT32_ONLY and dtype != np.float32)
+
+
+def bias_act(z: np.ndarray, b: np.ndarray | None, act: int, slope: Any = 0.0) -> np.ndarray:
+    """y = act(z + b), written over z (C-contiguous (N, F)), b (F,) or None; one pass."""
+    if b is None or z.ndim != 2 or b.ndim != 1 or not z.flags.c_contiguous:
+        if b is not None:
+            z += b
+        return act_forward(z, act, slope, out=z)
+    if not _kernel_ok(act, z, b) or not b.flags.c_contiguous:
+        return bias_act_reference(z, b, act, slope)
+    launch(_bias_act_rows, z.size, z, b, act, _scalar(slope, z.dtype))
+    return z
+
+
+def act_forward(
+    z: np.ndarray, act: int, slope: Any = 0.0, out: np.ndarray | None = None
+) -> np.ndarray:
+    """y = act(z) in one pass (a new array, or ``out``)."""
+    if _kernel_ok(act, z):
+        y = np.empty_like(z) if out is None else out
+        fz, fy = flat(z), flat(y)
+        if fz is not None and fy is not None and y.strides == z.strides:
+            launch(_act_flat, z.size, fz, fy, act, _scalar(slope, z.dtype))
+            return y
+    return _act_reference(z, act, slope, out)
+
+
+def act_backward(g: Any, s: Any, act: int, slope: Any = 0.0) -> Any:
+    """dL/dz = g * act' in one pass; Tensors (double backward) take the reference."""
+    if usable(g, s) and g.dtype == s.dtype and g.shape == s.shape:
+        out = np.empty_like(s)
+        fg, fs, fo = flat(g), flat(s), flat(out)
+        if fg is not None and fs is not None and g.strides == s.strides == out.strides:
+            launch(_act_grad_flat, g.size, fg, fs, fo, act, _scalar(slope, g.dtype))
+            return out
+    return act_backward_reference(g, s, act, slope)
