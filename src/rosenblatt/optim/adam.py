@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, _gradient
+from ..kernels import optim as _kernels
+from .optimizer import Optimizer, ParamsT
 
 __all__ = ["Adam", "AdamW"]
 
@@ -47,8 +48,8 @@ class Adam(Optimizer):
         w = w - lr * m_hat / (sqrt(v_hat) + eps)
 
     The state keeps PyTorch's names: m is ``"exp_avg"``, v is ``"exp_avg_sq"``, v_max is
-    ``"max_exp_avg_sq"``, t is ``"step"``. One step makes 13 elementwise passes over a
-    parameter (PyTorch's fused kernels make 7) and allocates one temporary of its size.
+    ``"max_exp_avg_sq"``, t is ``"step"``. One step is one pass over a parameter, its
+    gradient, m and v (``kernels.optim.adam``; its NumPy reference makes 13).
     """
 
     def __init__(
@@ -96,31 +97,11 @@ class Adam(Optimizer):
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = np.zeros_like(w)
         t = state["step"] = state["step"] + 1
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        if group["decoupled_weight_decay"]:
-            if weight_decay != 0:  # AdamW: w = w - lr * weight_decay * w
-                w *= 1.0 - lr * float(weight_decay)
-            weight_decay = 0
-        g, _ = _gradient(w, grad, float(weight_decay), group["maximize"])
-
-        buf = np.multiply(g, g)  # the one temporary, reused below
-        buf *= 1.0 - beta2  # v = beta2 * v + (1 - beta2) * g^2
-        v *= beta2
-        v += buf
-        scaled = np.multiply(g, 1.0 - beta1, out=buf)  # m = beta1 * m + (1 - beta1) * g
-        m *= beta1
-        m += scaled
-        if group["amsgrad"]:
-            v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-
-        # w = w - lr * m_hat / (sqrt(v_hat) + eps), with v_hat = v / (1 - beta2^t) made in
-        # place and m_hat = m / (1 - beta1^t) folded into the scalar that scales the step
-        v_hat = np.divide(v, 1.0 - beta2**t, out=buf)
-        denom = np.sqrt(v_hat, out=buf)
-        denom += eps
-        step = np.divide(m, denom, out=buf)
-        step *= lr / (1.0 - beta1**t)  # lr * m_hat / (sqrt(v_hat) + eps)
-        w -= step
+        v_max = state["max_exp_avg_sq"] if group["amsgrad"] else None
+        _kernels.adam(  # one pass over w, grad, m, v (the NumPy reference: adam_reference)
+            w, grad, state["exp_avg"], state["exp_avg_sq"], v_max, t, lr, beta1, beta2, eps,
+            float(weight_decay), group["decoupled_weight_decay"], group["maximize"],
+        )  # fmt: skip
 
 
 class AdamW(Adam):

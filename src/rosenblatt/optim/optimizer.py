@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import enable_grad
+from ..kernels.optim import gradient as _gradient  # noqa: F401  (Adagrad, Adadelta)
 from ..tensor import Tensor
 
 __all__ = ["Optimizer"]
@@ -37,25 +38,6 @@ def _to_numpy(value: Any) -> np.ndarray:
     if hasattr(value, "detach") and hasattr(value, "numpy"):  # torch.Tensor
         return value.detach().cpu().numpy()
     return np.asarray(value)
-
-
-def _gradient(
-    w: np.ndarray, grad: np.ndarray, weight_decay: float, maximize: bool
-) -> tuple[np.ndarray, bool]:
-    """g = (-grad if maximize else grad) + weight_decay * w  (L2 penalty weight_decay/2 |w|^2).
-
-    Returns ``(g, owned)``: ``owned`` is False when ``g`` is ``grad`` itself, which must then
-    be left untouched (backward may share one gradient array between parameters); when True,
-    ``g`` is a fresh array the caller may overwrite.
-    """
-    if weight_decay == 0:
-        return (np.negative(grad), True) if maximize else (grad, False)
-    g = np.multiply(w, weight_decay)
-    if maximize:
-        g -= grad
-    else:
-        g += grad
-    return g, True
 
 
 class Optimizer:

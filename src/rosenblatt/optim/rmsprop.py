@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, _gradient
+from ..kernels import optim as _kernels
+from .optimizer import Optimizer, ParamsT
 
 __all__ = ["RMSprop"]
 
@@ -96,30 +97,8 @@ class RMSprop(Optimizer):
             if group["centered"]:
                 state["grad_avg"] = np.zeros_like(w)
         state["step"] += 1
-        g, _ = _gradient(w, grad, float(group["weight_decay"]), group["maximize"])
-        v = state["square_avg"]
-
-        buf = np.multiply(g, g)  # v = alpha * v + (1 - alpha) * g^2
-        buf *= 1.0 - alpha
-        v *= alpha
-        v += buf
-        if group["centered"]:
-            m = state["grad_avg"]  # m = alpha * m + (1 - alpha) * g
-            scaled = np.multiply(g, 1.0 - alpha, out=buf)
-            m *= alpha
-            m += scaled
-            variance = np.multiply(m, m, out=buf)  # v - m^2
-            np.subtract(v, variance, out=variance)
-            denom = np.sqrt(variance, out=buf)
-        else:
-            denom = np.sqrt(v, out=buf)
-        denom += eps
-        step = np.divide(g, denom, out=buf)  # g / denom
-        if momentum > 0:
-            b = state["momentum_buffer"]  # b = momentum * b + g / denom
-            b *= momentum
-            b += step
-            step = np.multiply(b, lr, out=buf)
-        else:
-            step *= lr
-        w -= step
+        _kernels.rmsprop(  # one pass (the NumPy reference: kernels.optim.rmsprop_reference)
+            w, grad, state["square_avg"], state.get("grad_avg") if group["centered"] else None,
+            state.get("momentum_buffer"), lr, alpha, eps, float(group["weight_decay"]),
+            momentum, group["maximize"],
+        )  # fmt: skip

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, _gradient
+from ..kernels import optim as _kernels
+from .optimizer import Optimizer, ParamsT
 
 __all__ = ["SGD"]
 
@@ -99,27 +100,9 @@ class SGD(Optimizer):
     ) -> None:
         lr, momentum = float(group["lr"]), float(group["momentum"])
         dampening = float(group["dampening"])
-        g, owned = _gradient(w, grad, float(group["weight_decay"]), group["maximize"])
-        if momentum != 0:
-            b = state.get("momentum_buffer")
-            if b is None:  # b = g
-                b = state["momentum_buffer"] = g if owned else g.copy()
-                owned = False  # g is now the buffer
-            else:  # b = momentum * b + (1 - dampening) * g
-                b *= momentum
-                if dampening == 0:
-                    b += g
-                elif owned:
-                    g *= 1.0 - dampening  # g is not needed again: nesterov has no dampening
-                    b += g
-                else:
-                    b += (1.0 - dampening) * g
-            if group["nesterov"]:  # g = g + momentum * b
-                step = np.multiply(b, momentum)
-                step += g
-                g, owned = step, True
-            else:
-                g, owned = b, False
-        # w = w - lr * g
-        step = np.multiply(g, lr, out=g if owned else None)
-        w -= step
+        b = _kernels.sgd(  # one pass (the NumPy reference: kernels.optim.sgd_reference)
+            w, grad, state.get("momentum_buffer"), lr, momentum, dampening,
+            float(group["weight_decay"]), group["nesterov"], group["maximize"],
+        )  # fmt: skip
+        if b is not None:
+            state["momentum_buffer"] = b
