@@ -1018,7 +1018,7 @@ def plot_loss_surface(
     for name, p in paths.items():
         p = np.asarray(p, dtype=np.float64)
         with no_grad():
-            final = float(np.asarray(loss(Tensor._make(p[-1], None)).numpy()))
+            final = float(np.asarray(loss(Tensor._make(p[-1], None)).numpy()).sum())
         ax.plot(
             p[:, 0],
             p[:, 1],

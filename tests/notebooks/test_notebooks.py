@@ -33,6 +33,10 @@ EXPECTED = {
         "w after each update: [[0.5, 1.0, 1.0], [0.0, 1.0, 1.0], [-0.5, 1.0, 1.0]]",
         "MLP 2-4-2 on XOR: [0, 1, 1, 0]",
     ],
+    "02_optimization": [
+        "J'(3) = 7.0, J''(3) = 4.0, Newton step to w = 1.25",
+        "zero init, after training: hidden weight rows all equal: True",
+    ],
     "03_edsf_intro_ml_nn": [  # the Concrete example, to the printed digits
         "forward:  s1 = 0.58 0.68  x1 = 0.64 0.66  s2 = 1.22  y = 0.77  loss = 0.60",
         "dl/dW' = 0.17 0.18  dl/db' = 0.27",

@@ -258,7 +258,7 @@ def optimizer_paths(
     Parameters
     ----------
     loss : callable
-        ``loss(w)`` for a Tensor w of shape (2,) returns the scalar J; written with
+        ``loss(w)`` for a Tensor w of shape (2,) returns J (one element); written with
         indexing and operators (``(1 - w[0])**2 + 10 * (w[1] - w[0]**2)**2``) it also works
         on arrays of shape (2, ...) for the contour plot, and on torch tensors.
     start : (w1, w2)
@@ -281,7 +281,7 @@ def optimizer_paths(
 
         def closure(opt: Any = opt, w: Tensor = w) -> Tensor:
             opt.zero_grad()
-            J = loss(w)
+            J = loss(w).sum()  # a loss written for grids may return shape (1,)
             if not isinstance(opt, optim.GeneticAlgorithm):
                 J.backward()
             return J
