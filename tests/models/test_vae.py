@@ -21,8 +21,8 @@ def fitted(likelihood: str = "bernoulli", dtype=np.float64, **kwargs) -> tuple[V
     X = rng.random((12, 5))
     kw = dict(latent_dim=2, hidden_layer_sizes=(4,), activation="tanh", max_iter=1)
     vae = VAE(likelihood=likelihood, random_state=0, **{**kw, **kwargs}).fit(X)
-    vae.encoder_.to(dtype)
-    vae.decoder_.to(dtype)
+    vae.encoder_.to(dtype).zero_grad()  # to() casts the gradients of the fit (as torch)
+    vae.decoder_.to(dtype).zero_grad()
     return vae, X.astype(dtype)
 
 

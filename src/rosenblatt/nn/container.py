@@ -276,7 +276,8 @@ def _update(container: Any, entries: Any, name: str) -> None:
             + type(entries).__name__
         )
     for j, pair in enumerate(entries):
-        if not isinstance(pair, Iterable) or len(pair) != 2:
+        pair = tuple(pair) if isinstance(pair, Iterable) else ()
+        if len(pair) != 2:
             raise ValueError(
                 f"{name} update sequence element #{j} should be an iterable of length 2"
             )

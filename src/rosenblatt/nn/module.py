@@ -93,6 +93,10 @@ class Module:
     """
 
     training: bool
+    _parameters: OrderedDict[str, Any]  # name -> Parameter or None
+    _buffers: OrderedDict[str, Any]  # name -> Tensor or None
+    _non_persistent_buffers_set: set[str]
+    _modules: OrderedDict[str, Any]  # name -> Module or None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Module:
         # Remember the constructor arguments: rb.save records the architecture from them.
@@ -442,8 +446,9 @@ class Module:
             _to_device(None, dev)  # a clear error for a device without a backend
 
         def convert(t: Tensor) -> Tensor:
-            if dev is not None:
-                t = _to_device(t, dev)
+            moved = _to_device(t, dev) if dev is not None else t
+            assert moved is not None
+            t = moved
             if dt is not None and t._data.dtype.kind in "fc" and t._data.dtype != dt:
                 t = Tensor._make(t._data.astype(dt), None)
             return t

@@ -88,6 +88,7 @@ def pad(x: Tensor, pad: Any, mode: str = "constant", value: float | None = None)
                 f"(the input has size {n} there)"
             )
     sources = tuple(
-        np.pad(np.arange(n), w, mode=_NUMPY_MODE[mode]) for w, n in zip(widths, x.shape)
+        np.pad(np.arange(n), w, mode=_NUMPY_MODE[mode])  # type: ignore[call-overload]
+        for w, n in zip(widths, x.shape)
     )
     return IndexPad.apply(x, sources=sources)
