@@ -86,7 +86,7 @@ def train_rosenblatt(w: Workload, params, batches) -> float:
     X, Y = w.X, w.Y
     loss = None
     for idx in batches:
-        xb, yb = rb.Tensor(X[idx]), rb.Tensor(Y[idx])
+        xb, yb = rb.from_numpy(X[idx]), rb.from_numpy(Y[idx])  # labels stay int64
         opt.zero_grad()
         loss = loss_fn(model(xb), yb)
         loss.backward()
