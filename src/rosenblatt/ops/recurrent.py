@@ -19,10 +19,12 @@ is (H, N), the gates (4H, N)) and every step is ONE matrix product for the four 
 on a stacked input [h; x; 1] whose x and ones rows are filled before the loop and whose h
 rows receive each new state in place. The gate rows are reordered to (o, i, f, g) so that
 the three sigmoids are one contiguous block, computed as sigmoid(z) = (1 + tanh(z/2))/2 with
-the 1/2 folded into W (tanh never overflows). BPTT walks the steps backwards with one GEMM
-per step, dL/dh_{t-1} = W_hh^T dL/dz_t, after computing the derivative factors that do not
-depend on the recurrence for all steps at once; then one GEMM gives all weight gradients,
-dL/dW = sum_t dL/dz_t [h_{t-1}; x_t; 1]^T (its last column is dL/db).
+the 1/2 folded into W (tanh never overflows); after the GEMM, the gates, c' and h' are one
+pass over the cells (``kernels.recurrent.lstm_cell``, whose NumPy reference is the cell in
+six lines). BPTT walks the steps backwards with one GEMM per step, dL/dh_{t-1} =
+W_hh^T dL/dz_t, and one pass for dz_t and dL/dc_{t-1} (``lstm_cell_backward``); then one GEMM
+gives all weight gradients, dL/dW = sum_t dL/dz_t [h_{t-1}; x_t; 1]^T (its last column is
+dL/db).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
+from ..kernels import recurrent as _cell
 
 __all__ = ["LSTMLayer", "RNNLayer"]
 
@@ -91,29 +94,19 @@ class LSTMLayer(Function):
 
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh, batch_first=False):
         hid = w_hh.shape[1]
-        h1, h2, h3 = hid, 2 * hid, 3 * hid
         z = _stacked(x, h0, hid, batch_first)  # [h_{t-1}; x_t; 1] for every step
         steps, n = z.shape[0] - 2, z.shape[2]
         perm = _gate_order(hid)
         w = np.concatenate([w_hh, w_ih, (b_ih + b_hh)[:, None]], axis=1)[perm]
-        w[:h3] *= 0.5  # sigmoid(z) = (1 + tanh(z/2)) / 2: the 1/2 goes into W
+        w[: 3 * hid] *= 0.5  # sigmoid(z) = (1 + tanh(z/2)) / 2: the 1/2 goes into W
         gates = np.empty((steps, 4 * hid, n), dtype=x.dtype)  # o, i, f, g after activation
         cs = np.empty((steps + 1, hid, n), dtype=x.dtype)  # c_0 ... c_T
         tanh_c = np.empty((steps, hid, n), dtype=x.dtype)
-        tmp = np.empty((hid, n), dtype=x.dtype)
         cs[0] = c0.T
         for t in range(steps):
-            a = gates[t]
-            np.matmul(w, z[t], out=a)  # the one GEMM of the step
-            np.tanh(a, out=a)
-            sig = a[:h3]
-            sig *= 0.5
-            sig += 0.5
-            np.multiply(a[h2:h3], cs[t], out=cs[t + 1])  # f * c
-            np.multiply(a[h1:h2], a[h3:], out=tmp)  # i * g
-            cs[t + 1] += tmp
-            np.tanh(cs[t + 1], out=tanh_c[t])
-            np.multiply(a[:h1], tanh_c[t], out=z[t + 1, :hid])  # h = o * tanh(c)
+            np.matmul(w, z[t], out=gates[t])  # the one GEMM of the step
+            # gates o, i, f, g; c_t = f c_{t-1} + i g; h_t = o tanh(c_t): one pass
+            _cell.lstm_cell(gates[t], cs[t], cs[t + 1], tanh_c[t], z[t + 1, :hid])
         z[steps + 1, :hid] = cs[steps]
         self.saved = (z, w_ih, w_hh, perm, cs, gates, tanh_c, batch_first)
         return _as_output(z[1:, :hid], batch_first)
@@ -121,38 +114,15 @@ class LSTMLayer(Function):
     def backward(self, grad):
         z, w_ih, w_hh, perm, cs, gates, tanh_c, batch_first = self.saved
         steps, hid, n = tanh_c.shape
-        h1, h3 = hid, 3 * hid
         g = _stored(grad, batch_first)  # dL/d(h_1..h_T, c_T) as (T + 1, H, N)
-        o, i, f, gg = (gates[:, k * hid : (k + 1) * hid] for k in range(4))
-        # derivative factors of all steps at once (they do not depend on the recurrence)
-        d_gates = np.empty_like(gates)
-        np.subtract(1, gates[:, :h3], out=d_gates[:, :h3])
-        d_gates[:, :h3] *= gates[:, :h3]  # sigmoid' = s (1 - s)
-        np.square(gg, out=d_gates[:, h3:])
-        np.subtract(1, d_gates[:, h3:], out=d_gates[:, h3:])  # tanh' = 1 - g^2
-        o_dz = tanh_c * d_gates[:, :h1]  # dz_o = dh * tanh(c) * o (1 - o)
-        o_dc = np.square(tanh_c)
-        np.subtract(1, o_dc, out=o_dc)
-        o_dc *= o  # dc += dh * o * (1 - tanh(c)^2)
-        ifg = np.empty((steps, 3, hid, n), dtype=gates.dtype)  # dz_{i,f,g} = dc * ifg
-        np.multiply(gg, d_gates[:, h1 : 2 * hid], out=ifg[:, 0])
-        np.multiply(cs[:-1], d_gates[:, 2 * hid : h3], out=ifg[:, 1])
-        np.multiply(i, d_gates[:, h3:], out=ifg[:, 2])
-        del d_gates
         w_hh_t = np.ascontiguousarray(w_hh[perm].T)  # (H, 4H)
         need = self.needs_input_grad
         dz = np.empty((steps, 4 * hid, n), dtype=g.dtype)  # dL/dz_t^T, rows o, i, f, g
-        dz4 = dz.reshape(steps, 4, hid, n)
         dh = np.zeros((hid, n), dtype=g.dtype)
         dc = g[steps].copy()
-        tmp = np.empty((hid, n), dtype=g.dtype)
         for t in range(steps - 1, -1, -1):
-            dh += g[t]
-            np.multiply(dh, o_dz[t], out=dz4[t, 0])
-            np.multiply(dh, o_dc[t], out=tmp)
-            dc += tmp
-            np.multiply(dc, ifg[t], out=dz4[t, 1:])
-            dc *= f[t]
+            # dz_t from dh += dL/dh_t and dc; dc becomes dL/dc_{t-1}: one pass
+            _cell.lstm_cell_backward(dh, g[t], dc, gates[t], cs[t], tanh_c[t], dz[t])
             if t > 0 or need[1]:
                 np.matmul(w_hh_t, dz[t], out=dh)
         gx, gw_hh, gw_ih, gb = _grads(dz, z, w_ih[perm], hid, batch_first, need)
