@@ -1014,7 +1014,7 @@ def plot_loss_surface(
         levels = shift + np.geomspace(J.min() - shift, J.max() - shift, 25)
     else:
         levels = 25
-    ax.contour(w1, w2, J, levels=levels, cmap="Greys", linewidths=0.7)
+    ax.contour(w1, w2, J, levels=levels, colors="0.65", linewidths=0.6)
     for name, p in paths.items():
         p = np.asarray(p, dtype=np.float64)
         with no_grad():
