@@ -476,6 +476,9 @@ def test_modes_grads_device_and_dtype_calls_equal_torch():
     x = rb.randn(4, 2)
     mine.heads["cls"](mine.stem(x)).sum().backward()
     assert mine.stem[0].weight.grad is not None
+    g = mine.stem[0].weight.grad
+    mine.zero_grad(set_to_none=False)  # zeros in the same grad tensor, as torch
+    assert mine.stem[0].weight.grad is g and not arr(g).any()
     mine.zero_grad()  # torch's default: set_to_none=True
     assert all(p.grad is None for p in mine.parameters())
     for call in ("cpu", "float", "double"):

@@ -391,15 +391,19 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget the gradients: ``p.grad = None`` (default), or fill them with zeros."""
+        """Forget the gradients: ``p.grad = None`` (default), or make them zeros (the same
+        grad tensor, detached, as torch; a fresh array, since backward may have handed one
+        array to several parameters)."""
         for p in self.parameters():
-            if p._grad is None:
+            g = p._grad
+            if g is None:
                 continue
             if set_to_none:
                 p._grad = None
             else:
-                p._grad = p._grad.detach()
-                p._grad._data[...] = 0
+                g.detach_()
+                g._data = np.zeros_like(g._data)
+                g._version[0] += 1
 
     # ------------------------------------------------------------------ dtype and device
     def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> Module:
