@@ -398,6 +398,8 @@ def test_universal_approximation_fits_are_least_squares_sums_of_ramps(tmp_path):
         rms.append(np.sqrt(np.mean((ramps.sum(1) - f(x)) ** 2)))
     np.testing.assert_allclose(fig.axes[5].get_lines()[0].get_ydata(), rms)
     assert rms[4] < rms[3] < rms[2] and rms[4] < 0.05
+    viz.plot_universal_approximation(f, interval, units=(2, 4), path=tmp_path / "ua.svg")
+    assert b"<svg" in (tmp_path / "ua.svg").read_bytes()[:1000]  # SVG by the extension
 
 
 # ============================================================================ vanishing gradients
