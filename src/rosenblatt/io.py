@@ -91,8 +91,13 @@ the data section exactly -- a truncated file, a wrong header, trailing bytes, ba
 unknown layer type, a missing or mis-shaped weight raise ValueError (OSError for a file
 that cannot be read). A structure description is walked with bounds: at most 64 levels of
 nesting and a million nodes, only the tags above, every tensor name it refers to present
-and every tensor of the file referred to. The one thing not bounded is the size of the
-layers a file asks to build: load files you trust as much as the data you train on.
+and every tensor of the file referred to. What an architecture may ask for is bounded by
+the file itself: at most 2 MiB of architecture JSON (refused before it is parsed) and
+10 000 modules; weights and buffers of at most 4 x the file's tensor bytes (+1 MiB),
+counted layer by layer while it is built; rosenblatt's own layers are built without
+initialising the weights the file's tensors then replace (``np.empty``: untouched pages),
+so a few hundred bytes asking for a Linear(30000, 30000) are refused in milliseconds
+without using memory.
 
 State files
 -----------
@@ -155,6 +160,8 @@ _FORMAT_VERSION = "1"  # of the structure description; a reader refuses newer on
 _MAX_HEADER = 100 * 1024 * 1024  # safetensors' own limit on the JSON header
 _MAX_DEPTH = 64  # nesting of the architecture JSON and of a saved object
 _MAX_NODES = 1_000_000  # values (dict entries, list items, tensors ...) in a saved object
+_MAX_MODULES = 10_000  # modules in one architecture (ResNet-152 has about 500)
+_MAX_ARCH_TEXT = 2 << 20  # characters of architecture JSON (10 000 modules take ~700 000)
 # safetensors dtype -> bytes per element (the dtypes NumPy can hold)
 _ITEMSIZE = {
     "BOOL": 1, "U8": 1, "I8": 1, "I16": 2, "U16": 2, "F16": 2,
@@ -334,7 +341,7 @@ def module_config(module: Module) -> dict[str, Any]:
     return _config(module, "model", _registry())
 
 
-def _decode(value: Any, where: str, registry: dict[str, type], depth: int) -> Any:
+def _decode(value: Any, where: str, registry: dict[str, type], depth: int, budget: _Budget) -> Any:
     if depth > _MAX_DEPTH:
         raise ValueError(f"architecture nested deeper than {_MAX_DEPTH} levels at {where}")
     if value is None or isinstance(value, (bool, int, str)):
@@ -344,15 +351,20 @@ def _decode(value: Any, where: str, registry: dict[str, type], depth: int) -> An
             raise ValueError(f"architecture: non-finite number at {where}")
         return value
     if isinstance(value, list):
-        return [_decode(v, f"{where}[{i}]", registry, depth + 1) for i, v in enumerate(value)]
+        return [
+            _decode(v, f"{where}[{i}]", registry, depth + 1, budget) for i, v in enumerate(value)
+        ]
     if isinstance(value, dict) and len(value) == 1:
         ((tag, inner),) = value.items()
         if tag == "__module__":
-            return _build(inner, where, registry, depth + 1)
+            return _build(inner, where, registry, depth + 1, budget)
         if tag == "__tuple__" and isinstance(inner, list):
-            return tuple(_decode(inner, where, registry, depth + 1))
+            return tuple(_decode(inner, where, registry, depth + 1, budget))
         if tag == "__dict__" and isinstance(inner, dict):
-            return {k: _decode(v, f"{where}[{k!r}]", registry, depth + 1) for k, v in inner.items()}
+            return {
+                k: _decode(v, f"{where}[{k!r}]", registry, depth + 1, budget)
+                for k, v in inner.items()
+            }
         if tag == "__dtype__" and inner in _DTYPE_NAMES:
             return np.dtype(inner)
     raise ValueError(f"architecture: unexpected value at {where}: {_short(value)}")
@@ -363,7 +375,73 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _build(spec: Any, where: str, registry: dict[str, type], depth: int = 0) -> Module:
+class _Budget:
+    """What building an architecture may cost: modules, and bytes of weights and buffers.
+
+    A model file must hold every weight of its architecture, so the weights it can ask for
+    are bounded by its own tensor bytes: ``nbytes`` is 4 x those bytes (the widest dtype an
+    architecture builds, float64, for the narrowest a file may hold, float16) plus 1 MiB.
+    ``initialise=False`` builds rosenblatt's own layers without running
+    ``reset_parameters``: their weights are about to be overwritten by the file's, and
+    ``np.empty`` leaves the pages untouched, so an architecture the file cannot back costs
+    neither memory nor the time to draw random numbers before it is refused.
+    """
+
+    def __init__(self, nbytes: int | None = None, initialise: bool = True) -> None:
+        self.nbytes, self.initialise = nbytes, initialise
+        self.modules, self.spent = 0, 0
+
+    @classmethod
+    def for_file(cls, arrays: Mapping[str, np.ndarray]) -> _Budget:
+        held = sum(a.nbytes for a in arrays.values())
+        return cls(nbytes=4 * held + (1 << 20), initialise=False)
+
+    def enter(self, where: str) -> None:
+        """One more module to build (counted before its arguments are decoded)."""
+        self.modules += 1
+        if self.modules > _MAX_MODULES:
+            raise ValueError(
+                f"architecture: more than {_MAX_MODULES} modules (at {where}); no network "
+                "rosenblatt builds has that many"
+            )
+
+    def spend(self, module: Module, where: str) -> None:
+        """Count the weights and buffers ``module`` itself holds (not its children's)."""
+        own = [*module.__dict__["_parameters"].values(), *module.__dict__["_buffers"].values()]
+        self.spent += sum(t._data.nbytes for t in own if t is not None)
+        if self.nbytes is not None and self.spent > self.nbytes:
+            held = (self.nbytes - (1 << 20)) // 4
+            raise ValueError(
+                f"architecture: {where} asks for {self.spent:,} bytes of weights so far; "
+                f"the file holds {held:,} bytes of tensors, so its weights cannot be there"
+            )
+
+
+def _skip_reset() -> None:
+    """Stands in for ``reset_parameters`` while a layer whose weights a file holds is built."""
+
+
+def _construct(cls: type, a: list, kw: dict, budget: _Budget) -> Any:
+    """``cls(*a, **kw)``, without the initialisation of rosenblatt's layers when the budget
+    says their weights will be overwritten (user classes always run their constructor as
+    written: theirs may create weights in reset_parameters)."""
+    if budget.initialise or not cls.__module__.startswith("rosenblatt."):
+        return cls(*a, **kw)
+    module = cls.__new__(cls, *a, **kw)
+    if not isinstance(module, cls):
+        return module
+    object.__setattr__(module, "reset_parameters", _skip_reset)  # an instance attribute
+    try:
+        module.__init__(*a, **kw)
+    finally:
+        module.__dict__.pop("reset_parameters", None)
+    return module
+
+
+def _build(
+    spec: Any, where: str, registry: dict[str, type], depth: int = 0, budget: _Budget | None = None
+) -> Module:
+    budget = _Budget() if budget is None else budget
     if not isinstance(spec, dict) or set(spec) != {"type", "args", "kwargs"}:
         raise ValueError(
             f"architecture: {where} must be an object with keys type, args, kwargs, got "
@@ -378,14 +456,16 @@ def _build(spec: Any, where: str, registry: dict[str, type], depth: int = 0) -> 
             f"{', '.join(sorted(registry))} (others must be added with register_module)"
         )
     where = f"{where}({name})"
-    a = [_decode(v, f"{where}.args[{i}]", registry, depth) for i, v in enumerate(args)]
-    kw = {k: _decode(v, f"{where}.{k}", registry, depth) for k, v in kwargs.items()}
+    budget.enter(where)
+    a = [_decode(v, f"{where}.args[{i}]", registry, depth, budget) for i, v in enumerate(args)]
+    kw = {k: _decode(v, f"{where}.{k}", registry, depth, budget) for k, v in kwargs.items()}
     try:
-        module = registry[name](*a, **kw)
+        module = _construct(registry[name], a, kw, budget)
     except Exception as e:
         raise ValueError(f"architecture: cannot build {where}: {type(e).__name__}: {e}") from e
     if not isinstance(module, Module):
         raise ValueError(f"architecture: {where} did not build a Module")
+    budget.spend(module, where)
     return module
 
 
@@ -404,13 +484,18 @@ def build_module(config: Mapping[str, Any]) -> Module:
     """Rebuild a module from ``module_config``'s output (whitelisted types only).
 
     The new module has freshly initialised weights; the global random generator is left
-    as it was. Raises ValueError for anything malformed or unknown.
+    as it was. Raises ValueError for anything malformed or unknown, or for more than
+    10 000 modules.
     """
+    return _build_checked(config, _Budget())
+
+
+def _build_checked(config: Any, budget: _Budget) -> Module:
     registry = _registry()
     with _rng_untouched():
         try:
             spec = dict(config) if isinstance(config, Mapping) else config
-            return _build(spec, "model", registry)
+            return _build(spec, "model", registry, budget=budget)
         except RecursionError as e:
             raise ValueError("architecture: nested too deeply") from e
 
@@ -709,7 +794,9 @@ def _save_model(
 def _check_rebuilds(config: dict[str, Any], weights: dict[str, np.ndarray]) -> None:
     """The recorded architecture must rebuild into weights of exactly these names and shapes."""
     with _rng_untouched():
-        rebuilt = _build(json.loads(json.dumps(config)), "model", _registry()).state_tensors()
+        spec = json.loads(json.dumps(config))
+        rebuilt = _build(spec, "model", _registry(), budget=_Budget(initialise=False))
+        rebuilt = rebuilt.state_tensors()
     mismatch = sorted(set(rebuilt) ^ set(weights)) + [
         k for k in rebuilt if k in weights and rebuilt[k]._data.shape != weights[k].shape
     ]
@@ -776,9 +863,14 @@ def load_checkpoint(f: FileLike) -> Checkpoint:
 def _model_checkpoint(
     arrays: dict[str, np.ndarray], meta: dict[str, str], where: str
 ) -> Checkpoint:
+    if len(meta[_ARCH]) > _MAX_ARCH_TEXT:
+        raise ValueError(
+            f"{where}: the architecture is {len(meta[_ARCH]):,} characters of JSON, more than "
+            f"the {_MAX_ARCH_TEXT:,} any network rosenblatt builds needs; refused unread"
+        )
     config = _json_loads(meta[_ARCH], f"{where}: the architecture")
     try:
-        model = build_module(config)
+        model = _build_checked(config, _Budget.for_file(arrays))
     except ValueError as e:
         raise ValueError(f"{where}: {e}") from e
     _assign_weights(model, arrays, where)
@@ -820,7 +912,7 @@ def _assign_weights(model: Module, arrays: dict[str, np.ndarray], where: str) ->
                 f"{t._data.dtype} kind of array"
             )
     for k, t in own.items():
-        t._data = np.array(arrays[k], copy=True)  # keeps the file's dtype (float32/float64)
+        t._data = arrays[k]  # the file's dtype (float32/float64); each array is used once
         t._grad = None
 
 
@@ -1102,7 +1194,7 @@ class _Unpacker:
             self.loaded[name] = ("module", None)
             arrays[k] = self.arrays[name]
         try:
-            model = build_module(value["architecture"])
+            model = _build_checked(value["architecture"], _Budget.for_file(arrays))
         except ValueError as e:
             raise ValueError(f"{self.where}: {e}") from e
         _assign_weights(model, arrays, self.where)
