@@ -4,9 +4,11 @@ First-order optimizers update each parameter in place from its ``.grad`` at ``st
 :class:`SGD` (momentum, dampening, Nesterov, weight decay), :class:`Adagrad`,
 :class:`Adadelta`, :class:`RMSprop`, :class:`Adam` and :class:`AdamW`, with PyTorch's
 defaults and update rules. Second-order and evolutionary optimizers take a closure,
-``step(closure)``: :class:`Newton` (exact Hessian), :class:`BFGS`, :class:`LBFGS`
-(PyTorch's semantics) and :class:`GeneticAlgorithm`. ``optim.lr_scheduler`` holds the
-learning-rate schedules.
+``step(closure)``: :class:`Newton` (exact Hessian), :class:`BFGS`, :class:`DFP`,
+:class:`Broyden`, :class:`LBFGS` (PyTorch's semantics), :class:`ConjugateGradient` and
+:class:`GeneticAlgorithm`. :class:`ASGD` averages SGD's iterates (torch.optim.ASGD);
+:class:`PreviousGradientMomentum` is the Matteucci deck's momentum rule, beside SGD's.
+``optim.lr_scheduler`` holds the learning-rate schedules.
 
 >>> import rosenblatt as rb
 >>> model = rb.nn.Linear(3, 1)
@@ -21,16 +23,25 @@ from . import lr_scheduler
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
-from .bfgs import BFGS
+from .asgd import ASGD
+from .bfgs import BFGS, DFP, Broyden
+from .cg import ConjugateGradient, conjugate_gradient
 from .genetic import GeneticAlgorithm
 from .lbfgs import LBFGS
+from .momentum_deck import PreviousGradientMomentum
 from .newton import Newton
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = [
+    "ASGD",
     "BFGS",
+    "DFP",
+    "Broyden",
+    "ConjugateGradient",
+    "PreviousGradientMomentum",
+    "conjugate_gradient",
     "LBFGS",
     "SGD",
     "Adadelta",

@@ -23,6 +23,7 @@ class QuasiNewton(Optimizer):
     """
 
     _name = "QuasiNewton"
+    _wolfe_c2 = 0.9  # the curvature constant of the line search (CG wants 0.1)
 
     @property
     def _params(self) -> list[Any]:
@@ -116,7 +117,7 @@ class QuasiNewton(Optimizer):
                     return self._directional_evaluate(closure, w0, step, d)
 
                 loss, g, t, ls_evals = strong_wolfe(
-                    obj, t, d, loss, g, gtd, max_ls=max_eval - current_evals
+                    obj, t, d, loss, g, gtd, c2=self._wolfe_c2, max_ls=max_eval - current_evals
                 )
                 add_flat(params, t, d)
                 converged = np.abs(g).max() <= tolerance_grad
