@@ -24,9 +24,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from ..autograd import Function
+from ..kernels import conv as _conv
 from ..tensor import Tensor
 from .elementwise import as_tensor
 
@@ -54,77 +54,6 @@ def _out_size(size: int, lo: int, hi: int, k: int, s: int, d: int, ceil_mode: bo
             out -= 1
         return out
     return span // s + 1
-
-
-def _alloc(like: np.ndarray, shape: tuple[int, ...], fill: float | None = 0.0) -> np.ndarray:
-    """A new array of logical ``shape`` whose memory layout (axis order) is that of ``like``,
-    filled with ``fill`` (uninitialised if None)."""
-    order = np.argsort([-st for st in like.strides], kind="stable")  # outermost axis first
-    stored = [shape[k] for k in order]
-    if fill is None:
-        buf = np.empty(stored, dtype=like.dtype)
-    else:
-        buf = np.full(stored, fill, dtype=like.dtype)
-    return buf.transpose(np.argsort(order))
-
-
-def _like(a: np.ndarray, like: np.ndarray) -> np.ndarray:
-    """a itself if it is stored like ``like`` (same strides), else a copy stored that way."""
-    if a.strides == like.strides:
-        return a
-    out = np.empty_like(like)
-    out[...] = a
-    return out
-
-
-def _chwn(shape: tuple[int, int, int, int], dtype: np.dtype) -> np.ndarray:
-    """Zeros of logical shape (N, C, H, W) stored as (C, H, W, N): batch innermost."""
-    n, c, h, w = shape
-    return np.zeros((c, h, w, n), dtype=dtype).transpose(3, 0, 1, 2)
-
-
-def _pad(x: np.ndarray, pad: Pad4, value: float = 0.0) -> np.ndarray:
-    """x (N, C, H, W) surrounded by ``value``, in x's memory layout."""
-    t, b, l, r = pad
-    if not (t or b or l or r):
-        return x
-    n, c, h, w = x.shape
-    xp = _alloc(x, (n, c, h + t + b, w + l + r), value)
-    xp[:, :, t : t + h, l : l + w] = x
-    return xp
-
-
-def _pad_chwn(x: np.ndarray, pad: Pad4) -> np.ndarray:
-    """x zero-padded, stored (C, H, W, N) so that every im2col row is a contiguous copy."""
-    t, b, l, r = pad
-    if not (t or b or l or r) and x.transpose(1, 2, 3, 0).flags.c_contiguous:
-        return x
-    n, c, h, w = x.shape
-    xp = _chwn((n, c, h + t + b, w + l + r), x.dtype)
-    xp[:, :, t : t + h, l : l + w] = x
-    return xp
-
-
-def _windows(
-    xp: np.ndarray, k: tuple[int, int], out: tuple[int, int], s: tuple[int, int], d: tuple[int, int]
-) -> np.ndarray:
-    """Read-only view v (C, KH, KW, OH, OW, N) of xp (N, C, Hp, Wp):
-    v[c, i, j, y, x, n] = xp[n, c, y sh + i dh, x sw + j dw]."""
-    n, c = xp.shape[:2]
-    sn, sc, sh, sw = xp.strides
-    shape = (c, k[0], k[1], out[0], out[1], n)
-    strides = (sc, sh * d[0], sw * d[1], sh * s[0], sw * s[1], sn)
-    return as_strided(xp, shape, strides, writeable=False)
-
-
-def _tap(
-    xp: np.ndarray, i: int, j: int, out: tuple[int, int], s: tuple[int, int], d: tuple[int, int]
-) -> np.ndarray:
-    """The strided slice of xp (N, C, Hp, Wp) seen by kernel position (i, j): (N, C, OH, OW)."""
-    h0, w0 = i * d[0], j * d[1]
-    return xp[
-        :, :, h0 : h0 + s[0] * (out[0] - 1) + 1 : s[0], w0 : w0 + s[1] * (out[1] - 1) + 1 : s[1]
-    ]
 
 
 # OpenBLAS multiplies "small" matrices (m * n * k <= 1e6 for float32 on x86-64) with a kernel
@@ -162,11 +91,6 @@ def _matmul_inner(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _crop(xp: np.ndarray, pad: Pad4, h: int, w: int) -> np.ndarray:
-    t, _, l, _ = pad
-    return xp[:, :, t : t + h, l : l + w]
-
-
 # ---------------------------------------------------------------------- conv2d
 class Conv2d(Function):
     """conv2d: Y = W_mat @ im2col(x) + b; dL/dW = dL/dY @ cols^T, dL/db = sum dL/dY,
@@ -185,8 +109,8 @@ class Conv2d(Function):
         self.out_hw = (oh, ow)
         ckk = c * kh * kw
         cols = np.empty((ckk + (b is not None), oh * ow * n), dtype=x.dtype)
-        view = _windows(_pad_chwn(x, padding), (kh, kw), (oh, ow), stride, dilation)
-        cols[:ckk].reshape(view.shape)[...] = view  # im2col: the one copy of the input
+        windows = cols[:ckk].reshape(c, kh, kw, oh, ow, n)
+        _conv.im2col(x, windows, stride, dilation, padding)  # the one copy of the input
         wmat = w.reshape(o, ckk)
         if b is not None:
             cols[ckk] = 1.0  # bias folded into the GEMM
@@ -214,13 +138,8 @@ class Conv2d(Function):
                 gb = gwb[:, ckk].copy()
         if need[0]:  # dL/dcols = W_mat^T dL/dY, written over cols (no longer needed)
             gcols = _matmul_cols(self.w.reshape(o, ckk).T, g2, out=self.cols[:ckk])
-            gcols = gcols.reshape(c, kh, kw, *self.out_hw, n).transpose(1, 2, 5, 0, 3, 4)
-            t, bt, l, r = self.pad
-            gxp = _chwn((n, c, h + t + bt, wd + l + r), g.dtype)  # stored like gcols
-            for i in range(kh):  # col2im: add each kernel position's column back
-                for j in range(kw):
-                    _tap(gxp, i, j, self.out_hw, self.s, self.d)[...] += gcols[i, j]
-            gx = _crop(gxp, self.pad, h, wd)
+            gcols = gcols.reshape(c, kh, kw, *self.out_hw, n)
+            gx = _conv.col2im(gcols, self.in_shape, self.s, self.d, self.pad)  # adds back
         self.cols = None  # overwritten by dL/dcols: this node is used up
         return (gx, gw) if len(need) == 2 else (gx, gw, gb)
 
@@ -228,7 +147,11 @@ class Conv2d(Function):
 # ---------------------------------------------------------------------- pooling
 class MaxPool2d(Function):
     """max_pool2d: y = max over the window of x (padding is -inf);
-    dL/dx = dL/dy at the window's first maximum (row-major order, as PyTorch), 0 elsewhere"""
+    dL/dx = dL/dy at the window's first maximum (row-major order, as PyTorch), 0 elsewhere
+
+    One pass forward records the position of each window's first maximum; one pass
+    backward adds dL/dy there (``kernels.conv.max_pool``, NumPy reference beside it).
+    """
 
     def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0, 0, 0), dilation=(1, 1)):
         n, c, h, w = x.shape
@@ -236,40 +159,18 @@ class MaxPool2d(Function):
         t, b, l, r = padding
         oh = _out_size(h, t, b, kernel[0], stride[0], dilation[0])
         ow = _out_size(w, l, r, kernel[1], stride[1], dilation[1])
-        self.out_hw = (oh, ow)
-        self.xp = xp = _pad(x, padding, -np.inf)
-        y = None
-        for i in range(kernel[0]):
-            for j in range(kernel[1]):
-                tap = _tap(xp, i, j, self.out_hw, stride, dilation)
-                y = tap.copy(order="K") if y is None else np.maximum(y, tap, out=y)
-        self.y = y
+        y, self.arg = _conv.max_pool(x, kernel, stride, padding, dilation, (oh, ow))
         return y
 
     def backward(self, g):
-        n, c, h, w = self.shape
-        k, s, d, out_hw = self.k, self.s, self.d, self.out_hw
-        # windows that share no pixel (stride >= kernel) are written, not accumulated
-        disjoint = d == (1, 1) and s[0] >= k[0] and s[1] >= k[1]
-        covered = disjoint and s == k and self.xp.shape[2:] == (out_hw[0] * k[0], out_hw[1] * k[1])
-        gxp = _alloc(self.xp, self.xp.shape, None if covered else 0.0)
-        g = _like(g, self.y)  # in the memory layout of y (and x): no strided reads below
-        taken = None  # windows whose first maximum is already found: a later tie gets nothing
-        for i in range(k[0]):
-            for j in range(k[1]):
-                hit = _tap(self.xp, i, j, out_hw, s, d) == self.y
-                if taken is None:
-                    taken = hit.copy(order="K")
-                else:
-                    np.greater(hit, taken, out=hit)  # hit and not taken (booleans)
-                    taken |= hit
-                tap = _tap(gxp, i, j, out_hw, s, d)
-                if disjoint:
-                    np.multiply(g, hit, out=tap)
-                else:
-                    tap += g * hit
-        self.xp = self.y = None
-        return _crop(gxp, self.pad, h, w)
+        if self.arg is None:
+            raise RuntimeError(
+                "max_pool2d: backward through the same pooling twice; its saved indices are "
+                "freed after the first backward (recompute the forward pass)"
+            )
+        gx = _conv.max_pool_backward(g, self.arg, self.shape, self.k, self.s, self.pad, self.d)
+        self.arg = None
+        return gx
 
 
 class AvgPool2d(Function):
@@ -285,26 +186,13 @@ class AvgPool2d(Function):
         t, b, l, r = padding
         oh = _out_size(h, t, b, kernel[0], stride[0], 1)
         ow = _out_size(w, l, r, kernel[1], stride[1], 1)
-        self.out_hw = (oh, ow)
-        self.xp = xp = _pad(x, padding)
         self.shape = x.shape
-        y = None
-        for i in range(kernel[0]):
-            for j in range(kernel[1]):
-                tap = _tap(xp, i, j, self.out_hw, stride, (1, 1))
-                y = tap.copy(order="K") if y is None else np.add(y, tap, out=y)
-        y /= divisor
-        return y
+        self.y = _conv.avg_pool(x, kernel, stride, padding, divisor, (oh, ow))
+        return self.y
 
-    def backward(self, g):
-        n, c, h, w = self.shape
-        gxp = _alloc(self.xp, self.xp.shape)
-        gd = g / self.divisor
-        for i in range(self.k[0]):
-            for j in range(self.k[1]):
-                _tap(gxp, i, j, self.out_hw, self.s, (1, 1))[...] += gd
-        self.xp = None
-        return _crop(gxp, self.pad, h, w)
+    def backward(self, g):  # (of self.y only its memory layout is read: dL/dx is stored so)
+        args = (self.shape, self.k, self.s, self.pad, self.divisor)
+        return _conv.avg_pool_backward(g, self.y, *args)
 
 
 # ---------------------------------------------------------------------- public functions
