@@ -6,6 +6,7 @@ tensor if it is not one), so there is one implementation per operation: the meth
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -208,17 +209,21 @@ def get_default_dtype() -> Any:
 
 
 def set_num_threads(n: int) -> None:
-    """Limit the BLAS threads (threadpoolctl), as torch.set_num_threads."""
+    """Limit the BLAS threads (threadpoolctl) and the kernels' threads, as torch.set_num_threads."""
     from threadpoolctl import threadpool_limits
+
+    from .kernels import set_num_threads as set_kernel_threads
 
     global _THREAD_LIMIT
     _THREAD_LIMIT = threadpool_limits(limits=int(n))
+    set_kernel_threads(int(n))
 
 
 def get_num_threads() -> int:
     from threadpoolctl import threadpool_info
 
-    return max((i.get("num_threads", 1) for i in threadpool_info()), default=1)
+    # builtins.max: this module's own max is the tensor function
+    return builtins.max((i.get("num_threads", 1) for i in threadpool_info()), default=1)
 
 
 _THREAD_LIMIT: Any = None
