@@ -25,6 +25,7 @@ from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
     CrossEntropyLoss,
+    GaussianNLLLoss,
     HingeEmbeddingLoss,
     KLDivLoss,
     L1Loss,
@@ -34,6 +35,7 @@ from .loss import (
 )
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, SyncBatchNorm
+from .radial import RBF, Abs, GaussianRBF, InverseMultiquadric, Multiquadric
 from .rnn import LSTM, RNN, LSTMCell, RNNCell
 from .sparse import Embedding
 
@@ -89,4 +91,11 @@ __all__ = [
     "ParameterDict",
     "ParameterList",
     "utils",
+    # the decks' extra units and losses (issue 16)
+    "Abs",
+    "GaussianNLLLoss",
+    "GaussianRBF",
+    "InverseMultiquadric",
+    "Multiquadric",
+    "RBF",
 ]

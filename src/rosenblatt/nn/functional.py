@@ -531,3 +531,89 @@ from ..ops.pad import pad as pad_op  # noqa: E402
 __all__ += ["avg_pool2d", "batch_norm", "conv2d", "max_pool2d"]
 __all__ += ["adaptive_avg_pool2d", "adaptive_max_pool2d", "embedding", "one_hot", "pad"]
 __all__ += ["hardtanh", "logsigmoid", "normalize", "relu6", "silu", "softsign"]
+
+
+# ---------------------------------------------------------------------- the decks' extra units
+def gaussian_rbf(input: Tensor, eps: float = 1.0) -> Tensor:
+    """Gaussian radial basis: y = e^-(eps x)^2; dy/dx = -2 eps^2 x y.
+
+    A radial basis function of r = x (the KIT deck's footnote: "radial basis functions
+    (RBF), efficient as universal function approximators (Gaussian, multiquadratics)");
+    :class:`nn.RBF` applies it to r = ||x - c||.
+    """
+    x = as_tensor(input) * eps
+    return ops.exp(-(x * x))
+
+
+def multiquadric(input: Tensor, eps: float = 1.0) -> Tensor:
+    """Multiquadric radial basis: y = sqrt(1 + (eps x)^2); dy/dx = eps^2 x / y."""
+    x = as_tensor(input) * eps
+    return ops.sqrt(1 + x * x)
+
+
+def inverse_multiquadric(input: Tensor, eps: float = 1.0) -> Tensor:
+    """Inverse multiquadric radial basis: y = 1 / sqrt(1 + (eps x)^2); dy/dx = -eps^2 x y^3."""
+    return 1 / multiquadric(input, eps)
+
+
+def gaussian_nll_loss(
+    input: Tensor,
+    target: Any,
+    var: Any,
+    full: bool = False,
+    eps: float = 1e-6,
+    reduction: str = "mean",
+) -> Tensor:
+    """Gaussian negative log-likelihood: L = 1/2 (ln v + (x - t)^2 / v) [+ 1/2 ln 2 pi];
+    dL/dx = (x - t) / v, dL/dv = 1/2 (1/v - (x - t)^2 / v^2).
+
+    The negative log of the density N(t; mu = x, sigma^2 = v), with the constant
+    1/2 ln(2 pi) only when ``full``. With a fixed variance it is the squared error up to
+    a scale and a constant: sum_n L_n = SSE / (2 v) + N/2 ln v [+ N/2 ln 2 pi], so
+    minimising it over the model is least squares (Matteucci deck, "Maximum Likelihood
+    Estimation for Regression"; KIT deck, "J = -ln L"). Same arguments and semantics
+    as ``torch.nn.functional.gaussian_nll_loss``.
+
+    Parameters
+    ----------
+    input : Tensor
+        The expectations mu (the model's prediction).
+    target : Tensor
+        The observed samples t.
+    var : Tensor or float
+        The variances: one per entry of ``input`` (heteroscedastic), one shared along a
+        dimension of size 1 or the last dimension missing (homoscedastic), or a float.
+    full : bool
+        Add the constant 1/2 ln(2 pi).
+    eps : float
+        Variances are clamped below at eps for the value (the gradient passes to v as if
+        unclamped, as in PyTorch).
+    reduction : {"mean", "sum", "none"}
+    """
+    _check_reduction(reduction)
+    x = as_tensor(input)
+    t = _float_target(target, x)
+    if isinstance(var, (int, float)) and not isinstance(var, bool):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        v = Tensor._make(np.full(x.shape, var, dtype=x._data.dtype), None)
+    else:
+        v = _float_target(var, x)
+        if np.any(v._data < 0):
+            raise ValueError("var has negative entry/entries")
+    if v.shape != x.shape:
+        if x.shape[:-1] == v.shape:  # homoscedastic: one variance per row
+            v = v.reshape(*v.shape, 1)
+        elif not (x.ndim == v.ndim and sum(b for a, b in zip(x.shape, v.shape) if a != b) == 1):
+            raise ValueError(
+                f"gaussian_nll_loss: var is of incorrect size {v.shape} for input {x.shape}"
+            )
+    clamp = np.maximum(v._data, eps) - v._data  # value clamped, gradient passed straight
+    v = v + Tensor._make(clamp.astype(x._data.dtype), None)
+    loss = 0.5 * (ops.log(v) + (x - t) ** 2 / v)
+    if full:
+        loss = loss + 0.5 * float(np.log(2 * np.pi))
+    return _reduce(loss, reduction)
+
+
+__all__ += ["gaussian_nll_loss", "gaussian_rbf", "inverse_multiquadric", "multiquadric"]

@@ -127,3 +127,17 @@ class HingeEmbeddingLoss(_Loss):
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.hinge_embedding_loss(input, target, self.margin, self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """1/2 (ln v + (x - t)^2 / v) [+ 1/2 ln 2 pi] -- see F.gaussian_nll_loss"""
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.full, self.eps = full, eps
+
+    def forward(self, input: Tensor, target: Any, var: Any) -> Tensor:
+        return F.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
+
+
+__all__ += ["GaussianNLLLoss"]
