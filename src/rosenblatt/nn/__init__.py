@@ -36,6 +36,7 @@ from .loss import (
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, SyncBatchNorm
 from .radial import RBF, Abs, GaussianRBF, InverseMultiquadric, Multiquadric
+from .residual import BasicBlock, Residual, ResNet
 from .rnn import LSTM, RNN, LSTMCell, RNNCell
 from .sparse import Embedding
 
@@ -98,4 +99,7 @@ __all__ = [
     "InverseMultiquadric",
     "Multiquadric",
     "RBF",
+    "BasicBlock",
+    "ResNet",
+    "Residual",
 ]
