@@ -1428,29 +1428,16 @@ class _LegacyTensor:
         return Tensor(*data, dtype=cls.dtype)
 
 
-class FloatTensor(_LegacyTensor):
-    dtype = np.dtype(np.float32)
+def _legacy(name: str, dtype: Any) -> type:
+    return type(name, (_LegacyTensor,), {"dtype": np.dtype(dtype), "__module__": __name__})
 
 
-class DoubleTensor(_LegacyTensor):
-    dtype = np.dtype(np.float64)
-
-
-class LongTensor(_LegacyTensor):
-    dtype = np.dtype(np.int64)
-
-
-class IntTensor(_LegacyTensor):
-    dtype = np.dtype(np.int32)
-
-
-class BoolTensor(_LegacyTensor):
-    dtype = np.dtype(np.bool_)
-
-
-class ByteTensor(_LegacyTensor):
-    dtype = np.dtype(np.uint8)
-
+FloatTensor = _legacy("FloatTensor", np.float32)
+DoubleTensor = _legacy("DoubleTensor", np.float64)
+LongTensor = _legacy("LongTensor", np.int64)
+IntTensor = _legacy("IntTensor", np.int32)
+BoolTensor = _legacy("BoolTensor", np.bool_)
+ByteTensor = _legacy("ByteTensor", np.uint8)
 
 _LEGACY_NAMES = {
     c.dtype: c.__name__
