@@ -12,6 +12,7 @@ attributes ending in ``_``) and work in Pipeline, GridSearchCV and cross_val_sco
 """
 
 from .autoencoder import Autoencoder, AutoencoderAnomalyDetector
+from .boltzmann import BoltzmannMachine
 from .discriminant import LinearDiscriminantAnalysis, QuadraticDiscriminantAnalysis
 from .gan import GAN
 from .linear import LinearRegression, LogisticRegression
@@ -25,6 +26,7 @@ __all__ = [
     "Adaline",
     "Autoencoder",
     "AutoencoderAnomalyDetector",
+    "BoltzmannMachine",
     "GAN",
     "LinearDiscriminantAnalysis",
     "LinearRegression",
