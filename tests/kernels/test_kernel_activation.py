@@ -68,14 +68,15 @@ def test_act_backward_bit_identical(act, dtype, version, rng):
 
 
 def test_tanh_sigmoid_accuracy_over_the_float32_range():
-    """Against float64 math: tanh within 1.5e-7 absolute, sigmoid within 4 ulp relative."""
+    """Against float64 math: tanh within 3.5e-7 absolute and relative (~6 ulp; NumPy's
+    float32 tanh: 1.4), sigmoid within 4 ulp relative."""
     x = np.concatenate([np.linspace(-20, 20, 200_001), np.geomspace(1e-38, 20, 20_001)])
     x = np.concatenate([x, -x]).astype(np.float32)
     y = np.empty_like(x)
     K._act_flat.serial(x, y, K.TANH, np.float32(0))
     exact = np.tanh(x.astype(np.float64))
-    assert np.max(np.abs(y - exact)) < 1.5e-7
-    assert np.max(np.abs(y - exact) / np.maximum(np.abs(exact), 1e-30)) < 5e-7
+    assert np.max(np.abs(y - exact)) < 3.5e-7
+    assert np.max(np.abs(y - exact) / np.maximum(np.abs(exact), 1e-30)) < 3.5e-7
     K._act_flat.serial(x, y, K.SIGMOID, np.float32(0))
     exact = 1 / (1 + np.exp(-x.astype(np.float64)))
     normal = exact > 1.2e-38

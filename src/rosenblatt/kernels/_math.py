@@ -17,8 +17,16 @@ Below x = -87 the result is 0 (where NumPy goes through subnormal numbers, < 1.2
 above x = 88 it is inf (the exact bound is 88.72), so 2^n is always a normal number.
 Relative error about 1e-7 (2 units in the last place of float32).
 
-tanh(x) = 1 - 2 / (e^(2|x|) + 1), sign of x; for |x| < 0.35, where that form loses
-relative accuracy, its odd Taylor polynomial to x^13. sigmoid(x) = 1 / (1 + e^-x).
+tanh(x) = x P(x^2) / Q(x^2) on [-9, 9] (tanh(9) rounds to 1 in float32), a rational
+function with P and Q of degree 4, fitted here: coefficients minimising the largest
+relative error on [0, 9] (linearised least squares x P - tanh(x) Q, reweighted by
+1 / (tanh Q) and Lawson's rule; float64 relative error 2.1e-8). Evaluated in float32 without
+fused multiply-add: absolute error <= 3.5e-7, at most ~6 units in the last place (NumPy's
+own tanhf: 1.4), relative error for small x too; one division and 10 multiply-adds, no exp,
+so it runs faster than NumPy's SIMD tanh.
+
+sigmoid(x) = 1 / (1 + e^-x): relative accuracy also where sigmoid(x) is tiny (x << 0),
+which 1/2 + tanh(x/2)/2 would lose.
 """
 
 from __future__ import annotations
@@ -37,14 +45,31 @@ _LN2_LO = _F(math.log(2) - 355 / 512)
 _SHIFT = _F(1.5 * 2**23)
 _SHIFT_BITS = np.int32(np.float32(1.5 * 2**23).view(np.int32))
 _BIAS = np.int32(127)
-_ZERO, _ONE, _TWO, _INF = _F(0.0), _F(1.0), _F(2.0), _F(np.inf)
+_ZERO, _ONE, _INF = _F(0.0), _F(1.0), _F(np.inf)
 # 1/k! for the Taylor polynomial of e^r
 _E2, _E3, _E4, _E5, _E6, _E7 = (_F(1 / math.factorial(k)) for k in range(2, 8))
-# tanh(x) = x + T3 x^3 + T5 x^5 + ... (odd Taylor coefficients, 2^2k (2^2k - 1) B_2k / (2k)!)
-_T3, _T5, _T7 = _F(-1 / 3), _F(2 / 15), _F(-17 / 315)
-_T9, _T11, _T13 = _F(62 / 2835), _F(-1382 / 155925), _F(21844 / 6081075)
-_TANH_SERIES = _F(0.35)
-_TANH_FLAT = _F(10.0)  # tanh(10) = 1 in float32
+# tanh(x) ~ x P(x^2) / Q(x^2), |x| <= 9 (see the module docstring for the fit)
+_P0, _P1, _P2, _P3, _P4 = (
+    _F(c)
+    for c in (
+        0.9999999796791776,
+        0.13381138559701908,
+        0.0034957213088725237,
+        2.061123739920033e-05,
+        1.3357579445726216e-08,
+    )
+)
+_Q0, _Q1, _Q2, _Q3, _Q4 = (
+    _F(c)
+    for c in (
+        1.0,
+        0.46714454228446306,
+        0.025877491259690678,
+        0.00032858510417188666,
+        7.777766989173138e-07,
+    )
+)
+_TANH_FLAT = _F(9.0)
 
 
 @helper
@@ -64,14 +89,12 @@ def exp32(x):  # noqa: ANN001, ANN201
 
 @helper
 def tanh32(x):  # noqa: ANN001, ANN201
-    """tanh(x) for a float32 x (absolute error below 1e-7)."""
-    a = abs(x)
-    e = exp32(_TWO * min(a, _TANH_FLAT))
-    far = _ONE - _TWO / (e + _ONE)
-    a2 = a * a
-    near = a + a * a2 * (_T3 + a2 * (_T5 + a2 * (_T7 + a2 * (_T9 + a2 * (_T11 + a2 * _T13)))))
-    t = near if a < _TANH_SERIES else far
-    t = t if x >= 0 else -t
+    """tanh(x) for a float32 x (absolute error below 3.5e-7; NaN gives NaN)."""
+    y = min(max(x, -_TANH_FLAT), _TANH_FLAT)
+    s = y * y
+    p = _P0 + s * (_P1 + s * (_P2 + s * (_P3 + s * _P4)))
+    q = _Q0 + s * (_Q1 + s * (_Q2 + s * (_Q3 + s * _Q4)))
+    t = min(max(y * p / q, -_ONE), _ONE)
     return t if x == x else x  # NaN stays NaN
 
 
