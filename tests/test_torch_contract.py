@@ -546,3 +546,24 @@ def test_iterating_and_formatting_like_torch():
         torch.tensor([0.8, 1.6], requires_grad=True)
     )
     assert repr(rb.tensor([[1e-5, 3.0]])) == repr(torch.tensor([[1e-5, 3.0]]))
+
+
+def test_forward_hooks_collect_and_replace_activations_as_torch():
+    got = []
+    for lib in (rb, torch):
+        net = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.ReLU(), lib.nn.Linear(4, 2))
+        with lib.no_grad():
+            for p in net.parameters():
+                p.copy_(lib.tensor(np.linspace(-1, 1, p.numel()).reshape(p.shape)))
+        seen = {}
+        h1 = net[1].register_forward_hook(lambda m, a, out: seen.setdefault("relu", out.detach()))
+        h2 = net[2].register_forward_pre_hook(lambda m, a: (a[0] * 2,))
+        h3 = net[2].register_forward_hook(lambda m, a, out: out + 1)
+        x = lib.tensor(A[:, :3], dtype=lib.float32)
+        y1 = net(x)
+        for h in (h1, h2, h3):
+            h.remove()
+        y2 = net(x)
+        got.append((seen["relu"].numpy(), y1.detach().numpy(), y2.detach().numpy()))
+    for mine, ref in zip(*got):
+        np.testing.assert_allclose(mine, ref, rtol=1e-6, atol=1e-7)

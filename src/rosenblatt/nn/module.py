@@ -227,7 +227,35 @@ class Module:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the "forward" method')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        hooks = self.__dict__.get("_call_hooks")
+        if hooks is None:  # the common case: one dict lookup
+            return self.forward(*args, **kwargs)
+        for hook in list(hooks["pre"]):
+            changed = hook(self, args)
+            if changed is not None:
+                args = changed if isinstance(changed, tuple) else (changed,)
+        out = self.forward(*args, **kwargs)
+        for hook in list(hooks["post"]):
+            changed = hook(self, args, out)
+            if changed is not None:
+                out = changed
+        return out
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> Any:
+        """Call ``hook(module, args)`` before forward; a returned value replaces the args."""
+        return self._add_call_hook("pre", hook)
+
+    def register_forward_hook(self, hook: Callable[..., Any]) -> Any:
+        """Call ``hook(module, args, output)`` after forward (to look at or replace the
+        output, e.g. to collect a layer's activations); returns a handle with ``remove()``."""
+        return self._add_call_hook("post", hook)
+
+    def _add_call_hook(self, when: str, hook: Callable[..., Any]) -> Any:
+        from ..autograd import RemovableHandle
+
+        hooks = self.__dict__.setdefault("_call_hooks", {"pre": [], "post": []})
+        hooks[when].append(hook)
+        return RemovableHandle(hooks[when], hook)
 
     # ------------------------------------------------------------------ traversal
     def named_modules(
