@@ -4,10 +4,10 @@
 
 "gd" takes one step per epoch on the whole data set; "sgd" one step per mini-batch of a
 shuffled epoch (EDSF deck: "compute the gradient on a small batch of events"). After each
-epoch the objective J on the whole data is compared with the previous one: training has
-converged when J changed by less than ``tol`` (KIT deck: "declare convergence when J
-decreases by less than 10^-3 in one iteration"; a J that rises by more than tol is not
-converged -- it is diverging or too noisy). A non-finite J stops training and restores
+epoch the objective J on the whole data is compared with the previous one by the
+convergence test of ``rosenblatt.train.convergence`` (KIT deck: "declare convergence when
+J decreases by less than 10^-3 in one iteration": rule "decrease", a rise stops too;
+rule "change" stops on |Delta J| < tol only). A non-finite J stops training and restores
 the parameters of the last finite epoch.
 """
 
@@ -22,9 +22,21 @@ import numpy as np
 from .. import optim
 from ..autograd import no_grad
 from ..tensor import Tensor
+from ..train.convergence import convergence_status
 from ._base import ConvergenceWarning
 
 __all__ = ["gradient_descent"]
+
+
+def _rose_message(name: str, previous: float, loss: float, epoch: int, rate: float) -> str:
+    """The warning when the convergence test stops on a rise of the loss."""
+    return (
+        f"{name}: the loss rose from {previous:.6g} to {loss:.6g} at epoch {epoch}: the step "
+        f"overshot (learning rate {rate} too large for this data; gradient descent diverged "
+        f"or oscillates). The convergence test stops here and keeps the parameters of epoch "
+        f"{epoch - 1}; lower the learning rate or scale the features (or use "
+        'convergence="change", which trains on through rises).'
+    )
 
 
 def gradient_descent(
@@ -39,6 +51,7 @@ def gradient_descent(
     max_iter: int,
     tol: float | None,
     rng: np.random.Generator,
+    convergence: str = "decrease",
 ) -> tuple[list[float], int, bool]:
     """Minimise ``objective`` over ``params`` in place.
 
@@ -60,9 +73,11 @@ def gradient_descent(
     max_iter : int
         Maximum number of epochs.
     tol : float or None
-        Stop when J changes by less than tol in one epoch; None runs max_iter epochs.
+        Stop when J decreases by less than tol in one epoch; None runs max_iter epochs.
     rng : numpy Generator
         Shuffles the samples of each "sgd" epoch.
+    convergence : {"decrease", "change"}
+        The convergence rule (see ``rosenblatt.train.convergence``).
 
     Returns
     -------
@@ -100,10 +115,20 @@ def gradient_descent(
                 stacklevel=3,
             )
             return curve, len(curve), False
+        status = "continue" if tol is None else convergence_status(previous, loss, tol, convergence)
+        if status == "rose":  # the KIT rule stops on a rise: the step overshot
+            for p, g in zip(params, good):
+                p._data[...] = g
+            warnings.warn(
+                _rose_message(name, previous, loss, epoch, learning_rate),
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+            return curve, len(curve), False
         curve.append(loss)
         good = [p._data.copy() for p in params]
         decrease, previous = previous - loss, loss
-        if tol is not None and abs(decrease) < tol:
+        if status == "converged":
             return curve, epoch, True
     if tol is not None:
         warnings.warn(

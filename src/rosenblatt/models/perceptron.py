@@ -16,6 +16,7 @@ from sklearn.utils.validation import validate_data
 
 from ..nn import functional as F
 from ..tensor import Tensor
+from ..train.convergence import check_rule, convergence_status
 from ._base import (
     ConvergenceWarning,
     LinearUnitClassifier,
@@ -24,6 +25,7 @@ from ._base import (
     is_finite,
     make_rng,
 )
+from ._descent import _rose_message
 
 __all__ = ["Adaline", "Perceptron", "perceptron_epoch", "perceptron_or_demo"]
 
@@ -302,8 +304,10 @@ class Adaline(_LinearUnit):
     update per sample: w += eta (t_i - y_i) x_i, b += eta (t_i - y_i). ``solver="batch"``
     takes one step per epoch on the mean gradient: w += eta/n sum_i (t_i - y_i) x_i.
 
-    Training stops when E changes by less than ``tol`` in one epoch (the KIT deck's
-    convergence test), or after ``max_iter`` epochs with a ``ConvergenceWarning``. If E
+    Training stops when E decreases by less than ``tol`` in one epoch (the KIT deck's
+    convergence test; ``convergence="change"``: when |Delta E| < tol, see
+    ``rosenblatt.train.convergence``), or after ``max_iter`` epochs with a
+    ``ConvergenceWarning``. If E
     diverges (eta too large for the scale of the data) training stops, keeps the weights of
     the last finite epoch and warns.
 
@@ -323,6 +327,8 @@ class Adaline(_LinearUnit):
         Seeds the shuffling; None draws from rosenblatt's global generator.
     fit_intercept : bool
         Learn the bias b.
+    convergence : {"decrease", "change"}
+        The convergence test: E_prev - E < tol (the KIT deck's, default) or |E_prev - E| < tol.
 
     Attributes
     ----------
@@ -347,6 +353,7 @@ class Adaline(_LinearUnit):
         shuffle: bool = True,
         random_state: Any = None,
         fit_intercept: bool = True,
+        convergence: str = "decrease",
     ) -> None:
         self.eta0 = eta0
         self.max_iter = max_iter
@@ -355,6 +362,7 @@ class Adaline(_LinearUnit):
         self.shuffle = shuffle
         self.random_state = random_state
         self.fit_intercept = fit_intercept
+        self.convergence = convergence
 
     def fit(self, X: Any, y: Any, coef_init: Any = None, intercept_init: Any = None) -> Adaline:
         """Minimise E(w, b) with the LMS rule.
@@ -377,6 +385,7 @@ class Adaline(_LinearUnit):
         check_param(
             self, "tol", self.tol, self.tol is None or _is_number(self.tol), "a float or None"
         )
+        check_rule(self.convergence, "Adaline")
         X, y = validate_data(self, X, y)
         self.classes_, t = encode_binary(self, y)
         w = _initial_weights("Adaline", X.shape[1], coef_init, intercept_init)
@@ -407,10 +416,21 @@ class Adaline(_LinearUnit):
                     stacklevel=2,
                 )
                 break
+            status = "continue"
+            if self.tol is not None:
+                status = convergence_status(previous, loss, self.tol, self.convergence)
+            if status == "rose":  # the KIT rule stops on a rise: the step overshot
+                w = good
+                warnings.warn(
+                    _rose_message("Adaline", previous, loss, len(curve) + 1, self.eta0),
+                    ConvergenceWarning,
+                    stacklevel=2,
+                )
+                break
             curve.append(loss)
             good = w.copy()
             decrease, previous = previous - loss, loss
-            if self.tol is not None and abs(decrease) < self.tol:
+            if status == "converged":
                 self.converged_ = True
                 break
         else:

@@ -12,6 +12,12 @@ replaces the model's expectation by the end of a k-step Gibbs chain started at t
 (CD-k), or at the chain of the previous update (persistent CD, Tieleman 2008). The names
 and the semantics follow scikit-learn's ``BernoulliRBM`` (W is ``components_``, b is
 ``intercept_visible_``, c is ``intercept_hidden_``).
+
+The Carrazza deck writes the energy of the general Boltzmann machine as
+E = 1/2 v'Tv + 1/2 h'Qh + v'W_deck h + B_h h + B_v v (``models.BoltzmannMachine``). The RBM
+is its case without lateral couplings, with the signs flipped::
+
+    T = 0,   Q = 0,   W_deck = -W^T,   B_v = -b,   B_h = -c
 """
 
 from __future__ import annotations

@@ -13,13 +13,20 @@ __all__ = ["ThresholdUnit"]
 
 
 class ThresholdUnit(LinearUnitClassifier):
-    """Threshold logic unit: y = 1 if w.x + b > 0 else 0 (McCulloch and Pitts, 1943).
+    """Threshold logic unit: y = 1 if w.x + b > 0 else 0 (McCulloch and Pitts, 1943);
+    with ``fires_at_zero=True``, y = 1 if w.x + b >= 0.
 
     A unit whose weights are set by hand, as in the Matteucci deck: OR is
     ``ThresholdUnit([1, 1], -0.5)`` (fires when -1/2 + x1 + x2 > 0) and AND is
     ``ThresholdUnit([1.5, 1], -2)``. With ``weights`` given it predicts without ``fit``.
     ``decision_function`` is the net input s = w.x + b; ``predict`` is its Heaviside step,
-    classes_[1] where s > 0, else classes_[0].
+    classes_[1] where s > 0 (s >= 0 with ``fires_at_zero``), else classes_[0].
+
+    The decks differ at s = 0 exactly: the Matteucci deck fires when s > 0 (the default),
+    the EDSF deck's threshold logic unit and perceptron and the KIT deck's binary step when
+    s >= 0. The two agree except on inputs that lie on the boundary: with w = (1, 1),
+    b = -1 on Boolean inputs, s = 0 at (0, 1) and (1, 0), so the unit is AND under s > 0
+    and OR under s >= 0.
 
     Parameters
     ----------
@@ -27,6 +34,8 @@ class ThresholdUnit(LinearUnitClassifier):
         The fixed weights w. ``None`` lets :meth:`fit` place the unit (see there).
     bias : float
         The bias b (minus the firing threshold: w.x > -b fires). Used with ``weights``.
+    fires_at_zero : bool
+        False: fire where s > 0 (Matteucci deck); True: where s >= 0 (EDSF, KIT decks).
 
     Attributes
     ----------
@@ -46,9 +55,26 @@ class ThresholdUnit(LinearUnitClassifier):
     array([0, 1, 1, 1])
     """
 
-    def __init__(self, weights: Any = None, bias: float = 0.0) -> None:
+    def __init__(self, weights: Any = None, bias: float = 0.0, fires_at_zero: bool = False) -> None:
         self.weights = weights
         self.bias = bias
+        self.fires_at_zero = fires_at_zero
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The Heaviside step of s = w.x + b: classes_[1] where s > 0 (s >= 0 with
+        ``fires_at_zero``), else classes_[0].
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        s = self.decision_function(X)
+        fires = s >= 0 if self.fires_at_zero else s > 0
+        return self._labels()[fires.astype(np.intp)]
 
     def fit(self, X: Any, y: Any) -> ThresholdUnit:
         """Record the classes; keep the given weights, or place the unit between the classes.

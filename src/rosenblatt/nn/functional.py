@@ -4,6 +4,12 @@ Every function takes and returns tensors; losses take ``reduction`` in
 {"none", "mean", "sum"} with PyTorch's meaning. Composites are written from primitives and
 get their gradients for free; the fragile or hot pairs are fused primitives in ``ops``.
 
+Summed or averaged over the N samples: the decks write the gradient step on the sum,
+W -> W - eta sum_N dl/dW (EDSF deck), E = sum_n (t_n - y_n)^2 (Matteucci deck), while
+``reduction="mean"`` (the default, as torch's) divides by N. The same step is taken with
+``reduction="sum"`` and learning rate eta, or with ``reduction="mean"`` and learning rate
+N eta (for mini-batches, N is the batch size).
+
 ``inplace=True`` is accepted where torch has it and computes out of place: the result is the
 same tensor values, only the input is left unchanged (so no in-place rule can break a
 backward that torch would run).
@@ -134,6 +140,10 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 
 def step(input: Tensor, value: float = 0.0) -> Tensor:
     """step (Heaviside): y = 1 if x > 0 else 0 (``value`` at 0); dy/dx = 0 almost everywhere.
+
+    ``value`` is the decks' convention at s = 0 exactly: 0 (default) fires where s > 0 (the
+    Matteucci deck, torch.heaviside(s, 0)); 1 fires where s >= 0 (the EDSF deck's threshold
+    logic unit, the KIT deck's binary step). See ``models.ThresholdUnit(fires_at_zero=)``.
 
     No gradient flows through a step: networks of threshold units are trained with the
     perceptron rule or a genetic algorithm, not backpropagation.
@@ -419,6 +429,11 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """one_hot: y[..., c] = 1 if x[...] == c else 0, an int64 tensor of shape (*x.shape, C).
 
     ``num_classes=-1`` takes C = max(x) + 1. Class values must lie in [0, C) (torch's errors).
+
+    Class c has its 1 in column c (PyTorch, scikit-learn, Keras). The Matteucci deck codes
+    the other way round, Omega_0 = [0 0 1], Omega_1 = [0 1 0], Omega_2 = [1 0 0]: that is
+    ``one_hot(x, C).flip(-1)``. Either order trains the same network up to a permutation of
+    the output units, as long as targets and predictions use the same one.
     """
     idx = np.asarray(tensor._data if isinstance(tensor, Tensor) else tensor)
     if idx.dtype != np.int64:

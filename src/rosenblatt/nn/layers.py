@@ -228,7 +228,7 @@ class SELU(Module):
 
 
 class Step(Module):
-    """Heaviside step: y = 1 if x > 0 else 0 (no gradient flows; see F.step)"""
+    """Heaviside step: y = 1 if x > 0 else 0, ``value`` at 0 (1: fire at x >= 0; see F.step)"""
 
     def __init__(self, value: float = 0.0) -> None:
         super().__init__()

@@ -2,6 +2,30 @@
 
 Where the course writes the derivative through the output (sigmoid' = y(1-y),
 tanh' = 1-y^2) we do the same; see ``elementwise`` for sigmoid, tanh and relu.
+
+The derivative at exactly x = 0. Where the KIT table leaves it undefined (a kink or a
+jump), rosenblatt uses PyTorch's value, so that every gradient equals torch's (the oracle
+of the tests, and what a PyTorch program ported with ``import rosenblatt as torch``
+expects); any value between the one-sided derivatives is a valid subgradient::
+
+    activation   KIT table at 0          rosenblatt = torch at 0   why
+    identity     1                       1
+    binary step  undefined               0                         the rest of the line
+    sigmoid      g(0)(1 - g(0)) = 1/4    1/4
+    tanh         1 - g(0)^2 = 1          1
+    ReLU         undefined               0                         the x <= 0 branch
+    leaky ReLU   undefined               0.01 (negative_slope)     the x <= 0 branch
+    ELU          1 if alpha = 1          alpha (= 1 for alpha = 1) the x <= 0 branch, alpha e^0
+    SELU         lambda = 1.0507         lambda alpha = 1.7581     the x <= 0 branch
+    GELU         Phi(0) = 1/2            1/2
+    softplus     1/(1 + e^0) = 1/2       1/2
+    |x| (fold)   (EDSF deck, no value)   0                         sign(0)
+    sign         (not in the table)      0
+
+The one real disagreement is SELU: the table puts x = 0 in the x >= 0 branch (lambda),
+PyTorch's kernel in the x <= 0 branch (lambda alpha e^0). The two sides of the jump in
+SELU's derivative are lambda and lambda alpha; gradient descent almost never lands on
+x = 0 exactly, so the choice matters only for tests that put inputs there.
 """
 
 from __future__ import annotations

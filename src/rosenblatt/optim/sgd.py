@@ -52,6 +52,10 @@ class SGD(Optimizer):
     Delta w_t = -lr * b_t = -lr * (g_t + momentum * b_{t-1}) = -eta * grad J + alpha * Delta w_{t-1}
     (for a constant lr), starting from Delta w_0 = 0.
 
+    The Matteucci deck's momentum, w^{k+1} = w^k - eta grad E(w^k) - alpha grad E(w^{k-1}),
+    is another algorithm (only the previous gradient enters, not every past one):
+    :class:`PreviousGradientMomentum`.
+
     Examples
     --------
     >>> import rosenblatt as rb

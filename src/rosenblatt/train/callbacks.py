@@ -32,6 +32,7 @@ import numpy as np
 
 from .. import random as _random
 from . import state as _state
+from .convergence import check_rule, has_converged
 
 __all__ = [
     "BackupAndRestore",
@@ -279,7 +280,9 @@ class ConvergenceTest(Callback):
     """Declare convergence when J decreases by less than ``tol`` in one epoch:
     stop when J(epoch - 1) - J(epoch) < tol (the KIT deck's convergence test).
 
-    An increase of J also counts as "decreased by less than tol" and stops training.
+    An increase of J also counts as "decreased by less than tol" and stops training;
+    ``rule="change"`` stops only when |J(epoch - 1) - J(epoch)| < tol instead (see
+    ``rosenblatt.train.convergence``, the one definition of both rules).
 
     Parameters
     ----------
@@ -287,6 +290,8 @@ class ConvergenceTest(Callback):
         The smallest decrease per epoch that keeps training going (the deck uses 1e-3).
     monitor : str
         The logged quantity J ("loss" by default; "val_loss" works too).
+    rule : {"decrease", "change"}
+        "decrease" (default, the KIT deck's) or "change".
 
     Attributes
     ----------
@@ -294,25 +299,32 @@ class ConvergenceTest(Callback):
         Whether the test fired.
     converged_epoch : int or None
         The epoch (from 0) at which it fired.
+    stopped_on_rise : bool
+        Whether it fired because J rose by tol or more (the step overshot), rather than
+        changed by less than tol.
     """
 
-    def __init__(self, tol: float = 1e-3, monitor: str = "loss") -> None:
+    def __init__(self, tol: float = 1e-3, monitor: str = "loss", rule: str = "decrease") -> None:
         if tol < 0:
             raise ValueError(f"ConvergenceTest: tol must be >= 0, got {tol}")
-        self.tol, self.monitor = tol, monitor
+        check_rule(rule, "ConvergenceTest")
+        self.tol, self.monitor, self.rule = tol, monitor, rule
         self.previous: float | None = None
         self.converged = False
         self.converged_epoch: int | None = None
+        self.stopped_on_rise = False
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         self.previous, self.converged, self.converged_epoch = None, False, None
+        self.stopped_on_rise = False
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         current = _monitored(logs, self.monitor, "ConvergenceTest")
         if current is None:
             return
-        if self.previous is not None and self.previous - current < self.tol:
+        if self.previous is not None and has_converged(self.previous, current, self.tol, self.rule):
             self.converged, self.converged_epoch = True, epoch
+            self.stopped_on_rise = current - self.previous >= self.tol
             self.model.stop_training = True
         self.previous = current
 
