@@ -55,12 +55,26 @@ def _one_line(e: BaseException) -> str:
 
 @contextmanager
 def bad_input(what: str = "") -> Iterator[None]:
-    """Turn ValueError / OSError raised inside the block into a UsageError (exit 2)."""
+    """Turn ValueError / OSError / MemoryError raised inside the block into a UsageError
+    (exit 2)."""
     try:
         yield
-    except (ValueError, OSError) as e:
+    except (ValueError, OSError, MemoryError) as e:
         prefix = f"{what}: " if what else ""
-        raise UsageError(prefix + _one_line(e)) from e
+        raise UsageError(prefix + _problem(e)) from e
+
+
+def _problem(e: BaseException) -> str:
+    """One line for an exception: its message; what ran out for an empty MemoryError."""
+    if isinstance(e, MemoryError):
+        return (
+            "out of memory"
+            + (f" ({_one_line(e)})" if str(e) else "")
+            + ("; use a smaller model, batch or data set")
+        )
+    if isinstance(e, OSError) and e.strerror and e.filename:
+        return f"{e.filename}: {e.strerror}"
+    return _one_line(e)
 
 
 # ============================================================================ train
@@ -222,12 +236,43 @@ def _save_run(run: Any, folder: Path, diverged: str | None) -> dict[str, Any]:
         "metrics": summary[run.metrics["split"]],
     }
     classes = None if pre.classes_ is None else pre.classes_.tolist()
-    io.save(run.model, folder / "model.safetensors", preprocessing=pre, classes=classes,
-            metadata=metadata)  # fmt: skip
-    io.atomic_write(folder / "metrics.json", json.dumps(summary, indent=2) + "\n")
-    io.atomic_write(folder / "recipe.toml", run.recipe.text)
-    summary["plots"] = _write_plots(run, folder)
+    path = folder / "model.safetensors"
+
+    def save(target: Path) -> None:
+        io.save(run.model, target, preprocessing=pre, classes=classes, metadata=metadata)
+
+    try:
+        save(path)
+    except OSError as e:  # a full disk, a folder that went away: keep the model elsewhere
+        raise UsageError(
+            f"cannot write {path}: {e.strerror or e}; {_keep_elsewhere(save, run.recipe.name)}"
+        ) from e
+    try:
+        io.atomic_write(folder / "metrics.json", json.dumps(summary, indent=2) + "\n")
+        io.atomic_write(folder / "recipe.toml", run.recipe.text)
+        summary["plots"] = _write_plots(run, folder)
+    except OSError as e:
+        raise UsageError(
+            f"cannot write the run folder {folder}: {_problem(e)}; the model is saved in {path}"
+        ) from e
     return summary
+
+
+def _keep_elsewhere(save: Callable[[Path], None], name: str) -> str:
+    """Save with ``save(path)`` where there is room -- the temporary folder, else the home
+    folder -- and say where; or say that it could not be kept."""
+    import os
+    import tempfile
+
+    file = f"rosenblatt-{_slug(name)}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.safetensors"
+    tried = []
+    for folder in (Path(tempfile.gettempdir()), Path.home()):
+        try:
+            save(folder / file)
+            return f"the trained model is kept in {folder / file}"
+        except OSError as e:
+            tried.append(f"{folder}: {e.strerror or e}")
+    return f"the trained model could not be kept elsewhere either ({'; '.join(tried)})"
 
 
 def _print_summary(run: Any, summary: dict[str, Any], folder: Path, quiet: bool) -> None:
@@ -292,14 +337,23 @@ def cmd_train(args: argparse.Namespace) -> int:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "training diverged", RuntimeWarning)
             run = rcp.train(recipe, verbose=verbose, callbacks=extra)
-    except (ValueError, OSError, KeyboardInterrupt) as e:
-        if started.started:  # the data were accepted: a ValueError now is a bug (exit 1)
+    except (ValueError, OSError, MemoryError, KeyboardInterrupt) as e:
+        if started.started and isinstance(e, ValueError):  # the data were accepted: a bug
             raise
-        if created and not any(folder.iterdir()):  # nothing was trained: leave no trace
+        if started.started:  # no room on the disk or in memory: keep the weights so far
+
+            def save(target: Path) -> None:
+                from . import io
+
+                io.save(started.model, target, metadata={"recipe": recipe.to_dict()})
+
+            kept = _keep_elsewhere(save, recipe.name).replace("trained", "partly trained")
+            raise UsageError(f"training stopped: {_problem(e)}; {kept}") from e
+        if created and folder.is_dir() and not any(folder.iterdir()):  # nothing was trained
             folder.rmdir()
         if isinstance(e, KeyboardInterrupt):
             raise
-        raise UsageError(_one_line(e)) from e
+        raise UsageError(_problem(e)) from e
     diverged = None if run.history.diverged is None else _one_line(run.history.diverged)
     if not main:
         return EXIT_USAGE if diverged else EXIT_INTERRUPTED if run.interrupted else EXIT_OK
@@ -312,12 +366,26 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 # ============================================================================ evaluate / predict
 def _load_model(path: str) -> Any:
+    """The model of a file, refused (exit 2) unless it maps features to outputs."""
     from . import io
+    from .nn.loss import _Loss
 
     with bad_input():
         if not Path(path).is_file():
             raise FileNotFoundError(f"no such model file: {path!r}")
-        return io.load_model(path)  # a state_dict or checkpoint dict is not a model
+        model = io.load_model(path)  # a state_dict or checkpoint dict is not a model
+    losses = [type(m).__name__ for m in model.modules() if isinstance(m, _Loss)]
+    if losses:
+        raise UsageError(
+            f"{path} holds a loss function ({losses[0]}) among its layers; a model for "
+            "evaluate/predict maps features to outputs"
+        )
+    target = model.metadata.get("target")
+    if target is not None and not isinstance(target, str):
+        raise UsageError(
+            f"{path}: metadata.target must be a column name (a string), got {target!r}"
+        )
+    return model
 
 
 def _features_of(model: Any) -> list[str] | None:
@@ -617,6 +685,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_warnings() -> None:
+    """Inside ``warnings.catch_warnings()``: each warning is one line on stderr,
+    ``rosenblatt: warning: ...`` (no source line); NumPy's floating-point warnings
+    ("overflow encountered in exp") are left out -- what they lead to, a NaN loss or a
+    non-finite input, is reported by the checks that see it."""
+    warnings.filterwarnings("ignore", ".* encountered in ", RuntimeWarning)
+
+    def show(message: Any, category: Any, filename: str, lineno: int, *rest: Any) -> None:
+        print(f"rosenblatt: warning: {_one_line(Warning(str(message)))}", file=sys.stderr)
+
+    warnings.showwarning = show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     parser = build_parser()
@@ -625,7 +706,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        return int(args.func(args))
+        with warnings.catch_warnings():
+            _one_line_warnings()
+            return int(args.func(args))
     except UsageError as e:
         print(f"rosenblatt: error: {e}", file=sys.stderr)
         return EXIT_USAGE

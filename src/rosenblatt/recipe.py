@@ -65,6 +65,7 @@ from .data import (
     CREDITCARD_FEATURES,
     check_finite,
     check_labels,
+    check_memory,
     dataset_task,
     list_datasets,
     load_csv,
@@ -90,6 +91,7 @@ __all__ = [
     "build_model",
     "build_optimizer",
     "build_scheduler",
+    "check_model_memory",
     "default_recipe",
     "load_data",
     "load_recipe",
@@ -118,13 +120,15 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def integer(lo: int | None = None) -> Check:
-    """An integer >= lo."""
+def integer(lo: int | None = None, hi: int | None = None) -> Check:
+    """An integer >= lo (and <= hi)."""
     expected = "an integer" if lo is None else f"an integer >= {lo}"
 
     def check(v: Any, key: str) -> int:
         if not isinstance(v, int) or isinstance(v, bool) or (lo is not None and v < lo):
             raise _fail(key, expected, v)
+        if hi is not None and v > hi:
+            raise _fail(key, f"at most {hi:,}", v)
         return v
 
     return check
@@ -359,6 +363,7 @@ SCHEDULES: dict[str, tuple[type, dict[str, Check], tuple[str, ...]]] = {
 }
 
 _REQUIRED = object()
+MAX_EPOCHS = 1_000_000  # a run of more epochs is a typo (2**63 - 1), not a plan
 # section -> key -> (check, default). optimizer and optimizer.schedule are checked against
 # OPTIMIZERS / SCHEDULES once their name is known.
 KEYS: dict[str, dict[str, tuple[Check, Any]]] = {
@@ -394,7 +399,7 @@ KEYS: dict[str, dict[str, tuple[Check, Any]]] = {
         "name": (choice(OPTIMIZERS), "adam"),
     },
     "training": {
-        "epochs": (integer(1), 30),
+        "epochs": (integer(1, MAX_EPOCHS), 30),
         "batch_size": (
             either(integer(1), choice(("full",)), expected='an integer >= 1 or "full"'),
             32,
@@ -496,7 +501,7 @@ class Recipe:
 
     def with_epochs(self, epochs: int) -> Recipe:
         """A copy with ``training.epochs`` replaced (the CLI's ``--epochs``)."""
-        integer(1)(epochs, "--epochs")
+        integer(1, MAX_EPOCHS)(epochs, "--epochs")
         return dataclasses.replace(self, training={**self.training, "epochs": epochs})
 
 
@@ -641,6 +646,8 @@ def parse_recipe(text: str, base_dir: str | Path = ".", name: str | None = None)
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise RecipeError(f"not valid TOML: {e}") from None
+    except RecursionError:
+        raise RecipeError("not a recipe: its tables or arrays are nested too deeply") from None
     sections = [s for s in KEYS if s]
     top_keys = dict(KEYS[""])
     unknown = [k for k in raw if k not in top_keys and k not in sections]
@@ -786,6 +793,7 @@ def build_model(recipe: Recipe, n_features: int, n_outputs: int) -> nn.Sequentia
     )
     """
     m = recipe.model
+    check_model_memory(recipe, n_features, n_outputs)
     sizes = [n_features, *m["layers"]]
     acts = m["activation"]
     acts = acts if isinstance(acts, list) else [acts] * len(m["layers"])
@@ -807,6 +815,27 @@ def build_model(recipe: Recipe, n_features: int, n_outputs: int) -> nn.Sequentia
                 init(layer.weight)
                 nn.init.zeros_(layer.bias)
     return model
+
+
+def check_model_memory(recipe: Recipe, n_features: int, n_outputs: int, n_samples: int = 0) -> None:
+    """Refuse, before anything is allocated, a network that cannot fit in memory.
+
+    Training holds each weight ~6 times (the weight, its gradient, two optimizer moments,
+    the last good and the best copy) and, per sample of a batch, each layer's output and its
+    gradient. Raises RecipeError naming ``model.layers`` and the sizes.
+    """
+    m, t = recipe.model, recipe.training
+    sizes = [n_features, *m["layers"], n_outputs]
+    n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    itemsize = np.dtype(m["dtype"]).itemsize
+    batch = n_samples if t["batch_size"] == "full" else min(t["batch_size"], n_samples)
+    need = itemsize * (6 * n_params + 2 * batch * sum(sizes))
+    try:
+        check_memory(
+            need, f"model.layers = {m['layers']} ({n_params:,} parameters for {n_features} inputs)"
+        )
+    except ValueError as e:
+        raise RecipeError(f"{e}; use fewer or smaller layers") from None
 
 
 def build_loss(recipe: Recipe, loss: str | None = None) -> nn.Module:
@@ -880,18 +909,37 @@ def build_callbacks(recipe: Recipe) -> list[Any]:
 
 # ============================================================================ predictions
 def _outputs(model: nn.Module, X: np.ndarray) -> np.ndarray:
+    """The model's outputs for X, in the dtype of its weights (float32 without any);
+    ValueError unless they are one row of scores per sample."""
     from .autograd import no_grad
 
     model.eval()
-    dtype = next(iter(model.parameters())).data.dtype
+    floats = (p.dtype for p in model.parameters() if np.dtype(p.dtype).kind == "f")
+    dtype = next(floats, np.dtype(np.float32))
     with no_grad():
-        return model(Tensor._make(np.ascontiguousarray(X, dtype=dtype), None))._data
+        out = model(Tensor._make(np.ascontiguousarray(X, dtype=dtype), None))
+    if not isinstance(out, Tensor) or out.ndim not in (1, 2) or out.shape[0] != len(X):
+        what = f"shape {out.shape}" if isinstance(out, Tensor) else type(out).__name__
+        raise ValueError(
+            f"the model's output for {len(X)} samples is a {what}, not one row of outputs "
+            f"per sample ({len(X)}, k): a model for predictions maps (samples, features) to "
+            "(samples, outputs) -- is its first layer a recurrent one?"
+        )
+    return out._data
 
 
 def _kind(model: nn.Module, preprocessing: Preprocessor | None, out: np.ndarray) -> str:
     if preprocessing is None or preprocessing.task == "regression":
         return "regression"
-    return "binary" if out.ndim == 2 and out.shape[1] == 1 else "multiclass"
+    k = out.shape[1]
+    classes = preprocessing.classes_
+    n_classes = 0 if classes is None else len(classes)
+    if k != n_classes and not (k == 1 and n_classes == 2):
+        raise ValueError(
+            f"the model has {k} output(s) but its preprocessing lists {n_classes} classes "
+            "(one output per class, or one logit for two classes)"
+        )
+    return "binary" if k == 1 else "multiclass"
 
 
 def predict_scores(model: nn.Module, X: Any, preprocessing: Preprocessor | None) -> np.ndarray:
@@ -901,7 +949,7 @@ def predict_scores(model: nn.Module, X: Any, preprocessing: Preprocessor | None)
     ``X`` holds raw (unscaled) features; the stored preprocessing is applied first.
     """
     Xs = np.asarray(X) if preprocessing is None else preprocessing.transform(X)
-    out = _outputs(model, Xs).astype(np.float64)
+    out = _outputs(model, Xs).astype(np.float64).reshape(len(Xs), -1)
     kind = _kind(model, preprocessing, out)
     if kind == "regression":
         if preprocessing is None:
@@ -1066,6 +1114,7 @@ def _prepare(recipe: Recipe, data: Data) -> tuple[Any, ...]:
     else:
         t = pre.transform_targets(y_tr)
         n_out = 1
+    check_model_memory(recipe, X_tr.shape[1], n_out, len(X_tr))
     model = build_model(recipe, X_tr.shape[1], n_out)
     loss = build_loss(recipe, data.loss)
     optimizer = build_optimizer(recipe, model.parameters())

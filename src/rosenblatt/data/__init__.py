@@ -28,6 +28,7 @@ Checks (ValueError with one clear line), reused by ``rb.fit`` and the CLI::
     rb.data.check_finite(X, "X")                       # NaN/inf: how many and where
     rb.data.check_labels(y, classes=[0, 1, 2])         # labels outside the classes
     rb.data.check_X_y(X, y); rb.data.check_n_features(X, 64, "Linear(64, 10)")
+    rb.data.check_memory(nbytes, "what asks for it")   # refused before allocating
 """
 
 from ..utils.data import DataLoader, Dataset, TensorDataset
@@ -54,7 +55,14 @@ from .files import (
     load_mnist,
     read_idx,
 )
-from .validation import check_finite, check_labels, check_n_features, check_X_y
+from .validation import (
+    available_memory,
+    check_finite,
+    check_labels,
+    check_memory,
+    check_n_features,
+    check_X_y,
+)
 
 __all__ = [
     "CREDITCARD_COLUMNS",
@@ -63,8 +71,10 @@ __all__ = [
     "Dataset",
     "TensorDataset",
     "check_X_y",
+    "available_memory",
     "check_finite",
     "check_labels",
+    "check_memory",
     "check_n_features",
     "dataset_task",
     "gates",

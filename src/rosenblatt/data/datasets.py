@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from .. import random as _random
+from .validation import check_memory
 
 __all__ = [
     "dataset_task",
@@ -108,6 +109,17 @@ def _xy(X: np.ndarray, y: np.ndarray, regression: bool = False) -> tuple[np.ndar
     )
 
 
+def _check_n_samples(n_samples: Any, who: str) -> int:
+    """A positive integer number of samples whose arrays fit in memory (the generators
+    keep a few float64 arrays of length n: 64 bytes per sample is an upper bound)."""
+    if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool):
+        raise ValueError(f"{who}: n_samples must be an integer, got {n_samples!r}")
+    if n_samples < 1:
+        raise ValueError(f"{who}: n_samples must be >= 1, got {n_samples}")
+    check_memory(64 * int(n_samples), f"{who}(n_samples={n_samples})")
+    return int(n_samples)
+
+
 def make_moons(
     n_samples: int = 100,
     *,
@@ -127,6 +139,7 @@ def make_moons(
     """
     from sklearn.datasets import make_moons as _make_moons
 
+    n_samples = _check_n_samples(n_samples, "make_moons")
     X, y = _make_moons(n_samples, shuffle=shuffle, noise=noise, random_state=_seed(random_state))
     return _xy(X, y)
 
@@ -150,6 +163,7 @@ def make_circles(
     """
     from sklearn.datasets import make_circles as _make_circles
 
+    n_samples = _check_n_samples(n_samples, "make_circles")
     X, y = _make_circles(
         n_samples, shuffle=shuffle, noise=noise, random_state=_seed(random_state), factor=factor
     )
@@ -186,6 +200,7 @@ def make_spirals(
     -------
     X : float32 (n_samples, 2), y : int64 (n_samples,)
     """
+    n_samples = _check_n_samples(n_samples, "make_spirals")
     if n_classes < 1 or n_samples < n_classes:
         raise ValueError(
             f"make_spirals: need n_classes >= 1 and n_samples >= n_classes, got "

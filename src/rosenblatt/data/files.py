@@ -67,7 +67,25 @@ def _numeric_block(df: Any, columns: list[str], what: str, where: str) -> np.nda
     block = df[columns].to_numpy(dtype=np.float64)
     # rows are reported as file lines: the header is line 1, the first data row line 2
     check_finite(block, f"{where}: {what}", columns=columns, row_offset=2, row_label="lines")
+    _check_float32(block, columns, what, where)
     return block
+
+
+def _check_float32(block: np.ndarray, columns: list[str], what: str, where: str) -> None:
+    """Values finite in float64 but beyond float32's range (|x| > 3.4e38), which rosenblatt
+    computes in, are named by column and file line instead of turning into inf later."""
+    with np.errstate(over="ignore"):
+        overflow = np.isinf(block.astype(np.float32))
+    if overflow.any():
+        rows, cols = np.nonzero(overflow)
+        lines = sorted(set((rows + 2).tolist()))
+        names = [columns[c] for c in dict.fromkeys(cols.tolist())]
+        raise ValueError(
+            f"{where}: {int(overflow.sum())} {what} value(s) beyond float32's range "
+            f"(|x| > {float(np.finfo(np.float32).max):.4g}), e.g. {block[rows[0], cols[0]]:g}, "
+            f"in column(s) {names[:5]} at lines {lines[:5]}{' ...' if len(lines) > 5 else ''}; "
+            "rescale them (e.g. change the unit)"
+        )
 
 
 def load_csv(

@@ -19,6 +19,8 @@ check_X_y(X, y, x_name="X", y_name="y")
     Both finite and with the same number of samples.
 check_n_features(X, n_features, where)
     The feature width equals what a layer or a fitted transform expects.
+check_memory(nbytes, what)
+    What a request would allocate fits in the memory this process can still get.
 """
 
 from __future__ import annotations
@@ -28,7 +30,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_X_y", "check_finite", "check_labels", "check_n_features"]
+__all__ = [
+    "available_memory",
+    "check_X_y",
+    "check_finite",
+    "check_labels",
+    "check_memory",
+    "check_n_features",
+]
 
 _MAX_SHOWN = 5  # how many rows / labels an error message lists
 
@@ -202,3 +211,61 @@ def check_n_features(X: Any, n_features: int, where: str) -> np.ndarray:
             f"{where} expects {n_features} features, got {got} (X has shape {arr.shape})"
         )
     return arr
+
+
+def _read_int(path: str, key: str | None = None) -> int | None:
+    """An integer from a /proc or /sys file (the value after ``key:``, in kB for /proc)."""
+    try:
+        with open(path) as f:
+            for line in f:
+                if key is None:
+                    return int(line.split()[0]) if line.strip() != "max" else None
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def available_memory() -> int | None:
+    """Bytes this process can still allocate, or None where the system does not say.
+
+    The smallest of: the memory the kernel reports available (``MemAvailable``), what the
+    container's cgroup still allows (``memory.max - memory.current``), and the head room
+    under an address-space limit (``ulimit -v``).
+    """
+    import resource
+
+    limits = [_read_int("/proc/meminfo", "MemAvailable")]
+    cap, used = _read_int("/sys/fs/cgroup/memory.max"), _read_int("/sys/fs/cgroup/memory.current")
+    if cap is not None and used is not None:
+        limits.append(max(cap - used, 0))
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    size = _read_int("/proc/self/status", "VmSize")
+    if soft != resource.RLIM_INFINITY and size is not None:
+        limits.append(max(soft - size, 0))
+    known = [v for v in limits if v is not None]
+    return min(known) if known else None
+
+
+def _bytes(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.3g} {unit}"
+        n /= 1000
+    return f"{n:.3g} TB"  # pragma: no cover
+
+
+def check_memory(nbytes: float, what: str) -> None:
+    """Raise unless ``nbytes`` fits in ``available_memory()`` (and under 2**48 bytes).
+
+    A request that cannot be met is refused before anything is allocated, with a message
+    instead of a MemoryError -- or, worse, the kernel's out-of-memory killer when pages are
+    touched later: ``check_memory(10**15, "make_moons(n_samples=10**13)")`` raises
+    "make_moons(n_samples=10**13) needs about 1e+03 TB of memory, more than the 23.4 GB
+    available".
+    """
+    available = available_memory()
+    if nbytes > 2**48 or (available is not None and nbytes > available):
+        have = "" if available is None else f", more than the {_bytes(available)} available"
+        raise ValueError(f"{what} needs about {_bytes(nbytes)} of memory{have}")
