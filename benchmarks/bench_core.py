@@ -22,7 +22,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import HEADER, batch_order, init_mlp, limit_threads, machine, run_rounds, summarize  # noqa: E402
+from common import (  # noqa: E402
+    HEADER,
+    batch_order,
+    init_mlp,
+    limit_threads,
+    machine,
+    run_rounds,
+    run_rounds_isolated,
+    summarize,
+)
 from hand_numpy import train_hand  # noqa: E402
 
 
@@ -132,32 +141,48 @@ def train_numpy(w: Workload, params, batches) -> float:
     return loss
 
 
+TRAINERS = {"rosenblatt": train_rosenblatt, "torch": train_torch, "numpy": train_numpy}
+
+
+def build_peer(name: str, peer: str):  # noqa: ANN201
+    """The trainer of ``peer`` on workload ``name`` (run in the peer's own process)."""
+    w = make_workloads()[name]
+    params = init_mlp(w.sizes, seed=1)
+    batches = batch_order(len(w.X), w.batch_size, w.epochs, seed=2)
+    return lambda: TRAINERS[peer](w, params, batches)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--only", default="W1,W2,W5")
+    ap.add_argument("--in-process", action="store_true", help="all peers in one process")
     args = ap.parse_args()
-    limit_threads()
-    workloads = make_workloads()
     rows = list(HEADER)
     finals = []
+    workloads = None
     for name in args.only.split(","):
-        w = workloads[name]
-        params = init_mlp(w.sizes, seed=1)
-        batches = batch_order(len(w.X), w.batch_size, w.epochs, seed=2)
-        peers = {
-            "rosenblatt": lambda w=w, p=params, b=batches: train_rosenblatt(w, p, b),
-            "torch": lambda w=w, p=params, b=batches: train_torch(w, p, b),
-            "numpy": lambda w=w, p=params, b=batches: train_numpy(w, p, b),
-        }
-        finals.append(
-            f"{name} final loss: " + ", ".join(f"{k} {fn():.5f}" for k, fn in peers.items())
-        )
-        times = run_rounds(peers, args.repeats)
+        if args.in_process:
+            if workloads is None:
+                limit_threads()
+                workloads = make_workloads()
+            w = workloads[name]
+            params = init_mlp(w.sizes, seed=1)
+            batches = batch_order(len(w.X), w.batch_size, w.epochs, seed=2)
+            peers = {
+                k: (lambda f=f, w=w, p=params, b=batches: f(w, p, b)) for k, f in TRAINERS.items()
+            }
+            last = {k: fn() for k, fn in peers.items()}
+            times = run_rounds(peers, args.repeats)
+        else:
+            specs = {k: (build_peer, (name, k)) for k in TRAINERS}
+            times, last = run_rounds_isolated(specs, args.repeats)
+        finals.append(f"{name} final loss: " + ", ".join(f"{k} {v:.5f}" for k, v in last.items()))
         rows += summarize(name, times)
         print("\n".join(rows[-2:]), flush=True)
+    how = "one process" if args.in_process else "one process per peer"
     print()
-    print(f"Machine: {machine()}; {args.repeats} repeats, peers alternated.")
+    print(f"Machine: {machine()}; {args.repeats} repeats, peers alternated, {how}.")
     print("\n".join(rows))
     print()
     print("\n".join(finals))

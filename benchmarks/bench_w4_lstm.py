@@ -75,7 +75,7 @@ def train_rosenblatt(params, x, y, batches) -> float:  # noqa: ANN001
     opt = optim.Adam(model.parameters(), lr=LR)
     for idx in batches:
         opt.zero_grad()
-        loss = loss_fn(model(rb.Tensor(x[idx])), rb.Tensor(y[idx]))
+        loss = loss_fn(model(rb.from_numpy(x[idx])), rb.from_numpy(y[idx]))
         loss.backward()
         opt.step()
     return float(loss.item())

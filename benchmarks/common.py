@@ -3,6 +3,14 @@
 Peers run alternately (rosenblatt, PyTorch, NumPy, rosenblatt, ...) so that a noisy
 neighbour slows all of them alike; we report medians of the times and the median of the
 paired ratios (ratio of the times measured in the same round).
+
+Each peer runs in a process of its own (``run_rounds_isolated``), with a pause between
+peers: in one process, the idle threads of one library keep spinning after its round --
+OpenBLAS's workers for up to ~0.1 s, torch's OpenMP workers -- and take the cores the next
+peer's threads want (measured: hand-NumPy W1 rounds varied 1.03-1.78 s next to torch in one
+process, while torch's stayed flat). In its own process a peer's library is the only one
+with threads, and only that library is limited to ``THREADS``. ``--in-process`` keeps the
+old single-process harness for comparison.
 """
 
 from __future__ import annotations
@@ -13,20 +21,79 @@ import platform
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 
 
-def limit_threads(n: int = THREADS) -> None:
-    """Give every library the same number of threads (BLAS for NumPy, OpenMP for torch)."""
+def limit_threads(n: int = THREADS, torch: bool = True) -> None:
+    """Give every library the same number of threads (BLAS for NumPy, OpenMP for torch,
+    rosenblatt's kernels); ``torch=False`` leaves torch unimported (and threadless)."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(n)
-    import torch
+    os.environ.setdefault("ROSENBLATT_NUM_THREADS", str(n))
+    if torch:
+        import torch as _torch
 
-    torch.set_num_threads(n)
+        _torch.set_num_threads(n)
+
+
+def _worker(conn: Any, build: Callable[..., Callable[[], float]], args: tuple, peer: str) -> None:
+    """A peer's process: build its trainer, run it once (warm-up), then time one run per
+    request and send back (seconds, final loss)."""
+    limit_threads(torch=peer == "torch")
+    run = build(*args)
+    conn.send(("ready", run()))
+    while conn.recv() == "run":
+        t0 = time.perf_counter()
+        loss = run()
+        conn.send((time.perf_counter() - t0, loss))
+
+
+def run_rounds_isolated(
+    peers: dict[str, tuple[Callable[..., Callable[[], float]], tuple]],
+    repeats: int,
+    gap: float = 0.3,
+) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """Time each peer ``repeats`` times, each in its own process, alternating peers within
+    a round and pausing ``gap`` seconds between runs (idle threads go to sleep).
+
+    ``peers[name] = (build, args)``: ``build(*args)`` (a module-level function, run in the
+    peer's process) returns the trainer, a function that trains and returns the final loss.
+    Returns the times per peer and each peer's final loss.
+    """
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    conns, procs, finals = {}, [], {}
+    for name, (build, args) in peers.items():
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=_worker, args=(child, build, args, name), daemon=True)
+        proc.start()
+        conns[name] = parent
+        procs.append(proc)
+    for name, conn in conns.items():  # setup and warm-up, one peer after the other
+        tag, finals[name] = conn.recv()
+    times: dict[str, list[float]] = {name: [] for name in peers}
+    try:
+        for r in range(repeats):
+            names = list(peers)
+            if r % 2:
+                names.reverse()
+            for name in names:
+                time.sleep(gap)
+                conns[name].send("run")
+                seconds, _ = conns[name].recv()
+                times[name].append(seconds)
+    finally:
+        for conn in conns.values():
+            conn.send("stop")
+        for proc in procs:
+            proc.join(timeout=10)
+    return times, finals
 
 
 def init_mlp(sizes: Sequence[int], seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -88,13 +155,53 @@ HEADER = [
 ]
 
 
+def cpu_model() -> str:
+    """The CPU's model name and the widest SIMD it has (Linux: /proc/cpuinfo)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            info = f.read()
+    except OSError:
+        return platform.processor() or platform.machine()
+    name = next((ln.split(":", 1)[1].strip() for ln in info.splitlines()
+                 if ln.startswith("model name")), platform.machine())  # fmt: skip
+    flags = next((ln.split(":", 1)[1].split() for ln in info.splitlines()
+                  if ln.startswith("flags")), [])  # fmt: skip
+    simd = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "SSE"
+    return f"{name} ({simd})"
+
+
+def blas() -> str:
+    """NumPy's BLAS and the kernel it chose (threadpoolctl)."""
+    from threadpoolctl import threadpool_info
+
+    for lib in threadpool_info():
+        if lib.get("user_api") == "blas":
+            return f"{lib.get('internal_api')} {lib.get('version')} ({lib.get('architecture')})"
+    return "unknown BLAS"
+
+
 def machine() -> str:
     import torch
 
     return (
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"{THREADS} threads per library, numpy {np.__version__}, torch {torch.__version__}"
+        f"{cpu_model()}, {os.cpu_count()} cores, {THREADS} threads per library, "
+        f"numpy {np.__version__} with {blas()}, torch {torch.__version__} "
+        f"({torch.backends.cpu.get_cpu_capability()})"
     )
+
+
+def _single_trainer(
+    make_data: Callable[[int], tuple[np.ndarray, np.ndarray]],
+    init_params: Callable[[], object],
+    batch_size: int,
+    samples: int,
+    trainer: Callable[..., float],
+) -> Callable[[], float]:
+    """The trainer of one peer on the workload's data, weights and batch order."""
+    x, y = make_data(samples)
+    params = init_params()
+    batches = batch_order(len(x), batch_size, 1, seed=2)
+    return lambda: trainer(params, x, y, batches)
 
 
 def single_workload_main(
@@ -116,14 +223,20 @@ def single_workload_main(
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--samples", type=int, default=default_samples)
+    ap.add_argument("--in-process", action="store_true", help="all peers in one process")
     args = ap.parse_args()
-    limit_threads()
-    x, y = make_data(args.samples)
-    params = init_params()
-    batches = batch_order(len(x), batch_size, 1, seed=2)
-    peers = {name: (lambda f=f: f(params, x, y, batches)) for name, f in trainers.items()}
-    finals = ", ".join(f"{k} {fn():.{digits}f}" for k, fn in peers.items())
-    times = run_rounds(peers, args.repeats)
-    print(f"Machine: {machine()}; {args.repeats} repeats, peers alternated.")
+    spec = (make_data, init_params, batch_size, args.samples)
+    if args.in_process:
+        limit_threads()
+        peers = {name: _single_trainer(*spec, f) for name, f in trainers.items()}
+        finals = {k: fn() for k, fn in peers.items()}
+        times = run_rounds(peers, args.repeats)
+        how = "one process"
+    else:
+        specs = {name: (_single_trainer, (*spec, f)) for name, f in trainers.items()}
+        times, finals = run_rounds_isolated(specs, args.repeats)
+        how = "one process per peer"
+    finals = ", ".join(f"{k} {v:.{digits}f}" for k, v in finals.items())
+    print(f"Machine: {machine()}; {args.repeats} repeats, peers alternated, {how}.")
     print("\n".join(HEADER + summarize(label.format(n=args.samples), times)))
     print(f"\n{workload} final loss: {finals}")

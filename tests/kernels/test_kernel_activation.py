@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from _check import VERSIONS, assert_close, assert_same
 
+from rosenblatt.kernels import _jit
 from rosenblatt.kernels import activation as K
 
 SLOPE = 0.01
@@ -83,16 +84,41 @@ def test_tanh_sigmoid_accuracy_over_the_float32_range():
     assert np.max(np.abs(y - exact)[normal] / exact[normal]) < 4 * 2**-23
 
 
-def test_dispatch_keeps_memory_layout(rng):
+def test_dispatch_keeps_memory_layout(rng, monkeypatch):
     """A conv output stored (C, H, W, N) goes through the kernel in its own layout."""
-    z = rng.standard_normal((3, 4, 5, 2)).astype(np.float32).transpose(3, 0, 1, 2)
+    monkeypatch.setattr(_jit, "JIT", True)
+    z = rng.standard_normal((6, 16, 16, 8)).astype(np.float32).transpose(3, 0, 1, 2)
     y = K.act_forward(z, K.RELU)
     assert y.strides == z.strides
     assert_same(y, np.maximum(z, 0))
-    g = rng.standard_normal(z.shape).astype(np.float32).transpose(0, 1, 2, 3).copy()
+    g = np.ascontiguousarray(rng.standard_normal(z.shape).astype(np.float32))
     np.testing.assert_array_equal(K.act_backward(g, y, K.RELU), g * (y > 0))
-    strided = rng.standard_normal((6, 8)).astype(np.float32)[:, ::2]  # not one dense block
+    strided = rng.standard_normal((64, 128)).astype(np.float32)[:, ::2]  # not one dense block
     assert_same(K.act_forward(strided, K.RELU), np.maximum(strided, 0))
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "tanh", "sigmoid"])
+def test_ops_through_the_kernels_match_torch(name, monkeypatch):
+    """Arrays above kernels.activation.SMALL go through the kernels (the op tests use
+    small arrays, which take the NumPy reference): forward and gradient equal torch's."""
+    import torch
+
+    import rosenblatt as rb
+    import rosenblatt.nn.functional as F
+
+    monkeypatch.setattr(_jit, "JIT", True)
+    x = np.random.default_rng(0).standard_normal((64, 96)).astype(np.float32) * 3
+    g = np.random.default_rng(1).standard_normal(x.shape).astype(np.float32)
+    assert x.size >= K.SMALL
+    mine = rb.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    y = getattr(F, name)(mine)
+    t = getattr(torch.nn.functional, name)(theirs)
+    np.testing.assert_allclose(y.numpy(), t.detach().numpy(), rtol=1e-6, atol=1e-6)
+    y.backward(rb.tensor(g))
+    t.backward(torch.tensor(g))
+    # (the gradient through y carries its error, 3.5e-7, times 2 y g)
+    np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=5e-6)
 
 
 @pytest.mark.parametrize("act", ["relu", "tanh", "sigmoid"])

@@ -43,8 +43,8 @@ JIT: bool = os.environ.get("ROSENBLATT_JIT", "1").strip().lower() not in _OFF
 
 #: arrays with at least this many elements are worth the parallel launch (a few us)
 PARALLEL_MIN = 32768
-
-FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+#: below this many elements one NumPy call costs less than preparing a kernel call
+SMALL = 2048
 
 
 # ---------------------------------------------------------------------- placeholders
@@ -275,7 +275,9 @@ def launch(k: Kernel, work: int, *args: Any) -> Any:
     """Run kernel ``k`` on ``args``: the parallel version when ``work`` (elements touched)
     reaches :data:`PARALLEL_MIN` and more than one thread is allowed, else the serial one."""
     global _launcher
-    if work >= PARALLEL_MIN and get_num_threads() > 1:
+    if work < PARALLEL_MIN:
+        return k.serial(*args)
+    if get_num_threads() > 1:
         me = threading.get_ident()
         if _launcher is None:
             _launcher = me
@@ -303,6 +305,6 @@ def usable(*arrays: Any) -> bool:
     if not JIT:
         return False
     for a in arrays:
-        if type(a) is not np.ndarray or a.dtype not in FLOATS:
+        if type(a) is not np.ndarray or a.dtype.char not in "fd":
             return False
     return True

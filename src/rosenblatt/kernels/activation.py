@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ._jit import flat, kernel, launch, prange, usable
+from ._jit import SMALL, flat, kernel, launch, prange, usable
 from ._math import sigmoid32, tanh32
 
 __all__ = [
@@ -168,17 +168,15 @@ def _act_grad_flat(g, s, out, act, slope):  # noqa: ANN001, ANN202
 
 
 # ---------------------------------------------------------------------- what ops call
-def _scalar(slope: Any, dtype: np.dtype) -> Any:
-    return dtype.type(slope)
-
-
 def _kernel_ok(act: int, *arrays: Any) -> bool:
-    if not usable(*arrays):
+    """Kernels on, float arrays of one dtype, large enough (below ``SMALL`` elements one or
+    two NumPy calls cost less than preparing the kernel call), float32 for tanh/sigmoid."""
+    if arrays[0].size < SMALL or not usable(*arrays):
         return False
-    dtype = arrays[0].dtype
-    if any(a.dtype != dtype for a in arrays):
+    char = arrays[0].dtype.char
+    if any(a.dtype.char != char for a in arrays):
         return False
-    return not (act in _FLOAT32_ONLY and dtype != np.float32)
+    return char == "f" or act not in _FLOAT32_ONLY
 
 
 def bias_act(z: np.ndarray, b: np.ndarray | None, act: int, slope: Any = 0.0) -> np.ndarray:
@@ -189,7 +187,7 @@ def bias_act(z: np.ndarray, b: np.ndarray | None, act: int, slope: Any = 0.0) ->
         return act_forward(z, act, slope, out=z)
     if not _kernel_ok(act, z, b) or not b.flags.c_contiguous:
         return bias_act_reference(z, b, act, slope)
-    launch(_bias_act_rows, z.size, z, b, act, _scalar(slope, z.dtype))
+    launch(_bias_act_rows, z.size, z, b, act, z.dtype.type(slope))
     return z
 
 
@@ -199,19 +197,25 @@ def act_forward(
     """y = act(z) in one pass (a new array, or ``out``)."""
     if _kernel_ok(act, z):
         y = np.empty_like(z) if out is None else out
-        fz, fy = flat(z), flat(y)
+        if z.flags.c_contiguous and y.flags.c_contiguous:
+            fz, fy = z.reshape(-1), y.reshape(-1)
+        else:
+            fz, fy = flat(z), flat(y)
         if fz is not None and fy is not None and y.strides == z.strides:
-            launch(_act_flat, z.size, fz, fy, act, _scalar(slope, z.dtype))
+            launch(_act_flat, z.size, fz, fy, act, z.dtype.type(slope))
             return y
     return _act_reference(z, act, slope, out)
 
 
 def act_backward(g: Any, s: Any, act: int, slope: Any = 0.0) -> Any:
     """dL/dz = g * act' in one pass; Tensors (double backward) take the reference."""
-    if usable(g, s) and g.dtype == s.dtype and g.shape == s.shape:
+    if type(g) is np.ndarray and g.shape == s.shape and _kernel_ok(act, g, s):
         out = np.empty_like(s)
-        fg, fs, fo = flat(g), flat(s), flat(out)
-        if fg is not None and fs is not None and g.strides == s.strides == out.strides:
-            launch(_act_grad_flat, g.size, fg, fs, fo, act, _scalar(slope, g.dtype))
+        if g.flags.c_contiguous and s.flags.c_contiguous and out.flags.c_contiguous:
+            flats = (g.reshape(-1), s.reshape(-1), out.reshape(-1))
+        else:
+            flats = (flat(g), flat(s), flat(out))
+        if all(f is not None for f in flats) and g.strides == s.strides == out.strides:
+            launch(_act_grad_flat, g.size, *flats, act, g.dtype.type(slope))
             return out
     return act_backward_reference(g, s, act, slope)

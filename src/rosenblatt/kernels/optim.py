@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ._jit import kernel, launch, prange, usable
+from ._jit import SMALL, kernel, launch, prange, usable
 
 __all__ = [
     "adam",
@@ -111,13 +111,15 @@ def adam_reference(
 
 
 @kernel
-def _adam(w, grad, m, v, v_max, c):  # noqa: ANN001, ANN202
+def _adam(w, grad, m, v, v_max, c, amsgrad, coupled):  # noqa: ANN001, ANN202
     """Adam in one pass: m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2,
     w = w - lr/(1 - beta1^t) * m / (sqrt(v/(1 - beta2^t)) + eps).
 
-    c = (decay, weight_decay, sign, beta1, 1 - beta1, beta2, 1 - beta2, 1 - beta2^t, eps,
-    lr/(1 - beta1^t), amsgrad, coupled): scalars in w's dtype; sign = -1 to maximize."""
-    decay, wd, sign, b1, b1c, b2, b2c, bc2, eps, step_size, amsgrad, coupled = c
+    c = [decay, weight_decay, sign, beta1, 1 - beta1, beta2, 1 - beta2, 1 - beta2^t, eps,
+    lr/(1 - beta1^t)] in w's dtype (an array: cheaper to pass than ten scalars);
+    sign = -1 to maximize."""
+    decay, wd, sign, b1, b1c = c[0], c[1], c[2], c[3], c[4]
+    b2, b2c, bc2, eps, step_size = c[5], c[6], c[7], c[8], c[9]
     for i in prange(w.size):
         wi = w[i] * decay  # AdamW's decay (decay = 1: w unchanged, bit for bit)
         gi = grad[i] * sign if sign < 0 else grad[i]
@@ -154,17 +156,16 @@ def adam(
         args = (t, lr, beta1, beta2, eps, weight_decay, decoupled, maximize)
         adam_reference(w, grad, m, v, v_max, *args)
         return
-    f = w.dtype.type
     coupled = weight_decay != 0 and not decoupled
     decay = 1.0 - lr * weight_decay if decoupled and weight_decay != 0 else 1.0
-    # (-grad) + wd w in the reference is wd w - grad: keep that order
-    c = (
-        f(decay), f(weight_decay), f(-1.0 if maximize else 1.0), f(beta1), f(1.0 - beta1),
-        f(beta2), f(1.0 - beta2), f(1.0 - beta2**t), f(eps), f(lr / (1.0 - beta1**t)),
-        v_max is not None, coupled,
+    c = np.array(
+        [decay, weight_decay, -1.0 if maximize else 1.0, beta1, 1.0 - beta1, beta2,
+         1.0 - beta2, 1.0 - beta2**t, eps, lr / (1.0 - beta1**t)],
+        dtype=w.dtype,
     )  # fmt: skip
-    top = (v if v_max is None else v_max).reshape(-1)  # (unused by the kernel when None)
-    launch(_adam, w.size, w.reshape(-1), grad.reshape(-1), m.reshape(-1), v.reshape(-1), top, c)
+    top = v if v_max is None else v_max  # (unused by the kernel when None)
+    flat = (w.reshape(-1), grad.reshape(-1), m.reshape(-1), v.reshape(-1), top.reshape(-1))
+    launch(_adam, w.size, *flat, c, v_max is not None, coupled)
 
 
 # ---------------------------------------------------------------------- RMSprop
@@ -208,13 +209,12 @@ def rmsprop_reference(
 
 
 @kernel
-def _rmsprop(w, grad, v, m, b, c):  # noqa: ANN001, ANN202
+def _rmsprop(w, grad, v, m, b, c, centered, coupled, with_momentum):  # noqa: ANN001, ANN202
     """RMSprop in one pass: v = alpha v + (1 - alpha) g^2, d = sqrt(v [- m^2]) + eps,
     b = momentum b + g / d, w = w - lr b  (or w = w - lr g / d without momentum).
 
-    c = (weight_decay, sign, alpha, 1 - alpha, eps, momentum, lr, centered, coupled,
-    with_momentum), scalars in w's dtype."""
-    wd, sign, alpha, ac, eps, mom, lr, centered, coupled, with_momentum = c
+    c = [weight_decay, sign, alpha, 1 - alpha, eps, momentum, lr] in w's dtype."""
+    wd, sign, alpha, ac, eps, mom, lr = c[0], c[1], c[2], c[3], c[4], c[5], c[6]
     for i in prange(w.size):
         wi = w[i]
         gi = grad[i] * sign if sign < 0 else grad[i]
@@ -254,15 +254,15 @@ def rmsprop(
     if not _ready(w, grad, v, m, b):
         rmsprop_reference(w, grad, v, m, b, lr, alpha, eps, weight_decay, momentum, maximize)
         return
-    f = w.dtype.type
-    c = (
-        f(weight_decay), f(-1.0 if maximize else 1.0), f(alpha), f(1.0 - alpha), f(eps),
-        f(momentum), f(lr), m is not None, weight_decay != 0, b is not None and momentum > 0,
-    )  # fmt: skip
+    c = np.array(
+        [weight_decay, -1.0 if maximize else 1.0, alpha, 1.0 - alpha, eps, momentum, lr],
+        dtype=w.dtype,
+    )
     flat_v = v.reshape(-1)
     flat_m = flat_v if m is None else m.reshape(-1)  # (unused by the kernel when None)
     flat_b = flat_v if b is None else b.reshape(-1)
-    launch(_rmsprop, w.size, w.reshape(-1), grad.reshape(-1), flat_v, flat_m, flat_b, c)
+    flags = (m is not None, weight_decay != 0, b is not None and momentum > 0)
+    launch(_rmsprop, w.size, w.reshape(-1), grad.reshape(-1), flat_v, flat_m, flat_b, c, *flags)
 
 
 # ---------------------------------------------------------------------- SGD
@@ -305,13 +305,15 @@ def sgd_reference(
 
 
 @kernel
-def _sgd(w, grad, b, c):  # noqa: ANN001, ANN202
+def _sgd(w, grad, b, c, flags):  # noqa: ANN001, ANN202
     """SGD in one pass: b = momentum b + (1 - dampening) g (b = g at the first step),
     g = g + momentum b (nesterov) or b;  w = w - lr g.
 
-    c = (weight_decay, sign, momentum, 1 - dampening, lr, coupled, with_momentum, first,
-    nesterov, dampened), scalars in w's dtype."""
-    wd, sign, mom, keep, lr, coupled, with_momentum, first, nesterov, dampened = c
+    c = [weight_decay, sign, momentum, 1 - dampening, lr] in w's dtype; flags = [coupled,
+    with_momentum, first, nesterov, dampened]."""
+    wd, sign, mom, keep, lr = c[0], c[1], c[2], c[3], c[4]
+    coupled, with_momentum, first = flags[0], flags[1], flags[2]
+    nesterov, dampened = flags[3], flags[4]
     for i in prange(w.size):
         wi = w[i]
         gi = grad[i] * sign if sign < 0 else grad[i]
@@ -342,17 +344,20 @@ def sgd(
 ) -> np.ndarray | None:
     """SGD's step on w (and the momentum buffer b), in place; returns the buffer (a new
     one at the first step when ``b`` is None and momentum != 0)."""
-    if not _ready(w, grad, b):
+    plain = momentum == 0 and weight_decay == 0  # w -= lr g: two NumPy calls, cheaper
+    if (plain and w.size < SMALL) or not _ready(w, grad, b):
         args = (lr, momentum, dampening, weight_decay, nesterov, maximize)
         return sgd_reference(w, grad, b, *args)
     first = b is None and momentum != 0
     if first:
         b = np.empty_like(w)
-    f = w.dtype.type
-    c = (
-        f(weight_decay), f(-1.0 if maximize else 1.0), f(momentum), f(1.0 - dampening), f(lr),
-        weight_decay != 0, momentum != 0, first, nesterov, dampening != 0,
-    )  # fmt: skip
+    c = np.array(
+        [weight_decay, -1.0 if maximize else 1.0, momentum, 1.0 - dampening, lr], dtype=w.dtype
+    )
+    flags = np.array(
+        [weight_decay != 0, momentum != 0, first, nesterov, dampening != 0], dtype=np.bool_
+    )
     flat_w = w.reshape(-1)
-    launch(_sgd, w.size, flat_w, grad.reshape(-1), flat_w if b is None else b.reshape(-1), c)
+    flat_b = flat_w if b is None else b.reshape(-1)
+    launch(_sgd, w.size, flat_w, grad.reshape(-1), flat_b, c, flags)
     return b
