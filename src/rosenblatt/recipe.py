@@ -67,6 +67,7 @@ from .data import (
     check_labels,
     check_memory,
     dataset_task,
+    is_member,
     list_datasets,
     load_csv,
     load_dataset,
@@ -1077,6 +1078,20 @@ def _split(recipe: Recipe, data: Data) -> tuple[np.ndarray, ...]:
     )
 
 
+def _check_class_count(data: Data) -> None:
+    """Refuse a classification target with more than 100 classes and fewer than two samples
+    per class: an identifier or a measured value read as labels, not something a
+    classifier can learn (and an output layer of that many units)."""
+    k, n = len(np.unique(data.y)), len(data.y)
+    if k > 100 and 2 * k > n:
+        column = f"the target column {data.target!r}" if data.target else "the target"
+        raise RecipeError(
+            f"{column} has {k:,} distinct values for {n:,} samples, fewer than two per class: "
+            "a classifier cannot learn that (is it an identifier, or a measured value? for "
+            "regression set loss.name = 'mse')"
+        )
+
+
 def _prepare(recipe: Recipe, data: Data) -> tuple[Any, ...]:
     """Split, fit the preprocessing on the training part, build model, loss, optimizer.
 
@@ -1084,8 +1099,10 @@ def _prepare(recipe: Recipe, data: Data) -> tuple[Any, ...]:
     -------
     (split, preprocessing, X_train scaled, targets, model, loss, optimizer)
     """
-    X_tr, X_te, y_tr, y_te = _split(recipe, data)
     classify = data.task != "regression"
+    if classify:
+        _check_class_count(data)
+    X_tr, X_te, y_tr, y_te = _split(recipe, data)
     pre = Preprocessor(
         scaling=recipe.data["scaling"],
         task="classification" if classify else "regression",
@@ -1103,7 +1120,8 @@ def _prepare(recipe: Recipe, data: Data) -> tuple[Any, ...]:
                 f"loss.name = 'binary_cross_entropy' needs two classes, the data have {k}: "
                 f"{classes.tolist()[:10]}; use 'cross_entropy'"
             )
-        unseen: list[Any] = np.setdiff1d(np.unique(y_te), classes).tolist() if len(y_te) else []
+        test_labels = np.unique(y_te)
+        unseen: list[Any] = test_labels[~is_member(test_labels, classes)].tolist()
         if unseen:
             raise RecipeError(
                 f"classes {unseen[:5]} occur in the test split only; use a smaller "

@@ -62,6 +62,7 @@ from .validation import (
     check_memory,
     check_n_features,
     check_X_y,
+    is_member,
 )
 
 __all__ = [
@@ -78,6 +79,7 @@ __all__ = [
     "check_n_features",
     "dataset_task",
     "gates",
+    "is_member",
     "list_datasets",
     "load_breast_cancer",
     "load_creditcard",

