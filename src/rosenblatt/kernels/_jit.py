@@ -140,7 +140,11 @@ def _stamp_shared_sources() -> None:
         from numba.core import caching
 
         impl = caching.CacheImpl
-        bases = (caching.InTreeCacheLocator, caching.UserWideCacheLocator)
+        bases = (
+            caching.UserProvidedCacheLocator,  # NUMBA_CACHE_DIR, when set
+            caching.InTreeCacheLocator,
+            caching.UserWideCacheLocator,
+        )
     except (ImportError, AttributeError):
         return
     shared = tuple(_source_hash(os.path.join(_HERE, name)) for name in ("_jit.py", "_math.py"))
