@@ -45,6 +45,8 @@ bench: $(STAMP)  # the tables of benchmarks/RESULTS.md (a few minutes; run on an
 	$(BIN)/python benchmarks/bench_w3_lenet.py
 	$(BIN)/python benchmarks/bench_w4_lstm.py
 	$(BIN)/python benchmarks/bench_mlp_sklearn.py --repeats 3
+	$(BIN)/python benchmarks/bench_elementwise.py
+	$(BIN)/python benchmarks/bench_compile.py
 
 # Debian's headless Chromium and its driver for the playground's browser test
 # (tests/playground/test_browser.py, skipped without them); installed only when missing.
