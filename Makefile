@@ -1,20 +1,31 @@
 # `make demo` and `make test` bootstrap .venv from nothing (Python >= 3.10 on PATH).
+# `make demo` installs what rosenblatt needs to run (numpy, scipy, scikit-learn, pandas,
+# matplotlib, numba, tqdm, safetensors: a few hundred MB); `make test` and the other
+# targets add the test, lint, MPI and notebook extras (PyTorch 2.13 CPU as the reference,
+# onnx/onnxruntime for the export tests: about 1.5 GB).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+RUNTIME_STAMP := $(VENV)/.runtime-stamp
 STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: install demo test test-all lint format bench clean browser-deps playground-screenshot notebooks
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dev,mpi,notebooks]'
-	@touch $(STAMP)
+
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(RUNTIME_STAMP)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,mpi,notebooks,onnx]'
+	@touch $(STAMP) $(RUNTIME_STAMP)
 
 install: $(STAMP)
 
-demo: $(STAMP)
+demo: $(RUNTIME_STAMP)
 	$(BIN)/rosenblatt train
 
 # The engine's tests run twice: with the compiled kernels (default) and with their NumPy
