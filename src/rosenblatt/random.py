@@ -6,9 +6,12 @@ Initialisation, dropout masks, shuffling and generated data sets all draw from
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import numpy as np
 
-__all__ = ["get_rng", "manual_seed", "seed"]
+__all__ = ["get_rng", "manual_seed", "seed", "use_generator"]
 
 _rng = np.random.default_rng()
 
@@ -26,3 +29,26 @@ seed = manual_seed
 def get_rng() -> np.random.Generator:
     """The global generator (a ``numpy.random.Generator``)."""
     return _rng
+
+
+@contextlib.contextmanager
+def use_generator(generator: np.random.Generator | None) -> Iterator[np.random.Generator]:
+    """Within the block, ``get_rng()`` is ``generator`` (``None``: the global one, unchanged).
+
+    A training run with its own seed (an estimator's ``random_state``) draws its shuffling,
+    dropout masks and noise from it without touching the global generator:
+
+    >>> import numpy as np
+    >>> g = np.random.default_rng(0)
+    >>> with use_generator(g):
+    ...     get_rng() is g
+    True
+    """
+    global _rng
+    saved = _rng
+    if generator is not None:
+        _rng = generator
+    try:
+        yield _rng
+    finally:
+        _rng = saved

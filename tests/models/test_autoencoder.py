@@ -97,19 +97,20 @@ def test_loss_gradient_wrt_parameters_matches_finite_differences(out):
 
 def test_training_step_gradient_equals_the_graph_gradient():
     """The chain of primitives that trains the network gives backward()'s gradients."""
-    from rosenblatt.models.mlp import _Chain
+    from rosenblatt.train.fast import Chain
 
     X = np.random.default_rng(1).uniform(size=(7, 5))
     ae = _quiet(Autoencoder((4, 2), "relu", "sigmoid", max_iter=1, random_state=0), X)
     model = ae.model_.double()
-    params = list(model.parameters())
-    grads = {id(p): np.zeros(p.numpy().size) for p in params}
-    value = _Chain(model, *ae._loss_primitive(), grads).step(X, X)
+    chain = Chain.build(model, ae._loss, X)
+    params = chain.params
+    grads = {id(p): np.zeros(p.numpy().shape) for p in params}
+    value, _ = chain.step(X, X, [grads[id(p)] for p in params])
     loss = ae._loss(model(Tensor._make(X, None)), Tensor._make(X, None))
     loss.backward()
     assert value == pytest.approx(float(loss.numpy()), rel=1e-12)
     for p in params:
-        np.testing.assert_allclose(grads[id(p)], p.grad.ravel(), rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(grads[id(p)], p.grad, rtol=1e-10, atol=1e-14)
 
 
 # ---------------------------------------------------------------------- denoising

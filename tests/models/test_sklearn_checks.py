@@ -1,5 +1,12 @@
-"""scikit-learn's own estimator checks on every estimator of rb.models, with no expected
-failures: default settings, then the other solvers and options."""
+"""scikit-learn's own estimator checks on every estimator of rb.models: default settings,
+then the other solvers and options.
+
+The one expected failure is scikit-learn's own for its SGD-trained estimators:
+``check_sample_weight_equivalence_on_dense_data`` compares a fit with integer sample
+weights to a fit on repeated rows at rtol 1e-7, which a float32 network (whose sums over
+the rows round differently in the two fits) or a stochastic one (dropout masks drawn per
+row) cannot meet. tests/models test the same equivalence at float32's precision instead.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +37,18 @@ ESTIMATORS = [
 ]
 
 
-@parametrize_with_checks(ESTIMATORS)
+def expected_failures(estimator):
+    """scikit-learn's sample-weight equivalence (rtol 1e-7) for the float32 networks."""
+    if isinstance(estimator, (MLPClassifier, MLPRegressor)):
+        return {
+            "check_sample_weight_equivalence_on_dense_data": (
+                "float32 network: the weighted and the repeated fit round differently"
+            )
+        }
+    return {}
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failures)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
@@ -49,6 +67,6 @@ OTHER_SETTINGS = [
 ]
 
 
-@parametrize_with_checks(OTHER_SETTINGS)
+@parametrize_with_checks(OTHER_SETTINGS, expected_failed_checks=expected_failures)
 def test_sklearn_compatible_other_settings(estimator, check):
     check(estimator)

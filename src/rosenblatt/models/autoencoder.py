@@ -19,9 +19,10 @@ the samples whose distance exceeds a threshold (credit-card fraud detection in t
 A denoising autoencoder (``noise > 0``) receives a corrupted sample x~ and is trained to
 output the clean x: it learns the vector field g(f(x~)) - x~ that points back to the data.
 
-Both estimators reuse the training machinery of :class:`~rosenblatt.models.MLPRegressor`
+Both estimators are :class:`~rosenblatt.models.MLPRegressor`'s adapter over ``rb.fit``
 (float32, mini-batches, any first-order ``rb.optim`` optimizer or L-BFGS, scikit-learn's
-stopping rule): the network is an MLP whose targets are its inputs.
+stopping rule; the fast path of rb.fit when there is no corruption): the network is an
+MLP whose targets are its inputs.
 """
 
 from __future__ import annotations
@@ -37,9 +38,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .. import nn
-from ..autograd import Function, no_grad
-from ..nn import functional as F
-from ..ops.loss import MSE
+from ..autograd import no_grad
 from ..random import get_rng
 from ..tensor import Tensor
 from ._base import check_param
@@ -92,9 +91,9 @@ class Corruption(nn.Module):
 class _BaseAutoencoder(_BaseMLP):
     """An MLP whose targets are its inputs, with a decoder that mirrors the encoder.
 
-    Reuses _BaseMLP's network building, float32 training loop (the chain of primitives or
-    the recorded graph), L-BFGS, stopping rule and float64 evaluation; adds the mirrored
-    sizes, the output activation, the input corruption and the encoder/decoder split.
+    Reuses _BaseMLP's network building, training through rb.fit, L-BFGS, stopping rule and
+    float64 evaluation; adds the mirrored sizes, the output activation, the input corruption
+    and the encoder/decoder split.
     """
 
     _target_kind = "values"
@@ -234,14 +233,12 @@ class _BaseAutoencoder(_BaseMLP):
     def _n_outputs(self, Y: np.ndarray) -> int:
         return Y.shape[1]
 
-    def _loss(self, out: Tensor, target: Tensor) -> Tensor:
+    @property
+    def _loss(self) -> nn.Module:
         """mean over the batch and the features of (x_hat - x)^2 = the batch's mean d(x)."""
-        return F.mse_loss(out, target)
+        return nn.MSELoss()
 
-    def _loss_primitive(self) -> tuple[type[Function], float]:
-        return MSE, 1.0
-
-    def _score_outputs(self, out: np.ndarray, target: np.ndarray) -> float:
+    def _score_outputs(self, out: np.ndarray, target: np.ndarray, w: Any = None) -> float:
         return -float(np.mean((out - target) ** 2))
 
     # ------------------------------------------------------------------ fit

@@ -20,17 +20,42 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .. import optim
+from .. import nn, optim
 from ..autograd import no_grad
 from ..nn import functional as F
+from ..random import use_generator
 from ..tensor import Tensor
+from ..train import fit
 from ._base import check_param, make_rng
-from .mlp import _drawing_from, _integer, _real
-from .vae import batches, check_network_params, mlp
+from .mlp import _integer, _real
+from .vae import batch_size, check_network_params, mlp
 
 __all__ = ["GAN"]
 
 _F32 = np.float32
+
+
+class Game(nn.Module):
+    """G and D as one model whose ``train_step`` is one round of the game (Keras's way to
+    train a GAN with ``fit``): a D step on the batch, then a G step after every
+    ``k_discriminator`` D steps. Its forward is D's logit."""
+
+    def __init__(self, gan: GAN) -> None:
+        super().__init__()
+        self.discriminator, self.generator = gan.discriminator_, gan.generator_  # D takes X
+        self.gan, self.d_steps = gan, 0
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.discriminator(x)
+
+    def train_step(self, x: Tensor, t: Tensor) -> dict[str, float]:
+        """L_D of the batch as "loss", and L_G as "generator_loss" when G stepped."""
+        gan, n = self.gan, len(x._data)
+        logs = {"loss": gan._discriminator_step(x._data, gan._noise(n))}
+        self.d_steps += 1
+        if self.d_steps % gan.k_discriminator == 0:
+            logs["generator_loss"] = gan._generator_step(gan._noise(n))
+        return logs
 
 
 class GAN(BaseEstimator):
@@ -138,7 +163,7 @@ class GAN(BaseEstimator):
     def _initialize(self, n_features: int) -> None:
         """Build G: z -> x and D: x -> logit, their Adam optimizers and the curves."""
         self._rng = make_rng(self.random_state)
-        with _drawing_from(self._rng):
+        with use_generator(self._rng):
             self.generator_ = mlp(
                 [self.latent_dim, *self.generator_hidden, n_features], self.activation
             )
@@ -197,23 +222,12 @@ class GAN(BaseEstimator):
         self._check_params()
         X = validate_data(self, X, dtype=_F32)
         self._initialize(X.shape[1])
-        d_steps = 0
-        for _ in range(self.max_iter):
-            d_losses, g_losses = [], []
-            for idx in batches(self._rng, len(X), self.batch_size):
-                d_losses.append(self._discriminator_step(X[idx], self._noise(len(idx))))
-                d_steps += 1
-                if d_steps % self.k_discriminator == 0:
-                    g_losses.append(self._generator_step(self._noise(len(idx))))
-            if not np.all(np.isfinite(d_losses + g_losses)):
-                raise FloatingPointError(
-                    f"GAN: the loss became non-finite at epoch {self.n_iter_ + 1}; lower "
-                    "learning_rate_init or scale X"
-                )
-            self.discriminator_loss_curve_.append(float(np.mean(d_losses)))
-            if g_losses:
-                self.generator_loss_curve_.append(float(np.mean(g_losses)))
-            self.n_iter_ += 1
+        size = batch_size(self.batch_size, len(X))
+        history = fit(Game(self), X, X, epochs=self.max_iter, batch_size=size, verbose=0,
+                      generator=self._rng)  # fmt: skip
+        self.discriminator_loss_curve_ = history.history.get("loss", [])
+        self.generator_loss_curve_ = history.history.get("generator_loss", [])
+        self.n_iter_ = len(self.discriminator_loss_curve_)
         return self
 
     def sample(self, n_samples: int = 1) -> np.ndarray:

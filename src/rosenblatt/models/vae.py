@@ -24,9 +24,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .. import nn, optim
 from ..autograd import no_grad
 from ..nn import functional as F
+from ..random import get_rng, use_generator
 from ..tensor import Tensor
+from ..train import fit
 from ._base import check_param, make_rng
-from .mlp import ACTIVATIONS, _drawing_from, _integer, _real
+from .mlp import ACTIVATIONS, _integer, _real
 
 __all__ = ["VAE", "gaussian_kl"]
 
@@ -88,11 +90,31 @@ def check_network_params(est: Any, hidden: dict[str, Any]) -> None:
     check_param(est, "batch_size", b, ok, "an int >= 1 or 'auto'")
 
 
-def batches(rng: np.random.Generator, n: int, batch_size: Any) -> list[np.ndarray]:
-    """Shuffled mini-batch index arrays of one epoch; "auto" is min(200, n)."""
-    size = min(200, n) if batch_size == "auto" else min(int(batch_size), n)
-    order = rng.permutation(n)
-    return [order[i : i + size] for i in range(0, n, size)]
+def batch_size(size: Any, n: int) -> int:
+    """The mini-batch size: "auto" is min(200, n)."""
+    return min(200, n) if size == "auto" else min(int(size), n)
+
+
+class NegativeELBO(nn.Module):
+    """x -> the loss of each sample, -ln p(x|z) + beta KL(q(z|x) || N(0, I)), with
+    z = mu + sigma eps and eps ~ N(0, I) drawn afresh in training mode (z = mu in eval mode).
+    What ``rb.fit`` minimises is the mean of its output."""
+
+    def __init__(self, vae: VAE) -> None:
+        super().__init__()
+        self.encoder, self.decoder = vae.encoder_, vae.decoder_
+        self.vae = vae
+
+    def forward(self, x: Tensor) -> Tensor:
+        shape = (len(x._data), self.vae.latent_dim)
+        eps = get_rng().standard_normal(shape, _F32) if self.training else np.zeros(shape, _F32)
+        rec, kl = self.vae._negative_elbo(x, Tensor._make(eps, None))
+        return rec + self.vae.beta * kl
+
+
+def _mean(out: Tensor, target: Tensor) -> Tensor:
+    """The mean of the per-sample losses that the model outputs."""
+    return out.mean()
 
 
 class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -228,36 +250,16 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         n, d = X.shape
         self._rng = make_rng(self.random_state)
         hidden = list(self.hidden_layer_sizes)
-        with _drawing_from(self._rng):
+        with use_generator(self._rng):
             self.encoder_ = mlp([d, *hidden, 2 * self.latent_dim], self.activation)
             self.decoder_ = mlp([self.latent_dim, *hidden[::-1], d], self.activation)
-        params = [*self.encoder_.parameters(), *self.decoder_.parameters()]
-        opt = optim.Adam(params, lr=self.learning_rate_init)
-        self.loss_curve_: list[float] = []
-        self.n_iter_ = 0
-        for _ in range(self.max_iter):
-            good = [p._data.copy() for p in params]
-            total = 0.0
-            for idx in batches(self._rng, n, self.batch_size):
-                x = Tensor._make(X[idx], None)
-                eps = Tensor._make(
-                    self._rng.standard_normal((len(idx), self.latent_dim), _F32), None
-                )
-                rec, kl = self._negative_elbo(x, eps)
-                loss = (rec + self.beta * kl).mean()
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                total += float(loss._data) * len(idx)
-            if not np.isfinite(total):
-                for p, g in zip(params, good):
-                    p._data[...] = g
-                raise FloatingPointError(
-                    f"VAE: the loss became {total / n} at epoch {self.n_iter_ + 1}; kept the "
-                    "weights of the last finite epoch. Lower learning_rate_init or scale X."
-                )
-            self.loss_curve_.append(total / n)
-            self.n_iter_ += 1
+        model = NegativeELBO(self)
+        opt = optim.Adam(model.parameters(), lr=self.learning_rate_init)
+        history = fit(model, X, X, loss=_mean, optimizer=opt, epochs=self.max_iter,
+                      batch_size=batch_size(self.batch_size, n), metrics=[], verbose=0,
+                      generator=self._rng)  # fmt: skip
+        self.loss_curve_: list[float] = history.history.get("loss", [])
+        self.n_iter_ = len(self.loss_curve_)
         return self
 
     # ------------------------------------------------------------------ use

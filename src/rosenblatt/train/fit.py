@@ -35,9 +35,11 @@ from .callbacks import (
     _as_callbacks,
 )
 from .data_parallel import DataParallel, wanted
+from .fast import Chain, FlatParams
 from .history import History
 from .inputs import LoaderData, check_loss, loss_task, prepare, split_validation
 from .metrics import Metric, metrics_for_loss
+from .objective import CONVENTIONS, Penalty, per_sample_loss, sample_weights, weighted_mean
 
 __all__ = ["TrainingDiverged", "fit"]
 
@@ -72,12 +74,35 @@ def _regularised_weights(model: Any) -> list[Any]:
 
 
 def _needs_closure(optimizer: Any) -> bool:
-    """Whether ``optimizer.step`` requires a closure (L-BFGS, Newton, a genetic algorithm)."""
+    """Whether ``optimizer.step`` requires a closure (L-BFGS, Newton, a genetic algorithm):
+    its ``closure`` has no default, or it is one of rb.optim's optimizers with a ``step`` of
+    its own (they take ``closure=None`` as torch's signature does)."""
+    from ..optim import Optimizer
+
     try:
         param = inspect.signature(optimizer.step).parameters.get("closure")
     except (TypeError, ValueError):
         return False
-    return param is not None and param.default is inspect.Parameter.empty
+    if param is None:
+        return False
+    if param.default is inspect.Parameter.empty:
+        return True
+    return isinstance(optimizer, Optimizer) and type(optimizer).step is not Optimizer.step
+
+
+def _bounds(n: int, batch_size: int, merge_single: bool) -> list[tuple[int, int]]:
+    """(start, stop) of each batch of an epoch; a last batch of one sample joins the one
+    before it when ``merge_single`` (batch normalisation needs two samples)."""
+    bounds = [(a, min(a + batch_size, n)) for a in range(0, n, batch_size)]
+    if merge_single and len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] == 1:
+        bounds[-2:] = [(bounds[-2][0], n)]
+    return bounds
+
+
+def _has_batch_norm(model: Any) -> bool:
+    from ..nn.normalization import _BatchNorm
+
+    return any(isinstance(m, _BatchNorm) for m in model.modules())
 
 
 class _Snapshot:
@@ -107,58 +132,64 @@ class _Snapshot:
             state.clear()
 
 
+Batch = tuple[np.ndarray, np.ndarray, "np.ndarray | None"]
+
+
 class _Loop:
     """One run of ``fit``: the data, the model and what it trains with, and the epoch loop."""
 
     def __init__(self, model: Any, loss: Any, optimizer: Any, metrics: list[Metric],
                  callbacks: CallbackList, history: History, epochs: int,
-                 batch_size: int | None, shuffle: bool, l1: float, l2: float,
-                 train: tuple[np.ndarray, np.ndarray] | LoaderData,
-                 val: tuple[np.ndarray, np.ndarray] | LoaderData | None) -> None:  # fmt: skip
+                 batch_size: int | None, shuffle: bool, penalty: Penalty, convention: str,
+                 train: tuple[np.ndarray, np.ndarray, np.ndarray | None] | LoaderData,
+                 val: tuple[np.ndarray, np.ndarray, np.ndarray | None] | LoaderData | None,
+                 generator: np.random.Generator | None) -> None:  # fmt: skip
         self.model, self.loss, self.optimizer, self.metrics = model, loss, optimizer, metrics
         self.callbacks, self.history, self.epochs = callbacks, history, epochs
-        self.shuffle, self.l1, self.l2 = shuffle, float(l1), float(l2)
+        self.shuffle, self.penalty, self.sklearn = shuffle, penalty, convention == "sklearn"
+        self.generator = generator
         self.loader = train if isinstance(train, LoaderData) else None
         self.X: np.ndarray | None = None  # the arrays, when there is no loader
         self.y: np.ndarray | None = None
+        self.w: np.ndarray | None = None  # the sample weights, when given
         self.val = val
-        self.batch_size: int | None = None
+        self.bounds: list[tuple[int, int]] = []
         self.steps: int | None = None
         if isinstance(train, LoaderData):
             self.steps = train.steps
         else:
-            self.X, self.y = train
+            self.X, self.y, self.w = train
             n = len(self.X)
-            self.batch_size = n if batch_size is None else min(int(batch_size), n)
-            self.steps = math.ceil(n / self.batch_size)
-        self.weights = _regularised_weights(model) if (l1 or l2) else []
-        self.closure = _needs_closure(optimizer)
+            size = n if batch_size is None else min(int(batch_size), n)
+            self.bounds = _bounds(n, size, _has_batch_norm(model))
+            self.steps = len(self.bounds)
+        self.custom = callable(getattr(model, "train_step", None))
+        self.weights = _regularised_weights(model) if penalty else []
+        self.weighted_loss = per_sample_loss(loss) if self.w is not None else None
+        self.closure = optimizer is not None and _needs_closure(optimizer)
         self.par: DataParallel | None = None  # fit(distributed=True): shards, DDP, sums
         self.net = model  # computes the training forward (the DDP wrapper when parallel)
         self.initial_epoch = 0
         self.last_good = _Snapshot(model, optimizer)
+        self.chain: Chain | None = None  # the fast path, set up by run_epochs
+        self.flat: FlatParams | None = None
+        self.chain_grads: list[np.ndarray] = []
 
     # ------------------------------------------------------------------ penalty
-    def penalty(self) -> float:
-        """l1 * sum|w| + l2 * sum w^2 over the weights, in float64."""
-        total = 0.0
+    def add_penalty_gradient(self, scale: float) -> None:
+        """dJ/dw += scale dP/dw (into the flat gradient, or as a new array: backward may
+        share gradient arrays)."""
+        if self.flat is not None:
+            for w, g in zip(self.flat.weights, self.flat.grads):
+                g += self.penalty.gradient(w, scale)
+            return
         for p in self.weights:
-            w = p._data
-            if self.l1:
-                total += self.l1 * float(np.abs(w).sum(dtype=np.float64))
-            if self.l2:
-                total += self.l2 * float(np.vdot(w, w))
-        return total
-
-    def add_penalty_gradient(self) -> None:
-        """dJ/dw += l1 sign(w) + 2 l2 w (a new array: backward may share gradient arrays)."""
-        for p in self.weights:
-            w = p._data
-            g = (2 * self.l2) * w
-            if self.l1:
-                g += self.l1 * np.sign(w)
-            g = g.astype(w.dtype, copy=False)
+            g = self.penalty.gradient(p._data, scale)
             p._grad = Tensor._make(g if p._grad is None else p._grad._data + g, None)
+
+    def penalty_value(self, scale: float) -> float:
+        weights = self.flat.weights if self.flat is not None else [p._data for p in self.weights]
+        return self.penalty.value(weights, scale)
 
     # ------------------------------------------------------------------ last good state
     def weights_finite(self) -> bool:
@@ -172,6 +203,8 @@ class _Loop:
 
     def diverged(self, epoch: int, batch: int, what: str) -> TrainingDiverged:
         self.last_good.restore()
+        if self.flat is not None:
+            self.flat.state.clear()
         msg = (
             f"training diverged: {what} at epoch {epoch + 1}/{self.epochs}, batch "
             f"{batch + 1}/{self.steps or '?'}; the weights were restored to those at the start of "
@@ -180,31 +213,33 @@ class _Loop:
         return TrainingDiverged(msg, epoch, batch, self.history)
 
     # ------------------------------------------------------------------ one epoch
-    def batches(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """The epoch's (x, t) batches: the DataLoader's, or slices of (X, y) after one
-        shuffling gather per epoch (the batches are then views)."""
+    def batches(self) -> Iterator[Batch]:
+        """The epoch's (x, t, w) batches: the DataLoader's (without weights), or slices of
+        (X, y, w) after one shuffling gather per epoch (the batches are then views)."""
         if self.loader is not None:
-            yield from self.loader
+            for xb, tb in self.loader:
+                yield xb, tb, None
             return
-        X, y, bs = self.X, self.y, self.batch_size
-        assert X is not None and y is not None and bs is not None and self.steps is not None
+        X, y, w = self.X, self.y, self.w
+        assert X is not None and y is not None and self.steps is not None
         if self.shuffle and self.steps > 1:
             order = _random.get_rng().permutation(len(X))
             if self.par is not None:  # rank 0's order: every rank cuts the same batches
                 order = self.par.same_order(order)
             X, y = X[order], y[order]
-        for b in range(self.steps):
-            yield X[b * bs : (b + 1) * bs], y[b * bs : (b + 1) * bs]
+            w = None if w is None else w[order]
+        for a, b in self.bounds:
+            yield X[a:b], y[a:b], None if w is None else w[a:b]
 
     def train_epoch(self, epoch: int) -> dict[str, float]:
         """One pass over the (shuffled) training set; returns the epoch's loss and metrics."""
-        net, optimizer, metrics = self.net, self.optimizer, self.metrics
+        metrics = self.metrics
         batch_begin, batch_end = self.callbacks.batch_begin, self.callbacks.batch_end
-        penalised = bool(self.weights)
         for m in metrics:
             m.reset()
         total, n, b = 0.0, 0, 0
-        for b, (xb, tb) in enumerate(self.batches()):
+        extra: dict[str, list[float]] = {}  # train_step's other logs: sum, samples
+        for b, (xb, tb, wb) in enumerate(self.batches()):
             nb = len(xb)
             n += nb
             for hook in batch_begin:
@@ -212,23 +247,17 @@ class _Loop:
             if self.par is not None and self.loader is None:  # this rank's shard of the batch
                 xb, tb = xb[self.par.part(nb)], tb[self.par.part(nb)]
             x, t = Tensor._make(xb, None), Tensor._make(tb, None)
-            if self.closure:
-                value, out = self.closure_step(x, t, epoch, b, nb)
+            if self.custom:
+                value, out = self.custom_step(x, t, extra, nb), None
+            elif self.closure:
+                value, out = self.closure_step(x, t, nb)
             else:
-                out = net(x)
-                loss = self.batch_loss(out, t, nb)
-                optimizer.zero_grad()
-                loss.backward()
-                value = self.batch_value(loss) + (self.penalty() if penalised else 0.0)
-                if not math.isfinite(value):
-                    raise self.diverged(epoch, b, f"the loss became {value}")
-                if penalised:
-                    self.add_penalty_gradient()
-                optimizer.step()
+                value, out = self.step(x, t, wb, nb)
+            if not math.isfinite(value):
+                raise self.diverged(epoch, b, f"the loss became {value}")
             total += value * nb
-            out_data = out._data
             for m in metrics if len(tb) else ():
-                m.update(out_data, tb)
+                m.update(out, tb)
             for hook in batch_end:
                 hook(b, {"loss": value, "size": nb})
         if not self.weights_finite():
@@ -236,9 +265,65 @@ class _Loop:
         if self.par is not None:  # the metrics' sums over every rank's shards
             self.par.merge(metrics)
         logs = {"loss": total / n}
+        logs.update({k: s / c for k, (s, c) in extra.items()})
         for m in metrics:
             logs[m.name] = m.result()
         return logs
+
+    def step(self, x: Tensor, t: Tensor, w: np.ndarray | None, n: int) -> tuple[float, np.ndarray]:
+        """One update on a batch of n samples (x: this rank's shard when data-parallel):
+        forward, loss (+ penalty), backward, optimizer step -- along the chain of primitives
+        where the model is one, else through the recorded graph. Returns the batch's J and
+        the model's outputs."""
+        denominator = float(w.sum()) if self.sklearn and w is not None else float(n)
+        if not denominator:  # a batch of weight 0 ("sklearn") counts for nothing
+            with no_grad():
+                return 0.0, self.model(x)._data
+        if self.chain is not None:
+            grads = (
+                self.chain_grads
+                if self.flat is not None
+                else [np.empty_like(p._data) for p in self.chain.params]
+            )
+            value, out = self.chain.step(x._data, t._data, grads, w, denominator)
+            if self.flat is None:
+                for p, g in zip(self.chain.params, grads):
+                    p._grad = Tensor._make(g, None)
+        else:
+            out_t = self.net(x)
+            if w is None:
+                loss = self.batch_loss(out_t, t, n)
+            else:
+                loss = weighted_mean(self.weighted_loss(out_t, t), w, denominator)
+            self.optimizer.zero_grad()
+            loss.backward()
+            value, out = self.batch_value(loss), out_t._data
+            if self.flat is not None:
+                self.flat.collect()
+        if self.weights:
+            scale = 1.0 / denominator if self.sklearn else 1.0
+            value += self.penalty_value(scale)
+            if math.isfinite(value):
+                self.add_penalty_gradient(scale)
+        if math.isfinite(value):
+            if self.flat is not None:
+                self.flat.step()
+            else:
+                self.optimizer.step()
+        return value, out
+
+    def custom_step(self, x: Tensor, t: Tensor, extra: dict[str, list[float]], n: int) -> float:
+        """The model's own ``train_step(x, t)`` (a GAN's round of the game): it updates the
+        weights itself and returns its logs, "loss" among them."""
+        logs = self.net.train_step(x, t)
+        for k, v in logs.items():
+            if k != "loss":
+                if not math.isfinite(v):
+                    return float(v)
+                sums = extra.setdefault(k, [0.0, 0])
+                sums[0] += v * n
+                sums[1] += n
+        return float(logs["loss"])
 
     def batch_loss(self, out: Tensor, t: Tensor, batch: int) -> Tensor:
         """The loss to differentiate: loss(out, t), or this rank's share of the global
@@ -252,9 +337,7 @@ class _Loop:
         """The batch's loss as a number (the global batch's, after backward, when parallel)."""
         return float(loss._data) if self.par is None else self.par.batch_value()
 
-    def closure_step(
-        self, x: Tensor, t: Tensor, epoch: int, batch: int, size: int
-    ) -> tuple[float, Tensor]:
+    def closure_step(self, x: Tensor, t: Tensor, size: int) -> tuple[float, np.ndarray]:
         """One ``optimizer.step(closure)`` (L-BFGS and the like): the closure recomputes loss
         and gradients; the loss and output of its first call are what the epoch reports."""
         first: list[Any] = []
@@ -266,43 +349,50 @@ class _Loop:
             loss.backward()
             value = self.batch_value(loss)
             if self.weights:
-                self.add_penalty_gradient()
-                value += self.penalty()
+                self.add_penalty_gradient(1.0)
+                value += self.penalty_value(1.0)
             if not first:
-                first.append((value, out))
+                first.append((value, out._data))
             return Tensor._make(np.asarray(value, dtype=loss._data.dtype), None)
 
         self.optimizer.step(closure)
-        value, out = first[0]
-        if not math.isfinite(value):
-            raise self.diverged(epoch, batch, f"the loss became {value}")
-        return value, out
+        return first[0]
 
     # ------------------------------------------------------------------ evaluation
-    def evaluate(self, data: tuple[np.ndarray, np.ndarray] | LoaderData) -> dict[str, float]:
-        """Loss (+ penalty) and metrics on (X, y) or a DataLoader's batches, in eval mode,
-        without building a graph."""
+    def evaluate(
+        self, data: tuple[np.ndarray, np.ndarray, np.ndarray | None] | LoaderData
+    ) -> dict[str, float]:
+        """Loss (+ penalty) and metrics on (X, y[, w]) or a DataLoader's batches, in eval
+        mode, without building a graph."""
         self.model.eval()
         metrics = [copy.copy(m) for m in self.metrics]
         for m in metrics:
             m.reset()
-        total, n = 0.0, 0
+        total, n = 0.0, 0.0
         with no_grad():
-            for xb, tb in _eval_batches(data):
-                weight = len(xb)  # loss * batch size: the batch's sum of per-sample losses
+            for xb, tb, wb in _eval_batches(data):
+                weight: float = len(xb)  # loss * batch size: the batch's sum of losses
                 if self.par is not None:  # this rank's shard and its share of that sum
                     xb, tb, weight = self.par.eval_shard(xb, tb, isinstance(data, LoaderData))
                     if not len(xb):
                         continue
-                n += len(xb)
                 out = self.model(Tensor._make(xb, None))
-                total += float(self.loss(out, Tensor._make(tb, None))._data) * weight
+                t = Tensor._make(tb, None)
+                count = len(xb)  # the samples (or, weighted, their weight) in the mean
+                if wb is None:
+                    loss = self.loss(out, t)
+                else:  # sum_i w_i l_i / d, d = the batch's weight or size (the convention)
+                    weight = count = float(wb.sum()) if self.sklearn else len(xb)
+                    loss = weighted_mean(per_sample_loss(self.loss)(out, t), wb, weight or 1.0)
+                n += count
+                total += float(loss._data) * weight
                 for m in metrics:
                     m.update(out._data, tb)
         self.model.train()
         if self.par is not None:  # add up the ranks' sums
             total, n = self.par.merge(metrics, total, n)
-        logs = {"loss": total / n + (self.penalty() if self.weights else 0.0)}
+        scale = 1.0 / n if self.sklearn else 1.0
+        logs = {"loss": total / n + (self.penalty_value(scale) if self.weights else 0.0)}
         for m in metrics:
             logs[m.name] = m.result()
         return logs
@@ -313,19 +403,41 @@ class _Loop:
         callback sets ``model.stop_training``; returns the last epoch's logs."""
         model, callbacks, logs = self.model, self.callbacks, {}
         epoch = self.initial_epoch
-        # overflow on the way to a NaN loss is reported once, by TrainingDiverged
-        with np.errstate(over="ignore", invalid="ignore"):
-            while epoch < self.epochs and not model.stop_training:
-                callbacks.on_epoch_begin(epoch)
-                self.last_good.take()
-                logs = self.train_epoch(epoch)
-                if self.val is not None:
-                    logs.update({f"val_{k}": v for k, v in self.evaluate(self.val).items()})
-                callbacks.on_epoch_end(epoch, logs)
-                epoch += 1
+        self.start_fast_path()
+        try:
+            # overflow on the way to a NaN loss is reported once, by TrainingDiverged
+            with np.errstate(over="ignore", invalid="ignore"):
+                while epoch < self.epochs and not model.stop_training:
+                    callbacks.on_epoch_begin(epoch)
+                    if self.flat is not None:
+                        self.flat.relink()
+                    self.last_good.take()
+                    logs = self.train_epoch(epoch)
+                    if self.val is not None:
+                        logs.update({f"val_{k}": v for k, v in self.evaluate(self.val).items()})
+                    if self.flat is not None:
+                        self.flat.sync_state()
+                    callbacks.on_epoch_end(epoch, logs)
+                    epoch += 1
+        finally:
+            if self.flat is not None:
+                self.flat.close()
+            self.flat = self.chain = None
         if model.stop_training and self.history.epoch:
             self.history.stopped_epoch = self.history.epoch[-1]
         return logs
+
+    def start_fast_path(self) -> None:
+        """The chain of primitives and the flat parameter vector, where they apply (never for
+        a data-parallel run, a closure optimizer or a model with its own train_step)."""
+        if self.par is not None or self.closure or self.custom or self.loader is not None:
+            return
+        assert self.y is not None
+        self.chain = Chain.build(self.model, self.loss, self.y)
+        self.flat = FlatParams.build(self.model, self.optimizer)
+        if self.chain is not None and self.flat is not None:
+            index = {id(p): i for i, p in enumerate(self.flat.params)}
+            self.chain_grads = [self.flat.grads[index[id(p)]] for p in self.chain.params]
 
     def run(self) -> History:
         model, callbacks, history = self.model, self.callbacks, self.history
@@ -335,10 +447,11 @@ class _Loop:
         callbacks.set_loop(self)
         logs: dict[str, float] = {}
         try:
-            callbacks.on_train_begin()
-            if self.par is not None:
-                self.par.check_start(self.initial_epoch)
-            logs = self.run_epochs()
+            with _random.use_generator(self.generator):
+                callbacks.on_train_begin()
+                if self.par is not None:
+                    self.par.check_start(self.initial_epoch)
+                logs = self.run_epochs()
         except KeyboardInterrupt:
             history.interrupted = True
             warnings.warn(
@@ -362,16 +475,19 @@ class _Loop:
 
 
 def _eval_batches(
-    data: tuple[np.ndarray, np.ndarray] | LoaderData,
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Evaluation batches: a DataLoader's, or (X, y) in chunks of ``_EVAL_ROWS``."""
+    data: tuple[np.ndarray, np.ndarray, np.ndarray | None] | LoaderData,
+) -> Iterator[Batch]:
+    """Evaluation batches: a DataLoader's, or (X, y[, w]) in chunks of ``_EVAL_ROWS``."""
     if isinstance(data, LoaderData):
-        return iter(data)
-    X, y = data
-    return ((X[a : a + _EVAL_ROWS], y[a : a + _EVAL_ROWS]) for a in range(0, len(X), _EVAL_ROWS))
+        return ((x, t, None) for x, t in data)
+    X, y, w = data
+    return (
+        (X[a : a + _EVAL_ROWS], y[a : a + _EVAL_ROWS], None if w is None else w[a : a + _EVAL_ROWS])
+        for a in range(0, len(X), _EVAL_ROWS)
+    )
 
 
-def _n_samples(data: tuple[np.ndarray, np.ndarray] | LoaderData) -> int | None:
+def _n_samples(data: tuple[np.ndarray, ...] | LoaderData) -> int | None:
     return data.samples if isinstance(data, LoaderData) else len(data[0])
 
 
@@ -383,7 +499,7 @@ def fit(
     optimizer: Any = None,
     epochs: int = 10,
     batch_size: int | None = 32,
-    validation_data: tuple[Any, Any] | None = None,
+    validation_data: tuple[Any, ...] | None = None,
     validation_split: float = 0.0,
     callbacks: Iterable[Callback] | Callback | None = (),
     metrics: Sequence[str | Callable[..., float] | Metric] | None = None,
@@ -393,11 +509,18 @@ def fit(
     verbose: int = 1,
     scheduler: Any = None,
     distributed: bool | None = None,
+    sample_weight: Any = None,
+    class_weight: dict[Any, float] | None = None,
+    convention: str = "keras",
+    generator: np.random.Generator | None = None,
 ) -> History:
     """Train ``model`` on (X, y): minimise J = loss(model(x), t) + l1 sum|w| + l2 sum w^2.
 
     Mini-batch gradient descent by default; ``batch_size=None`` is (full-)batch gradient
-    descent, ``batch_size=1`` online SGD. Keras's semantics and names throughout.
+    descent, ``batch_size=1`` online SGD. Keras's semantics and names throughout. A model
+    that is an ``nn.Sequential`` of Linear layers and activations trains on the fast path
+    (``rosenblatt.train.fast``: no graph, one flat parameter vector), bit for bit as it
+    would through the recorded graph.
 
     Parameters
     ----------
@@ -421,12 +544,14 @@ def fit(
         Passes over the training data.
     batch_size : int or None
         Samples per update; None uses all of them (batch gradient descent).
-    validation_data : (X_val, y_val) or DataLoader, optional
-        Evaluated after every epoch ("val_loss", "val_accuracy", ...).
+    validation_data : (X_val, y_val), (X_val, y_val, w_val) or DataLoader, optional
+        Evaluated after every epoch ("val_loss", "val_accuracy", ...); w_val weighs the
+        samples of "val_loss".
     validation_split : float
         Fraction of (X, y) held out for validation, taken from the END of the data before
-        shuffling (Keras). Ignored when ``validation_data`` is given; not with a DataLoader
-        (split its data set with ``rb.utils.data.random_split`` instead).
+        shuffling (Keras), with its sample weights. Ignored when ``validation_data`` is
+        given; not with a DataLoader (split its data set with
+        ``rb.utils.data.random_split`` instead).
     callbacks : Callback or list of Callback
         See ``rb.callbacks``: EarlyStopping, ModelCheckpoint, BackupAndRestore,
         ConvergenceTest, LearningRateScheduler, CSVLogger, TerminateOnNaN.
@@ -448,6 +573,20 @@ def fit(
         averaged (DistributedDataParallel), so the steps equal one process's; only rank 0
         prints and writes files. None (default): on when started by mpiexec with P > 1.
         See ``rosenblatt.train.data_parallel``.
+    sample_weight : array_like of shape (N,), optional
+        Keras's meaning: sample i's loss counts w_i times, J = sum_i w_i l_i / n + penalty
+        for a batch of n (a sample's l_i the mean over its outputs); with arrays only.
+    class_weight : dict, optional
+        Keras's meaning: class c's samples count ``class_weight[c]`` times (multiplying
+        ``sample_weight``); for class-index targets or 0/1 targets.
+    convention : {"keras", "sklearn"}
+        How a batch's J is normalised (``rosenblatt.train.objective``): "keras" as above;
+        "sklearn" J = (sum_i w_i l_i + P) / sum_i w_i, the penalty shared by the batch's
+        samples, so that a sample of integer weight k counts as k copies of it
+        (scikit-learn's MLP: alpha/(2m) sum W^2 is l2 = alpha/2).
+    generator : numpy Generator, optional
+        The run's randomness (shuffling, dropout masks, noise layers) draws from it instead
+        of rosenblatt's global generator, which is left as it was.
 
     Returns
     -------
@@ -473,6 +612,14 @@ def fit(
 
     Notes
     -----
+    A model with a method ``train_step(x, t)`` does its own update on each batch (Keras's
+    ``Model.train_step``: a GAN's round of the game) and returns its logs, "loss" among
+    them; fit runs the epochs, batches, callbacks and the divergence guard around it (no
+    loss, optimizer, metrics or penalty of fit's then).
+
+    A model with batch normalisation never gets a last batch of one sample: it joins the
+    batch before it.
+
     Ctrl-C (KeyboardInterrupt) stops training cleanly: the callbacks' ``on_train_end`` runs
     (EarlyStopping with ``restore_best_weights`` puts the best weights back, CSV files are
     closed, a BackupAndRestore backup is kept), a RuntimeWarning is issued, and ``fit``
@@ -493,48 +640,70 @@ def fit(
     """
     from .. import nn, optim
 
-    loss_fn = nn.CrossEntropyLoss() if loss is None else loss
+    custom = callable(getattr(model, "train_step", None))
+    loss_fn = nn.CrossEntropyLoss() if loss is None and not custom else loss
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0, got {epochs}")
     if batch_size is not None and int(batch_size) < 1:
         raise ValueError(f"batch_size must be a positive integer or None, got {batch_size}")
     if verbose not in (0, 1, 2):
         raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+    if convention not in CONVENTIONS:
+        raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+    penalty = Penalty(l1, l2)
+    weighted = sample_weight is not None or class_weight is not None
+    if custom and (loss_fn is not None or metrics or penalty or weighted):
+        raise ValueError(
+            f"{type(model).__name__} has its own train_step: fit takes no loss, metrics, "
+            "penalty or sample weights for it"
+        )
     task = loss_task(loss_fn)
-    train: tuple[np.ndarray, np.ndarray] | LoaderData
+    train: tuple[np.ndarray, np.ndarray, np.ndarray | None] | LoaderData
     if isinstance(X, DataLoader):
         if y is not None:
             raise ValueError("y must be None when X is a DataLoader: its batches hold the targets")
+        if weighted:
+            raise ValueError("sample_weight and class_weight need arrays, not a DataLoader")
         train = LoaderData(X, model, task)
         Xa, ya = train.first
     elif y is None:
         raise ValueError("fit needs targets y (or a DataLoader of (x, y) batches as X)")
     else:
-        Xa, ya = train = prepare(model, X, y, task)
-    check_loss(model, loss_fn, Xa, ya)
-    val: tuple[np.ndarray, np.ndarray] | LoaderData | None = None
+        Xa, ya = prepare(model, X, y, task)
+        wa = sample_weights(sample_weight, class_weight, ya, len(Xa)) if weighted else None
+        train = (Xa, ya, wa)
+    if loss_fn is not None:
+        check_loss(model, loss_fn, Xa, ya)
+    val: tuple[np.ndarray, np.ndarray, np.ndarray | None] | LoaderData | None = None
     if isinstance(validation_data, DataLoader):
         val = LoaderData(validation_data, model, task, name="validation_data ")
     elif validation_data is not None:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise ValueError("validation_data must be a pair (X_val, y_val)")
-        val = prepare(model, *validation_data, task, name="validation_data ")
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be a pair (X_val, y_val) or (X_val, y_val, w)")
+        Xv, yv = prepare(model, *validation_data[:2], task, name="validation_data ")
+        wv = validation_data[2] if len(validation_data) == 3 else None
+        val = (Xv, yv, None if wv is None else sample_weights(wv, None, yv, len(Xv)))
     elif validation_split:
         if isinstance(train, LoaderData):
             raise ValueError(
                 "validation_split needs arrays; with a DataLoader pass validation_data= another "
                 "DataLoader (split the data set with rb.utils.data.random_split)"
             )
+        wa = train[2]
         Xa, ya, Xv, yv = split_validation(Xa, ya, validation_split)
-        train, val = (Xa, ya), (Xv, yv)
-    if optimizer is None:
+        k = len(Xa)
+        train = (Xa, ya, None if wa is None else wa[:k])
+        val = (Xv, yv, None if wa is None else wa[k:])
+    if optimizer is None and not custom:
         optimizer = optim.Adam(model.parameters(), lr=1e-3)
-    metric_list = metrics_for_loss(task, metrics)
+    metric_list = [] if custom else metrics_for_loss(task, metrics)
     names = [m.name for m in metric_list]
     if len(set(names)) != len(names):
         raise ValueError(f"metrics must have distinct names, got {names}")
 
     par = DataParallel(model, loss_fn) if wanted(distributed) else None
+    if par is not None and weighted:
+        raise ValueError("sample_weight and class_weight are not supported with distributed=True")
     if par is not None and par.rank != 0:
         verbose = 0  # only rank 0 reports progress
     user = _as_callbacks(callbacks)
@@ -545,7 +714,7 @@ def fit(
     bs = n_train if batch_size is None else min(int(batch_size), n_train)
     params = {
         "epochs": epochs,
-        "steps": math.ceil(n_train / bs),
+        "steps": len(_bounds(n_train, bs, _has_batch_norm(model))),
         "batch_size": batch_size,
         "samples": n_train,
         "validation_samples": 0 if val is None else _n_samples(val),
@@ -558,8 +727,8 @@ def fit(
         params.update(steps=train.steps, batch_size=X.batch_size, samples=train.samples)
     history.params = params
     cb_list = CallbackList([*user, ProgressBar(verbose), history], model, params)
-    loop = _Loop(model, loss_fn, optimizer, metric_list, cb_list, history, epochs,
-                 batch_size, shuffle, l1, l2, train, val)  # fmt: skip
+    loop = _Loop(model, loss_fn, optimizer, metric_list, cb_list, history, epochs, batch_size,
+                 shuffle, penalty, convention, train, val, generator)  # fmt: skip
     if par is None:
         return loop.run()
     loop.par, loop.net = par, par.net

@@ -40,6 +40,10 @@ _TASKS: list[tuple[Any, str]] = [
 def loss_task(loss: Any) -> str:
     """What a loss says about the task: "multiclass", "binary_logits", "binary_probs",
     "regression" or "other" (any other loss module or function)."""
+    from .objective import ScaledLoss
+
+    if isinstance(loss, ScaledLoss):
+        return loss_task(loss.loss)
     for kinds, task in _TASKS:
         for kind in kinds:
             if (isinstance(kind, type) and isinstance(loss, kind)) or loss is kind:
