@@ -14,6 +14,7 @@ order. Run: ``python benchmarks/bench_core.py [--repeats 5] [--only W1,W2]``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,7 +150,8 @@ def build_peer(name: str, peer: str):  # noqa: ANN201
     w = make_workloads()[name]
     params = init_mlp(w.sizes, seed=1)
     batches = batch_order(len(w.X), w.batch_size, w.epochs, seed=2)
-    return lambda: TRAINERS[peer](w, params, batches)
+    train = train_rosenblatt if peer == "before" else TRAINERS[peer]
+    return lambda: train(w, params, batches)
 
 
 def main() -> None:
@@ -157,7 +159,13 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--only", default="W1,W2,W5")
     ap.add_argument("--in-process", action="store_true", help="all peers in one process")
+    ap.add_argument("--baseline", help="a src folder of another rosenblatt: peer 'before'")
     args = ap.parse_args()
+    trainers = dict(TRAINERS)
+    sources = {}
+    if args.baseline:
+        trainers["before"] = train_rosenblatt
+        sources["before"] = os.path.abspath(args.baseline)
     rows = list(HEADER)
     finals = []
     workloads = None
@@ -175,8 +183,8 @@ def main() -> None:
             last = {k: fn() for k, fn in peers.items()}
             times = run_rounds(peers, args.repeats)
         else:
-            specs = {k: (build_peer, (name, k)) for k in TRAINERS}
-            times, last = run_rounds_isolated(specs, args.repeats)
+            specs = {k: (build_peer, (name, k)) for k in trainers}
+            times, last = run_rounds_isolated(specs, args.repeats, sources=sources)
         finals.append(f"{name} final loss: " + ", ".join(f"{k} {v:.5f}" for k, v in last.items()))
         rows += summarize(name, times)
         print("\n".join(rows[-2:]), flush=True)

@@ -41,9 +41,22 @@ def limit_threads(n: int = THREADS, torch: bool = True) -> None:
         _torch.set_num_threads(n)
 
 
-def _worker(conn: Any, build: Callable[..., Callable[[], float]], args: tuple, peer: str) -> None:
+def use_source(src: str) -> None:
+    """Import rosenblatt from ``src`` (a ``src`` folder of another checkout) in this process,
+    ahead of the installed (editable) one."""
+    import sys
+
+    sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
+    sys.path.insert(0, src)
+
+
+def _worker(
+    conn: Any, build: Callable[..., Callable[[], float]], args: tuple, peer: str, src: str | None
+) -> None:
     """A peer's process: build its trainer, run it once (warm-up), then time one run per
     request and send back (seconds, final loss)."""
+    if src:
+        use_source(src)
     limit_threads(torch=peer == "torch")
     run = build(*args)
     conn.send(("ready", run()))
@@ -57,13 +70,16 @@ def run_rounds_isolated(
     peers: dict[str, tuple[Callable[..., Callable[[], float]], tuple]],
     repeats: int,
     gap: float = 0.3,
+    sources: dict[str, str] | None = None,
 ) -> tuple[dict[str, list[float]], dict[str, float]]:
     """Time each peer ``repeats`` times, each in its own process, alternating peers within
     a round and pausing ``gap`` seconds between runs (idle threads go to sleep).
 
     ``peers[name] = (build, args)``: ``build(*args)`` (a module-level function, run in the
     peer's process) returns the trainer, a function that trains and returns the final loss.
-    Returns the times per peer and each peer's final loss.
+    ``sources[name]``: that peer imports rosenblatt from this folder (``--baseline``: the
+    same trainer on an older checkout, timed in the same rounds). Returns the times per
+    peer and each peer's final loss.
     """
     import multiprocessing as mp
 
@@ -71,7 +87,8 @@ def run_rounds_isolated(
     conns, procs, finals = {}, [], {}
     for name, (build, args) in peers.items():
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_worker, args=(child, build, args, name), daemon=True)
+        src = (sources or {}).get(name)
+        proc = ctx.Process(target=_worker, args=(child, build, args, name, src), daemon=True)
         proc.start()
         conns[name] = parent
         procs.append(proc)
@@ -224,8 +241,13 @@ def single_workload_main(
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--samples", type=int, default=default_samples)
     ap.add_argument("--in-process", action="store_true", help="all peers in one process")
+    ap.add_argument("--baseline", help="a src folder of another rosenblatt: peer 'before'")
     args = ap.parse_args()
     spec = (make_data, init_params, batch_size, args.samples)
+    sources = {}
+    if args.baseline:
+        trainers = {**trainers, "before": trainers["rosenblatt"]}
+        sources["before"] = os.path.abspath(args.baseline)
     if args.in_process:
         limit_threads()
         peers = {name: _single_trainer(*spec, f) for name, f in trainers.items()}
@@ -234,7 +256,7 @@ def single_workload_main(
         how = "one process"
     else:
         specs = {name: (_single_trainer, (*spec, f)) for name, f in trainers.items()}
-        times, finals = run_rounds_isolated(specs, args.repeats)
+        times, finals = run_rounds_isolated(specs, args.repeats, sources=sources)
         how = "one process per peer"
     finals = ", ".join(f"{k} {v:.{digits}f}" for k, v in finals.items())
     print(f"Machine: {machine()}; {args.repeats} repeats, peers alternated, {how}.")
