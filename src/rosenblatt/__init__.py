@@ -70,11 +70,12 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> object:
-    """``rb.models`` is imported on first use: it loads scikit-learn (about a second)."""
-    if name == "models":
+    """``rb.models`` and ``rb.onnx`` are imported on first use: they load scikit-learn
+    (about a second) and the onnx package."""
+    if name in ("models", "onnx"):
         import importlib
 
-        return importlib.import_module(f"{__name__}.models")
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'rosenblatt' has no attribute {name!r}")
 
 

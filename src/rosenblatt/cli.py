@@ -5,6 +5,7 @@
     rosenblatt train [RECIPE.toml] [--out DIR] [--epochs N] [--quiet]
     rosenblatt evaluate MODEL --data CSV [--target COLUMN]
     rosenblatt predict MODEL --data CSV [--out CSV]
+    rosenblatt export MODEL --onnx FILE [--input-shape C,H,W]
     rosenblatt demo {perceptron-or,xor,digits,optimizers,universal-approximation} [--out DIR]
     rosenblatt playground [--port N] [--host 127.0.0.1] [--no-browser]
     rosenblatt --help | --version
@@ -445,6 +446,60 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ============================================================================ export
+def _example_input(model: Any, shape: str | None) -> np.ndarray:
+    """Eight inputs to export and check with: of ``--input-shape`` (the input's shape
+    after its first, batch dimension), else of the width the preprocessing or a first
+    Linear layer takes, spread like the training features when the scaler knows them."""
+    rng = np.random.default_rng(0)
+    pre = model.preprocessing
+    if shape is not None:
+        try:
+            dims = tuple(int(d) for d in shape.replace("x", ",").split(","))
+        except ValueError:
+            dims = ()
+        if not dims or min(dims) < 1:
+            raise UsageError(
+                f"--input-shape must be positive integers such as 3,28,28, got {shape!r}"
+            )
+        return rng.normal(size=(8, *dims)).astype(np.float32)
+    if pre is not None and pre.n_features_in_ is not None:
+        X = rng.normal(size=(8, pre.n_features_in_))
+        scaler = pre.scaler_
+        if type(scaler).__name__ == "StandardScaler" and scaler.scale_ is not None:
+            X = X * scaler.scale_ + (0 if scaler.mean_ is None else scaler.mean_)
+        elif type(scaler).__name__ == "MinMaxScaler":
+            X = scaler.data_min_ + (X * 0.25 + 0.5) * scaler.data_range_
+        return X.astype(np.float32)
+    leaves = (m for m in model.modules() if not any(True for _ in m.children()))
+    first = next((m for m in leaves if any(True for _ in m.parameters())), None)
+    if not hasattr(first, "in_features"):
+        raise UsageError(
+            "the input shape of this model is not recorded; give one sample's shape with "
+            "--input-shape (e.g. 3,28,28)"
+        )
+    return rng.normal(size=(8, first.in_features)).astype(np.float32)  # type: ignore[union-attr]
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    model = _load_model(args.model)
+    X = _example_input(model, args.input_shape)
+    try:
+        from . import onnx as rb_onnx
+
+        rb_onnx._require_onnx()
+    except ImportError as e:
+        raise UsageError(_one_line(e)) from e
+    with bad_input(f"cannot export {args.model}"):
+        rb_onnx.export(model, X, args.onnx)
+    outputs = "label, probabilities" if model.preprocessing is not None else "output"
+    if model.preprocessing is not None and model.preprocessing.task == "regression":
+        outputs = "prediction"
+    print(f"wrote {args.onnx}: input 'input' (batch, {', '.join(map(str, X.shape[1:]))}), "
+          f"outputs {outputs}")  # fmt: skip
+    return EXIT_OK
+
+
 # ============================================================================ demos
 XOR_RECIPE = """\
 name = "xor"
@@ -659,6 +714,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, metavar="CSV", help="CSV file with a header row")
     p.add_argument("--out", metavar="CSV", help="output file (default: standard output)")
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser(
+        "export",
+        help="write a saved model as an ONNX file",
+        description="Write the model (with its feature scaling, class labels and "
+        "probabilities when it has a preprocessing) as an ONNX file for onnxruntime and "
+        "other runtimes; the file is checked against the model before it is written.",
+    )
+    p.add_argument("model", help="model.safetensors written by 'rosenblatt train' or rb.save")
+    p.add_argument("--onnx", required=True, metavar="FILE", help="the ONNX file to write")
+    p.add_argument(
+        "--input-shape", metavar="C,H,W", help="one sample's shape, for models without a Linear"
+        " first layer or recorded features (e.g. a CNN: 1,28,28)",
+    )  # fmt: skip
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
         "demo",
