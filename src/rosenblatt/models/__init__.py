@@ -14,6 +14,7 @@ attributes ending in ``_``) and work in Pipeline, GridSearchCV and cross_val_sco
 from .autoencoder import Autoencoder, AutoencoderAnomalyDetector
 from .boltzmann import BoltzmannMachine
 from .discriminant import LinearDiscriminantAnalysis, QuadraticDiscriminantAnalysis
+from .fraud import FraudDetector
 from .gan import GAN
 from .linear import LinearRegression, LogisticRegression
 from .mlp import MLPClassifier, MLPRegressor
@@ -27,6 +28,7 @@ __all__ = [
     "Autoencoder",
     "AutoencoderAnomalyDetector",
     "BoltzmannMachine",
+    "FraudDetector",
     "GAN",
     "LinearDiscriminantAnalysis",
     "LinearRegression",

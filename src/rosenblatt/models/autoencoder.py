@@ -42,6 +42,7 @@ from ..autograd import no_grad
 from ..random import get_rng
 from ..tensor import Tensor
 from ._base import check_param
+from ._input_scaling import SCALINGS, InputScaler
 from .mlp import ACTIVATIONS, _BaseMLP, _real
 
 __all__ = ["Autoencoder", "AutoencoderAnomalyDetector", "Corruption"]
@@ -301,11 +302,15 @@ class _BaseAutoencoder(_BaseMLP):
 
     def _distance(self, X: Any, metric: str) -> np.ndarray:
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
+        X = self._scaled(validate_data(self, X, reset=False, dtype=np.float64))
         sq = np.sum((X - self._run(list(self.model_), X)) ** 2, axis=1)
         if metric == "mse":
             return sq / X.shape[1]
         return sq if metric == "sse" else np.sqrt(sq)
+
+    def _scaled(self, X: np.ndarray) -> np.ndarray:
+        """The rows as the network sees them: X itself (the detector min-max scales them)."""
+        return X
 
     def _run(self, modules: list[nn.Module], Z: np.ndarray) -> np.ndarray:
         net = copy.deepcopy(nn.Sequential(*modules)).double().eval()
@@ -464,6 +469,12 @@ class AutoencoderAnomalyDetector(OutlierMixin, _BaseAutoencoder):
     - :meth:`predict`: +1 (inlier) where d(x) <= threshold_, -1 (outlier) where
       d(x) > threshold_.
 
+    The rows are scaled inside the detector (``scaling``, the EDSF deck's min-max by
+    default, fitted on the training rows and kept as ``scaler_``), and every distance is
+    taken on the scaled features: the raw table (Time in seconds, Amount in currency) gives
+    the detector that the pre-scaled one gives. Unscaled, the widest feature would dominate
+    d(x) and the detector would measure little else.
+
     threshold_ is ``threshold`` when given (it takes precedence over contamination); else
     the (1 - contamination) quantile of the training distances (so a fraction
     ``contamination`` of the training samples is flagged, 1 % by default); else (both None)
@@ -483,9 +494,14 @@ class AutoencoderAnomalyDetector(OutlierMixin, _BaseAutoencoder):
     contamination : float in (0, 0.5] or None
         Fraction of training samples to flag (used when threshold is None; default 0.01).
     metric : {"mse", "sse", "euclidean"}
+    scaling : {"minmax", "standard", "none"}
+        The scaling of the rows, fitted on the training rows: x' = (x - min)/(max - min)
+        (default, the deck's), (x - mean)/std, or none.
 
     Attributes
     ----------
+    scaler_ : InputScaler
+        The fitted scaling (``shift_``, ``scale_``; ``to_dict()`` for storing it as JSON).
     threshold_ : float
     offset_ : float
         -threshold_ (decision_function = score_samples - offset_).
@@ -530,6 +546,7 @@ class AutoencoderAnomalyDetector(OutlierMixin, _BaseAutoencoder):
         n_iter_no_change: int = 10,
         warm_start: bool = False,
         verbose: bool = False,
+        scaling: str = "minmax",
     ) -> None:
         super().__init__(
             hidden_layer_sizes,
@@ -555,10 +572,12 @@ class AutoencoderAnomalyDetector(OutlierMixin, _BaseAutoencoder):
         self.threshold = threshold
         self.contamination = contamination
         self.metric = metric
+        self.scaling = scaling
 
     def _check_params(self) -> None:
         super()._check_params()
         check_param(self, "metric", self.metric, self.metric in METRICS, f"one of {list(METRICS)}")
+        check_param(self, "scaling", self.scaling, self.scaling in SCALINGS, f"one of {SCALINGS}")
         t, c = self.threshold, self.contamination
         check_param(self, "threshold", t, t is None or (_real(t) and np.isfinite(t)),
                     "None or a finite float")  # fmt: skip
@@ -577,7 +596,7 @@ class AutoencoderAnomalyDetector(OutlierMixin, _BaseAutoencoder):
         -------
         self
         """
-        super().fit(X)
+        super().fit(self._fit_scaling(X, first=True))
         self._set_threshold(X)
         return self
 
@@ -594,9 +613,44 @@ class AutoencoderAnomalyDetector(OutlierMixin, _BaseAutoencoder):
         -------
         self
         """
-        super().partial_fit(X)
+        super().partial_fit(self._fit_scaling(X, first=not hasattr(self, "scaler_")))
         self._set_threshold(X)
         return self
+
+    # ------------------------------------------------------------------ the scaling
+    def _fit_scaling(self, X: Any, first: bool) -> np.ndarray:
+        """The scaled training rows; fits ``scaler_`` on them first when ``first``."""
+        self._check_params()
+        names = getattr(X, "columns", None)
+        if first:
+            X = check_array(X, dtype=np.float64)
+            self.scaler_ = InputScaler(self.scaling).fit(X)
+        else:  # the features of the first fit, checked with scikit-learn's messages
+            X = validate_data(self, X, reset=False, dtype=np.float64)
+        if names is not None:  # the network sees an array; the names are the table's
+            import pandas as pd
+
+            return pd.DataFrame(self.scaler_.transform(X), columns=names)
+        return self.scaler_.transform(X)
+
+    def _scaled(self, X: np.ndarray) -> np.ndarray:
+        """x' = (x - shift_) / scale_ of ``scaler_`` (the deck's min-max by default)."""
+        return self.scaler_.transform(X)
+
+    def reconstruct(self, X: Any) -> np.ndarray:
+        """x_hat in the units of X: the reconstruction of the scaled rows, scaled back.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features), float64
+        """
+        check_is_fitted(self)
+        X = self._scaled(validate_data(self, X, reset=False, dtype=np.float64))
+        return self.scaler_.inverse_transform(self._run(list(self.model_), X))
 
     def _set_threshold(self, X: Any) -> None:
         d = self.anomaly_score(X)
