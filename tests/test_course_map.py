@@ -91,6 +91,7 @@ def test_every_file_exists(path):
         "rb.models.geometry.hyperplane",
         "rb.data.cifar10.load_cifar10",
         "rb.train.convergence.has_converged",
+        "rb.models.FraudDetector",
     ],
 )
 def test_the_pieces_added_for_the_decks_are_indexed(name):
