@@ -33,6 +33,7 @@ import numpy as np
 __all__ = [
     "available_memory",
     "check_X_y",
+    "check_count",
     "check_finite",
     "check_labels",
     "check_memory",
@@ -191,6 +192,21 @@ def is_member(values: Any, allowed: Any) -> np.ndarray:
         return np.array([v in known for v in values.ravel().tolist()], dtype=bool).reshape(
             values.shape
         )
+
+
+def check_count(value: Any, name: str, lo: int, alternatives: str = "") -> int:
+    """Raise unless ``value`` is an integer >= lo (a float such as 2.5, or True, is refused,
+    not rounded); returns it as an int.
+
+    >>> check_count(2.5, "batch_size", 1, " or None")
+    Traceback (most recent call last):
+    ...
+    ValueError: batch_size must be an integer >= 1 or None, got 2.5
+    """
+    is_int = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+    if not is_int or value < lo:
+        raise ValueError(f"{name} must be an integer >= {lo}{alternatives}, got {value!r}")
+    return int(value)
 
 
 def check_X_y(

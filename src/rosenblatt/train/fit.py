@@ -24,6 +24,7 @@ import numpy as np
 
 from .. import random as _random
 from ..autograd import no_grad
+from ..data.validation import check_count
 from ..tensor import Tensor
 from ..utils.data import DataLoader
 from .callbacks import (
@@ -35,6 +36,7 @@ from .callbacks import (
     _as_callbacks,
 )
 from .data_parallel import DataParallel, wanted
+from .divergence import DivergenceGuard
 from .fast import Chain, FlatParams
 from .history import History
 from .inputs import LoaderData, check_loss, loss_task, prepare, split_validation
@@ -171,6 +173,7 @@ class _Loop:
         self.net = model  # computes the training forward (the DDP wrapper when parallel)
         self.initial_epoch = 0
         self.last_good = _Snapshot(model, optimizer)
+        self.guard = DivergenceGuard()  # NaN/inf, or far above the loss at the start
         self.chain: Chain | None = None  # the fast path, set up by run_epochs
         self.flat: FlatParams | None = None
         self.chain_grads: list[np.ndarray] = []
@@ -253,8 +256,9 @@ class _Loop:
                 value, out = self.closure_step(x, t, nb)
             else:
                 value, out = self.step(x, t, wb, nb)
-            if not math.isfinite(value):
-                raise self.diverged(epoch, b, f"the loss became {value}")
+            problem = self.guard.check(value)
+            if problem:
+                raise self.diverged(epoch, b, problem)
             total += value * nb
             for m in metrics if len(tb) else ():
                 m.update(out, tb)
@@ -642,10 +646,9 @@ def fit(
 
     custom = callable(getattr(model, "train_step", None))
     loss_fn = nn.CrossEntropyLoss() if loss is None and not custom else loss
-    if epochs < 0:
-        raise ValueError(f"epochs must be >= 0, got {epochs}")
-    if batch_size is not None and int(batch_size) < 1:
-        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size}")
+    check_count(epochs, "epochs", 0)
+    if batch_size is not None:
+        check_count(batch_size, "batch_size", 1, " or None")
     if verbose not in (0, 1, 2):
         raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
     if convention not in CONVENTIONS:
