@@ -299,7 +299,8 @@ def test_dropout_batch_norm_and_per_layer_activations(blobs):
 @pytest.mark.parametrize("solver", sorted([*first_order_optimizers(), "lbfgs"]))
 def test_every_solver_trains(blobs, solver):
     X, y = blobs
-    lr = {"sgd": 0.1, "adagrad": 0.1, "adadelta": 1.0}.get(solver, 0.01)
+    lr = {"sgd": 0.1, "adagrad": 0.1, "adadelta": 1.0, "asgd": 0.1, "previousgradientmomentum": 0.1}
+    lr = lr.get(solver, 0.01)
     clf = _quiet_fit(
         MLPClassifier((16,), solver=solver, learning_rate_init=lr, max_iter=60, random_state=0),
         X,

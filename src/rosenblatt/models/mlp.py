@@ -385,6 +385,14 @@ def _integer(x: Any) -> bool:
     return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
 
 
+class TanhSquaredError(nn.Module):
+    """E = mean (tanh(a) - t)^2 on the pre-activations a, targets t in {-1, +1}: the
+    Matteucci deck's tanh output unit with the squared error; dE/da = 2 (y - t)(1 - y^2)/n."""
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return nn.functional.mse_loss(input.tanh(), target)
+
+
 class MLPClassifier(ProbabilisticClassifierMixin, ClassifierMixin, _BaseMLP):
     """Multi-layer perceptron classifier: softmax (or sigmoid) output, cross-entropy loss.
 
@@ -440,6 +448,13 @@ class MLPClassifier(ProbabilisticClassifierMixin, ClassifierMixin, _BaseMLP):
         Weight of each class's samples (multiplying ``sample_weight``): a dict
         label -> weight, or "balanced", n / (n_classes n_c) (scikit-learn's; its
         MLPClassifier has no class_weight).
+    output_activation : {"auto", "tanh"}
+        "auto": softmax, or one sigmoid unit for two classes, with cross-entropy.
+        "tanh" (two classes only): the Matteucci deck's coding "two classes
+        {Omega_0 = -1, Omega_1 = +1}: use a tanh output activation" -- targets t = -1 for
+        classes_[0] and +1 for classes_[1], one tanh unit y = tanh(a), the squared error
+        mean (y - t)^2; predict gives classes_[1] where y > 0 and predict_proba reads
+        y as p = (1 + y)/2 = sigma(2a).
 
     Attributes
     ----------
@@ -496,13 +511,28 @@ class MLPClassifier(ProbabilisticClassifierMixin, ClassifierMixin, _BaseMLP):
         warm_start: bool = False,
         verbose: bool = False,
         class_weight: str | dict[Any, float] | None = None,
+        output_activation: str = "auto",
     ) -> None:
-        # every argument but class_weight is _BaseMLP's
+        # every argument but class_weight and output_activation is _BaseMLP's
         given = {
-            k: v for k, v in locals().items() if k not in ("self", "class_weight", "__class__")
+            k: v
+            for k, v in locals().items()
+            if k not in ("self", "class_weight", "output_activation", "__class__")
         }
         super().__init__(**given)
         self.class_weight = class_weight
+        self.output_activation = output_activation
+
+    def _tanh_output(self) -> bool:
+        """Whether the output is the deck's tanh unit for targets -1/+1."""
+        check_param(
+            self,
+            "output_activation",
+            self.output_activation,
+            self.output_activation in ("auto", "tanh"),
+            '"auto" or "tanh"',
+        )
+        return self.output_activation == "tanh"
 
     def _targets(self, y: np.ndarray, first: bool, classes: Any = None) -> np.ndarray:
         """Labels -> class indices (int64), or (n, 1) float32 0/1 for two classes."""
@@ -521,6 +551,13 @@ class MLPClassifier(ProbabilisticClassifierMixin, ClassifierMixin, _BaseMLP):
                 f"that are not in classes_ {list(self.classes_)}"
             )
         codes = np.searchsorted(self.classes_, y)
+        if self._tanh_output():
+            if len(self.classes_) != 2:
+                raise ValueError(
+                    f"{type(self).__name__}: output_activation='tanh' codes two classes as "
+                    f"-1/+1; got {len(self.classes_)} classes (use 'auto', softmax)"
+                )
+            return (2 * codes - 1).astype(_F32)[:, None]  # t = -1, +1
         if len(self.classes_) == 2:
             return codes.astype(_F32)[:, None]
         return codes.astype(np.int64)
@@ -530,12 +567,17 @@ class MLPClassifier(ProbabilisticClassifierMixin, ClassifierMixin, _BaseMLP):
 
     @property
     def _loss(self) -> nn.Module:
-        """Cross-entropy of the softmax outputs, or of one sigmoid unit for two classes."""
+        """Cross-entropy of the softmax outputs, or of one sigmoid unit for two classes;
+        mean (tanh(a) - t)^2 for the tanh output."""
+        if self._tanh_output():
+            return TanhSquaredError()
         return nn.BCEWithLogitsLoss() if self.n_outputs_ == 1 else nn.CrossEntropyLoss()
 
     def _score_outputs(self, out: np.ndarray, target: np.ndarray, w: Any = None) -> float:
         pred = (out[:, 0] > 0) if out.shape[1] == 1 else out.argmax(axis=1)
         truth = target[:, 0] if target.ndim == 2 else target
+        if self._tanh_output():
+            truth = truth > 0  # t = -1, +1
         return float(np.average(pred == truth, weights=w))
 
     @available_if(lambda self: self.solver != "lbfgs")
@@ -565,6 +607,8 @@ class MLPClassifier(ProbabilisticClassifierMixin, ClassifierMixin, _BaseMLP):
         """The output logits z: (n_samples,) for two classes (one sigmoid unit), else
         (n_samples, n_classes); predict_proba is softmax(z) ([sigma(-z), sigma(z)] for two)."""
         z = self._outputs(X)
+        if self._tanh_output():  # y = tanh(a) read as p = (1 + y)/2 = sigma(2a): z = 2a
+            return 2 * z[:, 0]
         return z[:, 0] if z.shape[1] == 1 else z
 
 
