@@ -276,13 +276,30 @@ INITS: dict[str, Callable[[Tensor], Any] | None] = {
 
 # loss name -> (module factory, task); the output layer and its implied activation follow:
 # cross_entropy: one logit per class, softmax inside the loss; binary_cross_entropy: one
-# logit, sigmoid inside the loss; mse / l1: one linear output.
+# logit, sigmoid inside the loss; tanh_mse: one output, the Matteucci deck's tanh unit for
+# classes coded -1/+1 with the squared error (TanhSquaredError); mse / l1: one linear output.
 LOSSES: dict[str, str] = {
     "cross_entropy": "multiclass",
     "binary_cross_entropy": "binary",
+    "tanh_mse": "binary",
     "mse": "regression",
     "l1": "regression",
 }
+
+
+class TanhSquaredError(nn.Module):
+    """loss.name = "tanh_mse": E = mean (tanh(a) - t)^2, t = 2 y - 1 in {-1, +1} for the 0/1
+    labels y (Matteucci deck: "two classes {Omega_0 = -1, Omega_1 = +1}: use a tanh output").
+
+    The network's one output is z = 2a, so that it stays the logit every binary model
+    gives: y_out = tanh(a) = tanh(z/2) and sigmoid(z) = (1 + y_out)/2 is the probability
+    that ``evaluate`` and ``predict`` read, as for ``binary_cross_entropy``.
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        t = target.reshape(input.shape) * 2 - 1
+        return nn.functional.mse_loss((input * 0.5).tanh(), t)
+
 
 _LR, _WD, _EPS = positive(), number(0.0), positive()
 OPTIMIZERS: dict[str, tuple[type, dict[str, Check]]] = {
@@ -733,9 +750,9 @@ def _feature_names(name: str, n: int) -> list[str]:
 def load_data(recipe: Recipe) -> Data:
     """Read the recipe's data: a built-in set by name or a CSV file; decide the task.
 
-    The task follows the loss (cross_entropy: multiclass, binary_cross_entropy: binary,
-    mse/l1: regression); without ``loss.name`` it is classification for labelled built-in
-    sets and CSV targets of integers or text, regression otherwise.
+    The task follows the loss (cross_entropy: multiclass, binary_cross_entropy and tanh_mse:
+    binary, mse/l1: regression); without ``loss.name`` it is classification for labelled
+    built-in sets and CSV targets of integers or text, regression otherwise.
 
     Raises
     ------
@@ -847,6 +864,8 @@ def build_loss(recipe: Recipe, loss: str | None = None) -> nn.Module:
     if name == "binary_cross_entropy":
         pw = recipe.loss["pos_weight"]
         return nn.BCEWithLogitsLoss(pos_weight=None if pw is None else np.float32(pw))
+    if name == "tanh_mse":
+        return TanhSquaredError()
     return nn.MSELoss() if name == "mse" else nn.L1Loss()
 
 

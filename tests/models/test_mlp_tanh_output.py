@@ -64,3 +64,30 @@ def test_tanh_output_needs_two_classes_and_a_known_name():
         MLPClassifier((4,), output_activation="relu", max_iter=2).fit(XOR, Y_PM)
     clf = MLPClassifier(output_activation="tanh")
     assert clone(clf).get_params()["output_activation"] == "tanh"
+
+
+# ---------------------------------------------------------------- the recipe: loss.name = "tanh_mse"
+def test_recipe_tanh_output_learns_xor_and_keeps_the_logit_convention():
+    from rosenblatt import recipe as R
+
+    text = (
+        '[data]\nsource = "xor"\nscaling = "none"\ntest_split = 0.0\nseed = 0\n'
+        '[model]\nlayers = [4]\nactivation = "tanh"\n[loss]\nname = "tanh_mse"\n'
+        '[optimizer]\nname = "adam"\nlr = 0.05\n[training]\nepochs = 400\nbatch_size = "full"\n'
+    )
+    run = R.train(R.parse_recipe(text), verbose=0)
+    assert run.metrics["accuracy"] == 1.0
+    np.testing.assert_array_equal(R.predict(run.model, run.data.X, run.preprocessing), [0, 1, 1, 0])
+    # the one output is the logit z = 2a: predict_scores' sigmoid(z) = (1 + tanh a)/2
+    with rb.no_grad():
+        z = run.model(rb.tensor(run.data.X, dtype="float32")).numpy()[:, 0].astype(float)
+    p = R.predict_scores(run.model, run.data.X, run.preprocessing)[:, 1]
+    np.testing.assert_allclose(p, (1 + np.tanh(z / 2)) / 2, rtol=1e-5)
+    # the loss: mean (tanh(z/2) - t)^2 with t = 2y - 1, against torch
+    y = np.array([0.0, 1.0, 1.0, 0.0])[:, None]
+    loss = R.build_loss(run.recipe)(rb.tensor(z[:, None]), rb.tensor(y))
+    t_loss = torch.nn.functional.mse_loss(
+        torch.tanh(torch.tensor(z[:, None]) / 2), torch.tensor(2 * y - 1)
+    )
+    assert loss.item() == pytest.approx(t_loss.item(), rel=1e-6)
+    assert loss.item() < 0.01 and run.history.history["loss"][-1] < 0.01  # (y - t)^2 -> 0
