@@ -2,11 +2,12 @@
 
 An estimator builds its ``nn`` model, loss and optimizer and calls :func:`run`; what makes it
 a scikit-learn estimator are the callbacks: :class:`NoImprovement` (the stopping rule of
-scikit-learn's MLP, with its early stopping on a validation score) and :class:`Settled`
-(the KIT deck's convergence test). :func:`descend` is gradient descent for the linear
-models, :func:`lbfgs` the full-batch L-BFGS of the MLP and of logistic regression, and
-:func:`estimator_weights` turns ``sample_weight`` and ``class_weight`` into one weight per
-sample. The penalty of all of them is ``rosenblatt.train.objective.Penalty``.
+scikit-learn's MLP, with its early stopping on a validation score) and :class:`UntilRise`
+(the KIT deck's convergence test, ``rosenblatt.train.convergence``). :func:`descend` is
+gradient descent for the linear models, :func:`lbfgs` the full-batch L-BFGS of the MLP and
+of logistic regression, and :func:`estimator_weights` turns ``sample_weight`` and
+``class_weight`` into one weight per sample. The penalty of all of them is
+``rosenblatt.train.objective.Penalty``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,16 @@ from ..train.callbacks import Callback, ConvergenceTest, get_weights, set_weight
 from ..train.history import History
 from ..train.objective import Penalty, per_sample_loss, weighted_mean
 
-__all__ = ["NoImprovement", "Settled", "descend", "estimator_weights", "lbfgs", "run"]
+__all__ = [
+    "NoImprovement",
+    "UntilRise",
+    "descend",
+    "estimator_weights",
+    "lbfgs",
+    "linear_unit",
+    "mean_one",
+    "run",
+]
 
 
 def run(est: Any, model: nn.Module, X: np.ndarray, y: np.ndarray, **kwargs: Any) -> History:
@@ -47,14 +57,16 @@ def estimator_weights(
 ) -> np.ndarray | None:
     """One weight per sample: ``sample_weight`` times the weight of the sample's class from
     the estimator's ``class_weight`` ("balanced": n / (n_classes n_c), scikit-learn's, or
-    a dict label -> weight); None when neither is given."""
+    a dict label -> weight; "balanced" counts the samples by their sample weights, as
+    scikit-learn does); None when neither is given."""
     class_weight = getattr(est, "class_weight", None)
     if sample_weight is None and class_weight is None:
         return None
     w = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
     if class_weight is not None:
         classes, codes = np.unique(y, return_inverse=True)
-        w = w * compute_class_weight(class_weight, classes=classes, y=y)[codes]
+        given = None if sample_weight is None else w
+        w = w * compute_class_weight(class_weight, classes=classes, y=y, sample_weight=given)[codes]
     if not w.any():
         raise ValueError(f"{type(est).__name__}: the sample weights are all zero")
     return w
@@ -109,17 +121,14 @@ class NoImprovement(Callback):
             set_weights(self.model, self.best)
 
 
-class Settled(ConvergenceTest):
-    """The KIT deck's convergence test, two-sided: converged when J changed by less than
-    ``tol`` in one epoch, |J(epoch - 1) - J(epoch)| < tol. A J that rises by more than tol
-    has not converged: it diverges or is too noisy."""
+class UntilRise(ConvergenceTest):
+    """The convergence test on J after each epoch; when it stops because J rose (the step
+    overshot), the weights of the epoch before are put back (rb.fit's last good ones)."""
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
-        current = float((logs or {})[self.monitor])
-        if self.previous is not None and abs(self.previous - current) < self.tol:
-            self.converged, self.converged_epoch = True, epoch
-            self.model.stop_training = True
-        self.previous = current
+        super().on_epoch_end(epoch, logs)
+        if self.stopped_on_rise:
+            self.loop.last_good.restore()
 
 
 def descend(
@@ -137,17 +146,20 @@ def descend(
     shuffle: bool = True,
     l2: float = 0.0,
     rng: np.random.Generator | None = None,
+    convergence: str = "decrease",
 ) -> None:
     """Gradient descent theta := theta - alpha grad J for the linear models, on ``rb.fit``.
 
     One SGD step per mini-batch of a shuffled epoch (``batch_size=None``: one step on all
-    the data); after each epoch J on all the data is the "val_loss" that :class:`Settled`
-    watches (``tol=None`` runs ``max_iter`` epochs). J is the weighted mean loss, sample
-    weights normalised to mean 1, plus l2 |W|^2. Sets ``loss_curve_``, ``n_iter_`` and
-    ``converged_`` and warns when max_iter epochs did not converge.
+    the data). After each epoch J on all the data (rb.fit's "val_loss") goes through the
+    convergence test ``convergence`` (``rosenblatt.train.convergence``; ``tol=None`` runs
+    ``max_iter`` epochs): converged, or -- rule "decrease" -- J rose, and the parameters of
+    the epoch before are kept with a warning. J is the weighted mean loss (sample weights
+    normalised to mean 1) plus l2 |W|^2. Sets ``loss_curve_`` (J of each kept epoch),
+    ``n_iter_`` and ``converged_``; warns when max_iter epochs did not converge.
     """
     w = mean_one(sample_weight)
-    test = Settled(tol, monitor="val_loss") if tol is not None else None
+    test = None if tol is None else UntilRise(tol, monitor="val_loss", rule=convergence)
     params = [p for p in model.parameters() if p.requires_grad]
     history = run(
         est, model, X, T, loss=loss, optimizer=optim.SGD(params, lr=learning_rate),
@@ -155,15 +167,26 @@ def descend(
         validation_data=(X, T, w), metrics=[], callbacks=[] if test is None else [test],
         generator=rng,
     )  # fmt: skip
-    curve = history.history.get("val_loss", [])
+    curve = list(history.history.get("val_loss", []))
+    name = type(est).__name__
+    if test is not None and test.stopped_on_rise:
+        rose = curve.pop()
+        warnings.warn(
+            f"{name}: the loss rose from {curve[-1]:.6g} to {rose:.6g} at epoch "
+            f"{len(curve) + 1}: the step overshot (learning rate {learning_rate} too large for "
+            "this data; gradient descent diverged or oscillates). The convergence test stops "
+            f"here and keeps the parameters of epoch {len(curve)}; lower the learning rate or "
+            'scale the features (or use convergence="change", which trains on through rises).',
+            ConvergenceWarning,
+            stacklevel=3,
+        )
     est.loss_curve_, est.n_iter_ = curve, len(curve)
-    est.converged_ = test is not None and test.converged
-    if test is not None and not est.converged_ and history.diverged is None:
+    est.converged_ = test is not None and test.converged and not test.stopped_on_rise
+    if test is not None and not test.converged and history.diverged is None:
         change = curve[-1] - curve[-2] if len(curve) > 1 else float("nan")
         warnings.warn(
-            f"{type(est).__name__} did not converge in max_iter={max_iter} epochs (J changed "
-            f"by {change:.3g} in the last epoch, tol={tol}); raise max_iter or the learning "
-            "rate",
+            f"{name} did not converge in max_iter={max_iter} epochs (J changed by {change:.3g} "
+            f"in the last epoch, tol={tol}); raise max_iter or the learning rate",
             ConvergenceWarning,
             stacklevel=3,
         )

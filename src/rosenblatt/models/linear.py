@@ -3,7 +3,9 @@
 Both are fitted in float64. LinearRegression solves the normal equations (CERN deck) or
 descends the squared error (KIT deck); LogisticRegression minimises the cross-entropy (EDSF
 deck) by gradient descent, stochastic gradient descent, Newton's method (IRLS) or L-BFGS.
-The gradient-based solvers take their gradients from rosenblatt's autograd.
+Gradient descent is ``rb.fit`` on a float64 ``nn.Linear`` (``models._train.descend``),
+L-BFGS takes its gradients from backward; the penalty is the one of
+``rosenblatt.train.objective`` (C maps to l2 = 1/(2C) per unit of sample weight).
 """
 
 from __future__ import annotations
@@ -12,30 +14,19 @@ import warnings
 from typing import Any
 
 import numpy as np
-import scipy.optimize
 from scipy.special import expit, log_expit, logsumexp, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..nn import functional as F
-from ..tensor import Tensor
+from .. import nn
+from ..train.objective import Penalty, ScaledLoss
 from ._base import ConvergenceWarning, ProbabilisticClassifierMixin, check_param, make_rng
-from ._descent import gradient_descent
+from ._train import descend, estimator_weights, lbfgs, linear_unit
 
 __all__ = ["LinearRegression", "LogisticRegression"]
 
 _F64 = np.float64
-
-
-def _param(shape: tuple[int, ...], trainable: bool = True) -> Tensor:
-    """A float64 leaf tensor of zeros (the starting point of every solver)."""
-    return Tensor(np.zeros(shape, dtype=_F64), requires_grad=trainable, dtype=_F64)
-
-
-def _rows(a: np.ndarray, idx: np.ndarray | None) -> Tensor:
-    """The rows ``idx`` of ``a`` (all rows for None) as a constant tensor."""
-    return Tensor._make(a if idx is None else a[idx], None)
 
 
 def _check_iterative(est: Any) -> None:
@@ -59,21 +50,18 @@ def _check_iterative(est: Any) -> None:
     )
 
 
-def _run_gradient_descent(est: Any, params: list[Tensor], J: Any, n_samples: int) -> None:
-    """Run ``gradient_descent`` with the estimator's own solver settings; store
-    ``loss_curve_``, ``n_iter_`` and ``converged_`` on it."""
-    est.loss_curve_, est.n_iter_, est.converged_ = gradient_descent(
-        type(est).__name__,
-        params,
-        J,
-        n_samples,
-        solver=est.solver,
-        learning_rate=est.learning_rate,
-        batch_size=est.batch_size,
-        max_iter=est.max_iter,
-        tol=est.tol,
-        rng=make_rng(est.random_state),
-    )
+def _descend(
+    est: Any, X: np.ndarray, T: np.ndarray, k: int, loss: nn.Module, w: Any, l2: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """(W, b) of k output units by the estimator's gradient descent from zeros ("gd": one
+    step per epoch, "sgd": one per mini-batch)."""
+    model = linear_unit(X.shape[1], k, est.fit_intercept)
+    descend(
+        est, model, X, T, loss, learning_rate=est.learning_rate, max_iter=est.max_iter,
+        batch_size=None if est.solver == "gd" else est.batch_size, tol=est.tol,
+        sample_weight=w, l2=l2, rng=make_rng(est.random_state),
+    )  # fmt: skip
+    return model.weight._data.copy(), np.zeros(k) if model.bias is None else model.bias._data.copy()
 
 
 class LinearRegression(RegressorMixin, BaseEstimator):
@@ -158,13 +146,16 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         self.batch_size = batch_size
         self.random_state = random_state
 
-    def fit(self, X: Any, y: Any) -> LinearRegression:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> LinearRegression:
         """Fit theta by the chosen solver.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), optional
+            J becomes the weighted mean sum_i w_i r_i^2 / (2 sum_i w_i): an integer weight
+            counts as that many copies of the sample.
 
         Returns
         -------
@@ -180,37 +171,29 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         _check_iterative(self)
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=_F64)
         Y = y.reshape(len(y), -1).astype(_F64)
+        w = estimator_weights(self, sample_weight, X)
         if self.solver == "normal":
-            W, b = self._normal_equations(X, Y)
-        else:
-            W, b = self._descend(X, Y)
+            W, b = self._normal_equations(X, Y, w)
+        else:  # J = 1/(2n) sum_i |r_i|^2 = k/2 times the mean over the k targets
+            W, b = _descend(self, X, Y, Y.shape[1], ScaledLoss(nn.MSELoss(), Y.shape[1] / 2), w)
         self.coef_: np.ndarray = W[0] if y.ndim == 1 else W
         self.intercept_: float | np.ndarray = float(b[0]) if y.ndim == 1 else b
         return self
 
-    def _normal_equations(self, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """theta = X^+ y (least-squares solution of minimum norm)."""
+    def _normal_equations(
+        self, X: np.ndarray, Y: np.ndarray, w: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """theta = X^+ y (least-squares solution of minimum norm); with sample weights the
+        rows of X and y scaled by sqrt(w_i)."""
         A = np.hstack([np.ones((len(X), 1)), X]) if self.fit_intercept else X
-        theta = np.linalg.lstsq(A, Y, rcond=None)[0]  # (1 + D, k)
+        root = np.ones((len(X), 1)) if w is None else np.sqrt(w)[:, None]
+        theta = np.linalg.lstsq(root * A, root * Y, rcond=None)[0]  # (1 + D, k)
         b = theta[0] if self.fit_intercept else np.zeros(Y.shape[1])
         W = theta[1:] if self.fit_intercept else theta
-        r = A @ theta - Y
-        self.loss_curve_ = [float(np.sum(r * r) / (2 * len(Y)))]
+        r = root * (A @ theta - Y)
+        self.loss_curve_ = [float(np.sum(r * r) / (2 * np.sum(root**2)))]
         self.n_iter_ = 1
         return W.T.copy(), b.copy()
-
-    def _descend(self, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """theta := theta - alpha grad J on the engine, from theta = 0."""
-        W, b = _param((Y.shape[1], X.shape[1])), _param((Y.shape[1],), self.fit_intercept)
-
-        def J(idx: np.ndarray | None) -> Tensor:
-            xb, yb = _rows(X, idx), _rows(Y, idx)
-            r = F.linear(xb, W, b) - yb
-            return (r * r).sum() * (0.5 / len(yb))
-
-        params = [W, b] if self.fit_intercept else [W]
-        _run_gradient_descent(self, params, J, len(X))
-        return W._data.copy(), b._data.copy()
 
     def predict(self, X: Any) -> np.ndarray:
         """h(x) = w.x + b.
@@ -269,6 +252,8 @@ class LogisticRegression(ProbabilisticClassifierMixin, ClassifierMixin, BaseEsti
         Mini-batch size of sgd.
     random_state : None, int or numpy Generator
         Seeds the shuffling of sgd.
+    class_weight : "balanced", dict or None
+        Weight of each class's samples, scikit-learn's ("balanced": n / (n_classes n_c)).
 
     Attributes
     ----------
@@ -302,6 +287,7 @@ class LogisticRegression(ProbabilisticClassifierMixin, ClassifierMixin, BaseEsti
         learning_rate: float = 0.1,
         batch_size: int = 32,
         random_state: Any = None,
+        class_weight: str | dict[Any, float] | None = None,
     ) -> None:
         self.penalty = penalty
         self.C = C
@@ -312,15 +298,19 @@ class LogisticRegression(ProbabilisticClassifierMixin, ClassifierMixin, BaseEsti
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.random_state = random_state
+        self.class_weight = class_weight
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X: Any, y: Any) -> LogisticRegression:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> LogisticRegression:
         """Fit W and b by the chosen solver, starting from zeros.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,), at least two classes
+        sample_weight : array-like of shape (n_samples,), optional
+            J becomes the weighted mean cross-entropy plus |W|^2 / (2 C sum_i w_i)
+            (scikit-learn's objective): an integer weight counts as that many copies.
 
         Returns
         -------
@@ -339,91 +329,52 @@ class LogisticRegression(ProbabilisticClassifierMixin, ClassifierMixin, BaseEsti
                 "LogisticRegression needs samples of at least 2 classes, "
                 f"got 1 class: '{self.classes_[0]}'"
             )
-        n, d = X.shape
+        w = estimator_weights(self, sample_weight, X, y)
+        total = float(len(X) if w is None else w.sum())
         k = 1 if len(self.classes_) == 2 else len(self.classes_)
-        T = (codes[:, None] == np.arange(k)).astype(_F64) if k > 1 else codes[:, None] * 1.0
-        lam = 1.0 / (self.C * n) if self.penalty == "l2" and np.isfinite(self.C) else 0.0
+        alpha = 1.0 / self.C if self.penalty == "l2" and np.isfinite(self.C) else 0.0
+        penalty = Penalty(l2=alpha / 2)  # J = mean loss + P(W) / sum(w)
         if self.solver == "newton":
-            W, b = self._newton(X, T, lam)
+            T = (codes[:, None] == np.arange(k)).astype(_F64) if k > 1 else codes[:, None] * 1.0
+            W, b = self._newton(X, T, w, penalty)
         else:
-            W, b = self._on_engine(X, T, codes, lam)
+            T = codes[:, None].astype(_F64) if k == 1 else codes.astype(np.int64)
+            loss = nn.BCEWithLogitsLoss() if k == 1 else nn.CrossEntropyLoss()
+            if self.solver == "lbfgs":
+                W, b = self._lbfgs(X, T, k, loss, w, penalty)
+            else:
+                W, b = _descend(self, X, T, k, loss, w, l2=penalty.l2 / total)
         self.coef_, self.intercept_ = W, b
         return self
 
-    def _on_engine(
-        self, X: np.ndarray, T: np.ndarray, codes: np.ndarray, lam: float
+    def _lbfgs(
+        self, X: np.ndarray, T: np.ndarray, k: int, loss: nn.Module, w: Any, penalty: Penalty
     ) -> tuple[np.ndarray, np.ndarray]:
-        """lbfgs, gd, sgd: J and its gradient from the autograd graph."""
-        k = T.shape[1]
-        W, b = _param((k, X.shape[1])), _param((k,), self.fit_intercept)
-        params = [W, b] if self.fit_intercept else [W]
-        labels = codes.astype(np.int64)
+        """scipy's L-BFGS-B on (W, b) of a float64 nn.Linear; gradients by backward."""
+        model = linear_unit(X.shape[1], k, self.fit_intercept)
+        self.loss_curve_ = []
+        options = {"maxls": 50, "gtol": self.tol, "ftol": 64 * np.finfo(float).eps}
+        res = lbfgs(self, model, X, T, loss, penalty, sample_weight=w, max_iter=self.max_iter,
+                    options=options)  # fmt: skip
+        self.n_iter_, self.converged_ = int(res.nit), bool(res.success)
+        b = np.zeros(k) if model.bias is None else model.bias._data.copy()
+        return model.weight._data.copy(), b
 
-        def J(idx: np.ndarray | None) -> Tensor:
-            z = F.linear(_rows(X, idx), W, b)
-            if k == 1:
-                loss = F.binary_cross_entropy_with_logits(z, _rows(T, idx))
-            else:
-                loss = F.cross_entropy(z, _rows(labels, idx))
-            return loss + (W * W).sum() * (lam / 2) if lam else loss
-
-        if self.solver == "lbfgs":
-            self._lbfgs(params, J)
-        else:
-            _run_gradient_descent(self, params, J, len(X))
-        return W._data.copy(), b._data.copy()
-
-    def _lbfgs(self, params: list[Tensor], J: Any) -> None:
-        """scipy's L-BFGS-B on theta = concat(flattened params); gradients by backward."""
-        sizes = [p._data.size for p in params]
-
-        def value_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            for p, chunk in zip(params, np.split(theta, np.cumsum(sizes)[:-1])):
-                p._data[...] = chunk.reshape(p._data.shape)
-                p._grad = None
-            loss = J(None)
-            loss.backward()
-            grads = [np.zeros_like(p._data) if p._grad is None else p._grad._data for p in params]
-            return float(loss.item()), np.concatenate([g.ravel() for g in grads])
-
-        curve: list[float] = []
-        res = scipy.optimize.minimize(
-            value_and_grad,
-            np.concatenate([p._data.ravel() for p in params]),
-            jac=True,
-            method="L-BFGS-B",
-            callback=lambda intermediate_result: curve.append(float(intermediate_result.fun)),
-            options={
-                "maxiter": self.max_iter,
-                "maxls": 50,
-                "gtol": self.tol,
-                "ftol": 64 * np.finfo(float).eps,
-            },
-        )
-        value_and_grad(res.x)  # leave the parameters at the solution
-        self.loss_curve_, self.n_iter_, self.converged_ = curve, int(res.nit), bool(res.success)
-        if not res.success:
-            warnings.warn(
-                f"LogisticRegression (lbfgs) did not converge in max_iter={self.max_iter} "
-                f"iterations: {res.message}. Raise max_iter or scale the features.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-
-    def _newton(self, X: np.ndarray, T: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
+    def _newton(
+        self, X: np.ndarray, T: np.ndarray, w: np.ndarray | None, penalty: Penalty
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Newton / IRLS: theta := theta - s H^-1 g, s halved until J decreases enough."""
         A = np.hstack([np.ones((len(X), 1)), X]) if self.fit_intercept else X
-        k = T.shape[1]
-        penalised = np.ones(A.shape[1])
-        if self.fit_intercept:
-            penalised[0] = 0.0
-        theta = np.zeros((k, A.shape[1]))
+        v = np.full(len(X), 1.0 / len(X)) if w is None else w / w.sum()  # the mean's weights
+        scale = 1.0 / (len(X) if w is None else w.sum())  # P(W) / sum(w)
+        terms = _NewtonTerms(A, T, v, penalty, scale, int(self.fit_intercept))
+        theta = np.zeros((T.shape[1], A.shape[1]))
         curve: list[float] = []
         self.converged_ = False
         it = 0
         while it < self.max_iter:
             it += 1
-            loss, g, H = _newton_terms(theta, A, T, lam, penalised)
+            loss, g, H = terms(theta)
             curve.append(loss)
             if np.max(np.abs(g)) <= self.tol:
                 self.converged_ = True
@@ -432,7 +383,7 @@ class LogisticRegression(ProbabilisticClassifierMixin, ClassifierMixin, BaseEsti
             s, slope = 1.0, float(np.sum(g * step))
             while s > 1e-10:
                 trial = theta - s * step
-                if _cross_entropy(trial, A, T, lam, penalised) <= loss - 1e-4 * s * slope:
+                if terms.objective(trial) <= loss - 1e-4 * s * slope:
                     break
                 s /= 2
             theta = trial
@@ -447,7 +398,7 @@ class LogisticRegression(ProbabilisticClassifierMixin, ClassifierMixin, BaseEsti
         self.loss_curve_, self.n_iter_ = curve, it
         if self.fit_intercept:
             return theta[:, 1:].copy(), theta[:, 0].copy()
-        return theta.copy(), np.zeros(k)
+        return theta.copy(), np.zeros(T.shape[1])
 
     # ------------------------------------------------------------------ predict
     def decision_function(self, X: Any) -> np.ndarray:
@@ -482,36 +433,44 @@ class LogisticRegression(ProbabilisticClassifierMixin, ClassifierMixin, BaseEsti
         return self.classes_[(z >= 0).astype(np.intp) if z.ndim == 1 else z.argmax(axis=1)]
 
 
-def _cross_entropy(
-    theta: np.ndarray, A: np.ndarray, T: np.ndarray, lam: float, penalised: np.ndarray
-) -> float:
-    """J(theta) = mean cross-entropy + lam/2 |theta * penalised|^2, computed stably."""
-    Z = A @ theta.T
-    if T.shape[1] == 1:  # -[t ln sigma(z) + (1 - t) ln sigma(-z)]
-        data = -np.mean(T * log_expit(Z) + (1 - T) * log_expit(-Z))
-    else:
-        data = np.mean(logsumexp(Z, axis=1) - np.sum(T * Z, axis=1))
-    return float(data + lam / 2 * np.sum((theta * penalised) ** 2))
+class _NewtonTerms:
+    """J, its gradient and its Hessian at theta = [b | W] (rows: output units).
 
-
-def _newton_terms(
-    theta: np.ndarray, A: np.ndarray, T: np.ndarray, lam: float, penalised: np.ndarray
-) -> tuple[float, np.ndarray, np.ndarray]:
-    """J, gradient g = (P - T)^T A / n + lam theta and Hessian of the cross-entropy.
-
-    Hessian block (k, l) = A^T diag(P_k (delta_kl - P_l)) A / n (+ lam I on the diagonal);
+    J = sum_i v_i l_i + scale P(W), v the sample weights over their sum, l_i the
+    cross-entropy of sample i; g = (P - T)^T diag(v) A + scale dP/dW; Hessian block (k, l)
+    = A^T diag(v P_k (delta_kl - P_l)) A (+ scale d2P/dW2 on the diagonal of the weights);
     for one sigmoid output that is the IRLS weight matrix R = diag(p (1 - p)).
     """
-    n, k = A.shape[0], T.shape[1]
-    Z = A @ theta.T
-    if k == 1:
-        P = expit(Z)
-        S = (P * (1 - P))[:, :, None]  # (n, 1, 1)
-    else:
-        P = softmax(Z, axis=1)
-        S = P[:, :, None] * (np.eye(k)[None] - P[:, None, :])  # (n, k, k)
-    g = (P - T).T @ A / n + lam * theta * penalised
-    blocks = [[(A * S[:, a, c, None]).T @ A / n for c in range(k)] for a in range(k)]
-    for a in range(k):
-        blocks[a][a] = blocks[a][a] + lam * np.diag(penalised)
-    return _cross_entropy(theta, A, T, lam, penalised), g, np.block(blocks)
+
+    def __init__(self, A: np.ndarray, T: np.ndarray, v: np.ndarray, penalty: Penalty,
+                 scale: float, first: int) -> None:  # fmt: skip
+        self.A, self.T, self.v, self.penalty, self.scale = A, T, v, penalty, scale
+        self.first = first  # the column where W starts (1 after the bias column)
+
+    def objective(self, theta: np.ndarray) -> float:
+        """J(theta) = weighted mean cross-entropy + scale P(W), computed stably."""
+        Z, T = self.A @ theta.T, self.T
+        if T.shape[1] == 1:  # -[t ln sigma(z) + (1 - t) ln sigma(-z)]
+            losses = -(T * log_expit(Z) + (1 - T) * log_expit(-Z))[:, 0]
+        else:
+            losses = logsumexp(Z, axis=1) - np.sum(T * Z, axis=1)
+        W = theta[:, self.first :]
+        return float(self.v @ losses + self.penalty.value([W], self.scale))
+
+    def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        A, T, v, k = self.A, self.T, self.v, self.T.shape[1]
+        Z = A @ theta.T
+        if k == 1:
+            P = expit(Z)
+            S = (P * (1 - P))[:, :, None]  # (n, 1, 1)
+        else:
+            P = softmax(Z, axis=1)
+            S = P[:, :, None] * (np.eye(k)[None] - P[:, None, :])  # (n, k, k)
+        g = (P - T).T @ (v[:, None] * A)
+        g[:, self.first :] += self.penalty.gradient(theta[:, self.first :], self.scale)
+        diagonal = np.full(A.shape[1], self.penalty.hessian_diagonal(self.scale))
+        diagonal[: self.first] = 0.0
+        blocks = [[(A * (v * S[:, a, c])[:, None]).T @ A for c in range(k)] for a in range(k)]
+        for a in range(k):
+            blocks[a][a] = blocks[a][a] + np.diag(diagonal)
+        return self.objective(theta), g, np.block(blocks)

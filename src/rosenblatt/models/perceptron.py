@@ -14,9 +14,11 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import validate_data
 
+from .. import nn
 from ..nn import functional as F
 from ..tensor import Tensor
-from ..train.convergence import check_rule, convergence_status
+from ..train.convergence import check_rule
+from ..train.objective import ScaledLoss
 from ._base import (
     ConvergenceWarning,
     LinearUnitClassifier,
@@ -25,7 +27,7 @@ from ._base import (
     is_finite,
     make_rng,
 )
-from ._descent import _rose_message
+from ._train import descend, estimator_weights, linear_unit
 
 __all__ = ["Adaline", "Perceptron", "perceptron_epoch", "perceptron_or_demo"]
 
@@ -40,6 +42,7 @@ def perceptron_epoch(
     order: np.ndarray,
     update_bias: bool = True,
     trace: Trace | None = None,
+    weights: np.ndarray | None = None,
 ) -> int:
     """One online pass of the perceptron rule: w += eta t x wherever t (w.x) <= 0.
 
@@ -60,6 +63,8 @@ def perceptron_epoch(
     trace : callable, optional
         Called after each sample as ``trace(i, s, updated, w)`` with the net input
         s = w.x computed before the update (used by :func:`perceptron_or_demo`).
+    weights : ndarray of shape (n_samples,), optional
+        Sample weights s_i: the update is w += eta s_i t_i x_i (scikit-learn's).
 
     Returns
     -------
@@ -67,6 +72,8 @@ def perceptron_epoch(
         The number of updates (misclassified samples) in this pass.
     """
     step = eta * t[:, None] * X  # the update eta t_i x_i of each sample
+    if weights is not None:
+        step *= weights[:, None]
     if not update_bias:
         step[:, 0] = 0.0
     Xo, to = X[order], t[order]
@@ -167,6 +174,8 @@ class Perceptron(_LinearUnit):
         Seeds the shuffling; None draws from rosenblatt's global generator.
     fit_intercept : bool
         Learn the bias b; False keeps it at ``intercept_init`` (0 by default).
+    class_weight : "balanced", dict or None
+        Weight of each class's samples, scikit-learn's ("balanced": n / (2 n_c)).
 
     Attributes
     ----------
@@ -217,14 +226,23 @@ class Perceptron(_LinearUnit):
         shuffle: bool = True,
         random_state: Any = None,
         fit_intercept: bool = True,
+        class_weight: str | dict[Any, float] | None = None,
     ) -> None:
         self.eta0 = eta0
         self.max_iter = max_iter
         self.shuffle = shuffle
         self.random_state = random_state
         self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
 
-    def fit(self, X: Any, y: Any, coef_init: Any = None, intercept_init: Any = None) -> Perceptron:
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        coef_init: Any = None,
+        intercept_init: Any = None,
+        sample_weight: Any = None,
+    ) -> Perceptron:
         """Run the perceptron rule until an epoch makes no update, or for max_iter epochs.
 
         Parameters
@@ -235,6 +253,9 @@ class Perceptron(_LinearUnit):
             Starting weights (default zeros, as in the EDSF deck).
         intercept_init : float, optional
             Starting bias (default 0).
+        sample_weight : array-like of shape (n_samples,), optional
+            The update of sample i is scaled by its weight; samples of weight 0 are not
+            visited (times ``class_weight``).
 
         Returns
         -------
@@ -243,13 +264,17 @@ class Perceptron(_LinearUnit):
         self._check_common()
         X, y = validate_data(self, X, y)
         self.classes_, t = encode_binary(self, y)
+        s = estimator_weights(self, sample_weight, X, y)
         w = _initial_weights("Perceptron", X.shape[1], coef_init, intercept_init)
         Xa = _augment(X)
+        visited = np.arange(len(t)) if s is None else np.flatnonzero(s)
         rng = make_rng(self.random_state) if self.shuffle else None
         errors: list[int] = []
         for _ in range(self.max_iter):
-            order = rng.permutation(len(t)) if rng is not None else np.arange(len(t))
-            errors.append(perceptron_epoch(Xa, t, w, self.eta0, order, self.fit_intercept))
+            order = visited if rng is None else visited[rng.permutation(len(visited))]
+            errors.append(
+                perceptron_epoch(Xa, t, w, self.eta0, order, self.fit_intercept, weights=s)
+            )
             if errors[-1] == 0:
                 break
         self.coef_, self.intercept_ = w[None, 1:].copy(), w[:1].copy()
@@ -304,12 +329,13 @@ class Adaline(_LinearUnit):
     update per sample: w += eta (t_i - y_i) x_i, b += eta (t_i - y_i). ``solver="batch"``
     takes one step per epoch on the mean gradient: w += eta/n sum_i (t_i - y_i) x_i.
 
-    Training stops when E decreases by less than ``tol`` in one epoch (the KIT deck's
-    convergence test; ``convergence="change"``: when |Delta E| < tol, see
+    Both are ``rb.fit`` on a float64 ``nn.Linear`` with plain SGD (batches of one sample, or
+    all of them) and the loss (1/2) mean (t - y)^2 (``models._train.descend``). Training
+    stops when E decreases by less than ``tol`` in one epoch (the KIT deck's convergence
+    test; ``convergence="change"``: when |Delta E| < tol, see
     ``rosenblatt.train.convergence``), or after ``max_iter`` epochs with a
-    ``ConvergenceWarning``. If E
-    diverges (eta too large for the scale of the data) training stops, keeps the weights of
-    the last finite epoch and warns.
+    ``ConvergenceWarning``. If E rises (rule "decrease") or diverges (eta too large for the
+    scale of the data) training stops, keeps the weights of the last good epoch and warns.
 
     Parameters
     ----------
@@ -329,6 +355,8 @@ class Adaline(_LinearUnit):
         Learn the bias b.
     convergence : {"decrease", "change"}
         The convergence test: E_prev - E < tol (the KIT deck's, default) or |E_prev - E| < tol.
+    class_weight : "balanced", dict or None
+        Weight of each class's samples (scikit-learn's "balanced": n / (2 n_c)).
 
     Attributes
     ----------
@@ -354,6 +382,7 @@ class Adaline(_LinearUnit):
         random_state: Any = None,
         fit_intercept: bool = True,
         convergence: str = "decrease",
+        class_weight: str | dict[Any, float] | None = None,
     ) -> None:
         self.eta0 = eta0
         self.max_iter = max_iter
@@ -363,8 +392,16 @@ class Adaline(_LinearUnit):
         self.random_state = random_state
         self.fit_intercept = fit_intercept
         self.convergence = convergence
+        self.class_weight = class_weight
 
-    def fit(self, X: Any, y: Any, coef_init: Any = None, intercept_init: Any = None) -> Adaline:
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        coef_init: Any = None,
+        intercept_init: Any = None,
+        sample_weight: Any = None,
+    ) -> Adaline:
         """Minimise E(w, b) with the LMS rule.
 
         Parameters
@@ -373,6 +410,9 @@ class Adaline(_LinearUnit):
         y : array-like of shape (n_samples,), two distinct labels
         coef_init, intercept_init : optional
             Starting weights and bias (default zeros).
+        sample_weight : array-like of shape (n_samples,), optional
+            E becomes the weighted mean sum_i s_i (t_i - y_i)^2 / (2 sum_i s_i) (times
+            ``class_weight``).
 
         Returns
         -------
@@ -386,64 +426,20 @@ class Adaline(_LinearUnit):
             self, "tol", self.tol, self.tol is None or _is_number(self.tol), "a float or None"
         )
         check_rule(self.convergence, "Adaline")
-        X, y = validate_data(self, X, y)
+        X, y = validate_data(self, X, y, dtype=np.float64)
         self.classes_, t = encode_binary(self, y)
-        w = _initial_weights("Adaline", X.shape[1], coef_init, intercept_init)
-        Xa = _augment(X)
-        mask = np.ones_like(w)
-        mask[0] = float(self.fit_intercept)
-        rng = make_rng(self.random_state)
-        curve: list[float] = []
-        good = w.copy()
-        previous, decrease = np.inf, np.inf
-        self.converged_ = False
-        for _ in range(self.max_iter):
-            if self.solver == "online":
-                order = rng.permutation(len(t)) if self.shuffle else range(len(t))
-                for i in order:
-                    w += self.eta0 * (t[i] - Xa[i] @ w) * Xa[i] * mask  # Widrow-Hoff
-            else:
-                w += self.eta0 * (Xa.T @ (t - Xa @ w)) / len(t) * mask
-            with np.errstate(over="ignore", invalid="ignore"):
-                loss = float(np.mean((t - Xa @ w) ** 2) / 2)
-            if not np.isfinite(loss) or not is_finite(w):
-                w = good
-                warnings.warn(
-                    f"Adaline: the squared error diverged at epoch {len(curve) + 1} "
-                    f"(eta0={self.eta0} is too large for this data); kept the weights of "
-                    f"epoch {len(curve)}. Scale the features or lower eta0.",
-                    ConvergenceWarning,
-                    stacklevel=2,
-                )
-                break
-            status = "continue"
-            if self.tol is not None:
-                status = convergence_status(previous, loss, self.tol, self.convergence)
-            if status == "rose":  # the KIT rule stops on a rise: the step overshot
-                w = good
-                warnings.warn(
-                    _rose_message("Adaline", previous, loss, len(curve) + 1, self.eta0),
-                    ConvergenceWarning,
-                    stacklevel=2,
-                )
-                break
-            curve.append(loss)
-            good = w.copy()
-            decrease, previous = previous - loss, loss
-            if status == "converged":
-                self.converged_ = True
-                break
-        else:
-            if self.tol is not None:
-                warnings.warn(
-                    f"Adaline did not converge in max_iter={self.max_iter} epochs (E changed "
-                    f"by {-decrease:.3g} in the last epoch, tol={self.tol})",
-                    ConvergenceWarning,
-                    stacklevel=2,
-                )
-        self.coef_, self.intercept_ = w[None, 1:].copy(), w[:1].copy()
-        self.loss_curve_ = curve
-        self.n_iter_ = len(curve)
+        s = estimator_weights(self, sample_weight, X, y)
+        start = _initial_weights("Adaline", X.shape[1], coef_init, intercept_init)
+        unit = linear_unit(X.shape[1], 1, True, start[1:])
+        unit.bias._data[0] = start[0]
+        unit.bias.requires_grad = bool(self.fit_intercept)
+        descend(
+            self, unit, X, t[:, None], ScaledLoss(nn.MSELoss(), 0.5), learning_rate=self.eta0,
+            batch_size=1 if self.solver == "online" else None, max_iter=self.max_iter,
+            tol=self.tol, sample_weight=s, shuffle=self.shuffle,
+            rng=make_rng(self.random_state), convergence=self.convergence,
+        )  # fmt: skip
+        self.coef_, self.intercept_ = unit.weight._data.copy(), unit.bias._data.copy()
         return self
 
 
