@@ -115,7 +115,7 @@ def _pair(rng, n=5):
 @pytest.mark.parametrize("name", ["BFGS", "DFP", "Broyden"])
 def test_update_satisfies_the_secant_equation(name):
     H, s, y = _pair(np.random.default_rng(2))
-    H_new = getattr(rb.optim, name)._update(H.copy(), s, y)
+    H_new = getattr(rb.optim, name)._inverse_update(H.copy(), s, y)
     np.testing.assert_allclose(H_new @ y, s, rtol=1e-10, atol=1e-12)
 
 
@@ -127,7 +127,7 @@ def test_dfp_is_bfgs_dual_on_the_hessian():
     n = len(s)
     B_new = (np.eye(n) - rho * np.outer(y, s)) @ B @ (np.eye(n) - rho * np.outer(s, y))
     B_new += rho * np.outer(y, y)
-    H_new = rb.optim.DFP._update(H.copy(), s, y)
+    H_new = rb.optim.DFP._inverse_update(H.copy(), s, y)
     np.testing.assert_allclose(H_new, np.linalg.inv(B_new), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(H_new, H_new.T, atol=1e-12)
     assert np.linalg.eigvalsh(H_new).min() > 0
@@ -138,7 +138,7 @@ def test_broyden_is_the_inverse_of_its_rank_one_update_of_b():
     H, s, y = _pair(np.random.default_rng(4))
     B = np.linalg.inv(H)
     B_new = B + np.outer(y - B @ s, s) / (s @ s)
-    H_new = rb.optim.Broyden._update(H.copy(), s, y)
+    H_new = rb.optim.Broyden._inverse_update(H.copy(), s, y)
     np.testing.assert_allclose(H_new, np.linalg.inv(B_new), rtol=1e-9, atol=1e-11)
 
 

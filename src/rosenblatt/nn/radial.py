@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import ops
@@ -125,7 +127,7 @@ class RBF(Module):
     """
 
     def __init__(
-        self, in_features: int, out_features: int, kernel: str = "gaussian", dtype: object = None
+        self, in_features: int, out_features: int, kernel: str = "gaussian", dtype: Any = None
     ) -> None:
         super().__init__()
         if kernel not in _KERNELS:

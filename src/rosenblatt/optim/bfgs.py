@@ -1,10 +1,10 @@
 """BFGS and its siblings DFP and Broyden: quasi-Newton with a dense inverse-Hessian estimate.
 
 The Carrazza deck: "Some methods: BFGS, L-BFGS, DFP, Broyden -- differ by the choice of the
-solution to update B". Here the three differ only in :meth:`BFGS._update`, the formula that
-turns H (the estimate of the inverse Hessian B^-1) into one satisfying the secant equation
-H y = s for the last step s and change of gradient y. Everything else (the iteration, the
-line search, the stopping tests, the first scaling of H) is one code path.
+solution to update B". Here the three differ only in :meth:`BFGS._inverse_update`, the
+formula that turns H (the estimate of the inverse Hessian B^-1) into one satisfying the
+secant equation H y = s for the last step s and change of gradient y. Everything else (the
+iteration, the line search, the stopping tests, the first scaling of H) is one code path.
 """
 
 from __future__ import annotations
@@ -124,10 +124,10 @@ class BFGS(QuasiNewton):
         H = state["H"]
         if H is None:
             H = np.eye(s.size, dtype=s.dtype) * (ys / float(y @ y))
-        state["H"] = self._update(H, s, y)
+        state["H"] = self._inverse_update(H, s, y)
 
     @staticmethod
-    def _update(H: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def _inverse_update(H: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
         """BFGS: H := (I - rho s y^T) H (I - rho y s^T) + rho s s^T, rho = 1 / y.s (in place)."""
         rho = 1.0 / float(y @ s)
         Hy = H @ y
@@ -178,7 +178,7 @@ class DFP(BFGS):
     _name = "DFP"
 
     @staticmethod
-    def _update(H: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def _inverse_update(H: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
         """DFP: H := H - H y y^T H / (y.H y) + s s^T / (y.s) (in place)."""
         Hy = H @ y
         H -= np.outer(Hy, Hy) / float(y @ Hy)
@@ -224,7 +224,7 @@ class Broyden(BFGS):
     _name = "Broyden"
 
     @staticmethod
-    def _update(H: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def _inverse_update(H: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Broyden: H := H + (s - H y) s^T H / (s.H y) (in place; unchanged if s.H y = 0)."""
         Hy = H @ y
         sHy = float(s @ Hy)
