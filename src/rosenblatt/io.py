@@ -60,6 +60,12 @@ Models (``rb.save(model, path, preprocessing=pre, classes=..., metadata={...})``
     and ``model.metadata`` (dict). ``load_checkpoint(path)`` returns the same as a
     ``Checkpoint``; ``load_model(path)`` the model, refusing any other kind of file.
 
+Estimators (``rb.save(estimator, path)``: a scikit-learn estimator of ``rosenblatt.models``)
+    An object file of ``rosenblatt.kind`` "estimator" whose structure is the estimator's
+    description (class name, ``get_params()``, fitted attributes; see
+    ``rosenblatt.models._persist``); ``rb.load`` rebuilds the estimator from the whitelist
+    of rosenblatt.models' estimator classes, its predictions identical to the saved one's.
+
 A safetensors file without rosenblatt metadata (``safetensors.torch.save_file``) and a
 ``save_state`` file load as an OrderedDict of Tensors. A PyTorch ``.pt`` file (a zip archive
 holding ``data.pkl``, or the legacy pickle) is refused with a ValueError that says how to
@@ -109,6 +115,7 @@ the same atomic write and validation; ``rb.callbacks.BackupAndRestore`` uses the
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import os
@@ -155,6 +162,7 @@ _KIND, _VERSION = "rosenblatt.kind", "rosenblatt.version"
 _ARCH, _PRE = "rosenblatt.architecture", "rosenblatt.preprocessing"
 _CLASSES, _META, _STATE = "rosenblatt.classes", "rosenblatt.metadata", "rosenblatt.state"
 _FORMAT, _STRUCTURE = "rosenblatt.format_version", "rosenblatt.structure"
+_SHA = "rosenblatt.sha256"  # of the contents (see _checksum), verified on every read
 _FORMAT_VERSION = "1"  # of the structure description; a reader refuses newer ones
 
 _MAX_HEADER = 100 * 1024 * 1024  # safetensors' own limit on the JSON header
@@ -650,7 +658,27 @@ def read_safetensors(f: FileLike) -> tuple[dict[str, np.ndarray], dict[str, str]
     expected = [k for k in header if k != "__metadata__"]
     if set(arrays) != set(expected):
         raise ValueError(f"{where}: the tensors read do not match the header")
+    if _SHA in meta and meta[_SHA] != _checksum(arrays, meta):
+        raise ValueError(
+            f"{where}: its checksum does not match its contents: the file was changed or "
+            "damaged after it was written (a flipped bit, an incomplete copy); use a good copy"
+        )
     return {k: arrays[k] for k in expected}, dict(meta)
+
+
+def _checksum(arrays: Mapping[str, np.ndarray], meta: Mapping[str, str]) -> str:
+    """SHA-256 of a file's contents: every metadata entry but the checksum itself, and every
+    tensor's name, dtype, shape and little-endian bytes, in sorted order."""
+    h = hashlib.sha256()
+    for key in sorted(k for k in meta if k != _SHA):
+        h.update(json.dumps([key, meta[key]]).encode("utf-8"))
+    for name in sorted(arrays):
+        arr = np.ascontiguousarray(arrays[name])
+        if arr.dtype.byteorder == ">":
+            arr = arr.astype(arr.dtype.newbyteorder("<"))
+        h.update(json.dumps([name, arr.dtype.name, list(arr.shape)]).encode("utf-8"))
+        h.update(arr.reshape(-1).view(np.uint8).data if arr.size else b"")
+    return "sha256:" + h.hexdigest()
 
 
 def _read_header(raw: bytes, where: str) -> dict[str, Any]:
@@ -727,6 +755,7 @@ def _foreign_format(raw: bytes, where: str) -> str | None:
 
 
 def _safetensors_bytes(arrays: Mapping[str, Any], meta: dict[str, str]) -> bytes:
+    """The file's bytes; rosenblatt's files carry the checksum of their contents."""
     import safetensors.numpy
 
     tensors = {}
@@ -735,6 +764,8 @@ def _safetensors_bytes(arrays: Mapping[str, Any], meta: dict[str, str]) -> bytes
             raise ValueError(f"tensor names must be strings, got {k!r}")
         arr = _savable_array(np.asarray(v._data if isinstance(v, Tensor) else v), repr(k))
         tensors[k] = arr
+    if _KIND in meta:
+        meta = {**meta, _SHA: _checksum(tensors, meta)}
     return safetensors.numpy.save(tensors, metadata=meta)
 
 
@@ -776,6 +807,7 @@ def _save_model(
     weights = {k: np.asarray(v) for k, v in model.state_dict().items()}
     _check_rebuilds(config, weights)
     preprocessing, classes = _labels_of(model, preprocessing, classes)
+    _check_consistency(model, preprocessing, classes, "rb.save")
     try:
         meta = {
             "format": "pt",
@@ -886,7 +918,76 @@ def _model_checkpoint(
     metadata = _json_loads(meta.get(_META, "{}"), f"{where}: the metadata", strict=False)
     if not isinstance(metadata, dict):
         raise ValueError(f"{where}: the metadata must be a JSON object")
+    _check_consistency(model, preprocessing, classes, where)
     return Checkpoint(model, preprocessing, classes, metadata)
+
+
+def _check_consistency(
+    model: Module, preprocessing: Preprocessor | None, classes: list | None, where: str
+) -> None:
+    """A model file's parts agree: finite weights; the class labels of the metadata and of
+    the preprocessing are the same; the model takes the preprocessing's features and gives
+    one output per class (one logit for two) or per regression target."""
+    for name, t in model.state_tensors().items():
+        if t._data.dtype.kind == "f" and not np.isfinite(t._data).all():
+            raise ValueError(f"{where}: weight {name!r} holds NaN or inf values")
+    if preprocessing is None:
+        return
+    own = preprocessing.classes_
+    if classes is not None and own is not None and classes != own.tolist():
+        raise ValueError(
+            f"{where}: the class labels {_short(classes)} differ from those of the "
+            f"preprocessing {_short(own.tolist())}"
+        )
+    n = preprocessing.n_features_in_
+    if n is None:
+        return
+    from .nn.loss import _Loss
+
+    losses = [type(m).__name__ for m in model.modules() if isinstance(m, _Loss)]
+    if losses:
+        raise ValueError(
+            f"{where}: the model holds a loss function ({losses[0]}) among its layers; a model "
+            "with a preprocessing maps features to outputs"
+        )
+    k = _probe_width(model, n, where)
+    if preprocessing.task == "classification" and own is not None:
+        if k != len(own) and not (k == 1 and len(own) == 2):
+            raise ValueError(
+                f"{where}: the model has {k} output(s) for {len(own)} classes (one output "
+                "per class, or one logit for two classes)"
+            )
+    target = preprocessing.target_scaler_
+    if target is not None and target.n_features_in_ != k:
+        raise ValueError(
+            f"{where}: the model has {k} output(s), its target scaling {target.n_features_in_}"
+        )
+
+
+def _probe_width(model: Module, n_features: int, where: str) -> int:
+    """The number of outputs the model gives for one sample of ``n_features``."""
+    from .autograd import no_grad
+
+    floats = [t._data.dtype for t in model.parameters() if t._data.dtype.kind == "f"]
+    probe = Tensor._make(np.zeros((1, n_features), floats[0] if floats else np.float32), None)
+    training = model.training
+    model.eval()
+    try:
+        with no_grad(), np.errstate(all="ignore"):
+            out = model(probe)
+    except (ValueError, TypeError, IndexError, RuntimeError, AttributeError) as e:
+        raise ValueError(
+            f"{where}: the model does not take the {n_features} features of its "
+            f"preprocessing: {type(e).__name__}: {e}"
+        ) from e
+    finally:
+        model.train(training)
+    if not isinstance(out, Tensor) or out.ndim != 2 or out.shape[0] != 1:
+        what = f"shape {out.shape}" if isinstance(out, Tensor) else type(out).__name__
+        raise ValueError(
+            f"{where}: the model's output for one sample is a {what}, not one row of outputs"
+        )
+    return int(out.shape[1])
 
 
 def _assign_weights(model: Module, arrays: dict[str, np.ndarray], where: str) -> None:
@@ -1299,11 +1400,14 @@ def save(
             "rb.save: preprocessing=, classes= and metadata= describe a model; "
             f"got a {type(obj).__name__}"
         )
+    kind = "object"
+    if _is_estimator(obj):  # rosenblatt.models' estimators: see models._persist
+        obj, kind = _estimators().describe(obj), "estimator"
     packer = _Packer()
     node = packer.pack(obj, "")
     meta = {
         "format": "pt",
-        _KIND: "object",
+        _KIND: kind,
         _VERSION: _library_version(),
         _FORMAT: _FORMAT_VERSION,
         _STRUCTURE: json.dumps(node, allow_nan=False, separators=(",", ":")),
@@ -1362,8 +1466,9 @@ def load(
     arrays, meta = read_safetensors(f)
     where = _name_of(f)
     kind = meta.get(_KIND)
-    if kind == "object":
-        return _load_object(arrays, meta, where, move)
+    if kind in ("object", "estimator"):
+        obj = _load_object(arrays, meta, where, move)
+        return obj if kind == "object" else _estimators().rebuild(obj, where)
     if kind == "model":
         if _ARCH not in meta:
             raise ValueError(f"{where}: a rosenblatt model file without its architecture")
@@ -1411,6 +1516,19 @@ def _load_object(
     obj = unpacker.unpack(node)
     unpacker.check_all_used()
     return obj
+
+
+# ============================================================================ estimators
+def _estimators() -> Any:
+    """rosenblatt.models' estimator codec (``models._persist``), imported when needed."""
+    from .models import _persist
+
+    return _persist
+
+
+def _is_estimator(obj: Any) -> bool:
+    """A scikit-learn estimator of rosenblatt.models (saved as kind "estimator")."""
+    return type(obj).__module__.startswith("rosenblatt.models.") and _estimators().is_estimator(obj)
 
 
 # ============================================================================ state files

@@ -175,6 +175,10 @@ def _scaler_from_dict(d: Any, where: str) -> Any:
         raise ValueError(f"{where}.type must be 'StandardScaler' or 'MinMaxScaler', got {kind!r}")
     s.n_features_in_ = n
     s.n_samples_seen_ = _int(d["n_samples_seen"], f"{where}.n_samples_seen")
+    scale = getattr(s, "scale_", None)
+    if scale is not None and not np.all(scale != 0):
+        # scikit-learn never fits a zero scale (a constant feature gets 1): a damaged file
+        raise ValueError(f"{where}.scale holds 0 at features {np.flatnonzero(scale == 0)[:5]}")
     return s
 
 

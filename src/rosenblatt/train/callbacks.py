@@ -555,6 +555,10 @@ class CSVLogger(Callback):
             self._file = None
 
 
+class _BackupMismatch(ValueError):
+    """A sound backup written by a fit with other callbacks."""
+
+
 class BackupAndRestore(Callback):
     """Resume training after a crash or kill from the last finished epoch.
 
@@ -591,12 +595,27 @@ class BackupAndRestore(Callback):
         self.resumed_epoch = None
         if not os.path.exists(self.path):
             return
+        before = get_weights(self.model)
+        try:
+            self._restore()
+        except _BackupMismatch:
+            raise
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RuntimeError) as e:
+            set_weights(self.model, before)  # nothing half-restored
+            problem = " ".join(str(e).split())
+            raise ValueError(
+                f"BackupAndRestore: the backup {self.path} is damaged (or from another model) "
+                f"and cannot be resumed from ({type(e).__name__}: {problem}); delete it "
+                f"(rm {self.path!r}) to train from the start"
+            ) from e
+
+    def _restore(self) -> None:
         from .. import io
 
         s = _state.unpack(*io.load_state(self.path))
         others = self._others()
         if s["callbacks"] and len(s["callbacks"]) != len(others):
-            raise ValueError(
+            raise _BackupMismatch(
                 f"BackupAndRestore: {self.path} was written by a fit with "
                 f"{len(s['callbacks'])} other callbacks, this fit has {len(others)}; "
                 "resume with the same arguments (or delete the backup)"
@@ -606,9 +625,10 @@ class BackupAndRestore(Callback):
             self.loop.optimizer.load_state_dict(s["optimizer"])
         for cb, cb_state in zip(others, s["callbacks"]):
             if cb_state["type"] != type(cb).__name__:
-                raise ValueError(
+                raise _BackupMismatch(
                     f"BackupAndRestore: callback mismatch: the backup has {cb_state['type']}, "
-                    f"this fit has {type(cb).__name__} in that place"
+                    f"this fit has {type(cb).__name__} in that place (resume with the same "
+                    "arguments, or delete the backup)"
                 )
             cb.load_state_dict(cb_state["state"])
         _random.get_rng().bit_generator.state = s["rng"]
