@@ -379,3 +379,27 @@ ACTIVATION_MODULES = [
 )
 def test_activation_modules_equal_torch(mine, ref, kinks):
     check_op(mine, ref, [(4, 3)], kinks=kinks, gap=0.1)
+
+
+def test_summary_lists_layers_output_shapes_and_parameter_counts():
+    """Keras-style summary: the counts equal torch's numel of each layer, the output shapes
+    equal a forward pass of torch's identical network."""
+    mine = rb.nn.Sequential(
+        rb.nn.Conv2d(1, 2, 3), rb.nn.ReLU(), rb.nn.Flatten(), rb.nn.Linear(2 * 6 * 6, 5)
+    )
+    ref = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(72, 5)
+    )
+    mine[3].weight.requires_grad_(False)
+    table = mine.summary((4, 1, 8, 8), print_fn=None)
+    x = torch.zeros(4, 1, 8, 8)
+    for i, layer in enumerate(ref):
+        x = layer(x)
+        row = next(line for line in table.splitlines() if line.startswith(f"{i} ("))
+        assert str(list(x.shape)) in row
+        assert row.rstrip().endswith(f"{sum(p.numel() for p in layer.parameters()):,}")
+    total = sum(p.numel() for p in ref.parameters())
+    assert f"Total params: {total:,}" in table
+    assert f"Trainable params: {total - 72 * 5:,}" in table
+    assert f"Non-trainable params: {72 * 5:,}" in table
+    assert "?" in rb.nn.Linear(2, 3).summary(print_fn=None)  # no input: shapes unknown

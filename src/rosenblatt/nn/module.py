@@ -241,6 +241,63 @@ class Module:
                 out = changed
         return out
 
+    def summary(self, input_size: Any = None, dtype: Any = None, print_fn: Any = print) -> str:
+        """A Keras-style table: each layer, its output shape and parameter count; then the
+        total, trainable and non-trainable parameters (and their bytes).
+
+        With ``input_size`` (a shape such as ``(1, 784)``, the batch dimension included) one
+        forward pass of zeros under ``no_grad`` fills the output shapes (read by forward
+        hooks); without it they show as "?". Returns the table and prints it
+        (``print_fn=None`` only returns it).
+
+        >>> from rosenblatt import nn
+        >>> t = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 1)).summary((2, 4), print_fn=None)
+        >>> "Total params: 19" in t
+        True
+        """
+        from ..autograd import no_grad
+        from ..tensor import zeros
+
+        leaves = [(n, m) for n, m in self.named_modules() if n and not m._modules]
+        rows = leaves or [(type(self).__name__, self)]
+        shapes: dict[int, str] = {}
+
+        def record(mod: Module, args: Any, out: Any) -> None:
+            shapes[id(mod)] = str(list(out.shape)) if hasattr(out, "shape") else type(out).__name__
+
+        if input_size is not None:
+            handles = [m.register_forward_hook(record) for _, m in rows]
+            try:
+                with no_grad():
+                    first = next(iter(self.parameters()), None)
+                    dt = dtype or (first.dtype if first is not None else None)
+                    self(zeros(*input_size, dtype=dt))
+            finally:
+                for h in handles:
+                    h.remove()
+        header = f"{'Layer (type)':<34}{'Output Shape':<24}{'Param #':>12}"
+        lines = ["=" * len(header), header, "=" * len(header)]
+        for name, m in rows:
+            count = sum(p.numel() for p in m.parameters(recurse=False))
+            label = f"{name} ({type(m).__name__})"
+            lines.append(f"{label:<34}{shapes.get(id(m), '?'):<24}{count:>12,}")
+        params = list(self.parameters())
+        total = sum(p.numel() for p in params)
+        trainable = sum(p.numel() for p in params if p.requires_grad)
+        size = sum(p.numel() * p.element_size() for p in params)
+        lines += [
+            "=" * len(header),
+            f"Total params: {total:,}",
+            f"Trainable params: {trainable:,}",
+            f"Non-trainable params: {total - trainable:,}",
+            f"Params size (MB): {size / 2**20:.2f}",
+            "=" * len(header),
+        ]
+        table = "\n".join(lines)
+        if print_fn is not None:
+            print_fn(table)
+        return table
+
     def register_forward_pre_hook(self, hook: Callable[..., Any]) -> Any:
         """Call ``hook(module, args)`` before forward; a returned value replaces the args."""
         return self._add_call_hook("pre", hook)
