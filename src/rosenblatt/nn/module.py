@@ -251,8 +251,8 @@ class Module:
         (``print_fn=None`` only returns it).
 
         >>> from rosenblatt import nn
-        >>> t = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 1)).summary((2, 4), print_fn=None)
-        >>> "Total params: 19" in t
+        >>> net = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 1))
+        >>> "Total params: 19" in net.summary((2, 4), print_fn=None)
         True
         """
         from ..autograd import no_grad
