@@ -26,6 +26,10 @@ from typing import Any
 import numpy as np
 
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+#: "wall" (default) or "cpu": the process's CPU time (all its threads), which a busy
+#: machine inflates much less than wall time -- meaningful with BENCH_THREADS=1, where no
+#: thread waits or spins (isolated peers only)
+CLOCK = os.environ.get("BENCH_CLOCK", "wall")
 
 
 def limit_threads(n: int = THREADS, torch: bool = True) -> None:
@@ -60,10 +64,11 @@ def _worker(
     limit_threads(torch=peer == "torch")
     run = build(*args)
     conn.send(("ready", run()))
+    clock = time.process_time if CLOCK == "cpu" else time.perf_counter
     while conn.recv() == "run":
-        t0 = time.perf_counter()
+        t0 = clock()
         loss = run()
-        conn.send((time.perf_counter() - t0, loss))
+        conn.send((clock() - t0, loss))
 
 
 def run_rounds_isolated(
@@ -200,8 +205,9 @@ def blas() -> str:
 def machine() -> str:
     import torch
 
+    clock = "CPU time (BENCH_CLOCK=cpu)" if CLOCK == "cpu" else "wall time"
     return (
-        f"{cpu_model()}, {os.cpu_count()} cores, {THREADS} threads per library, "
+        f"{cpu_model()}, {os.cpu_count()} cores, {THREADS} threads per library, {clock}, "
         f"numpy {np.__version__} with {blas()}, torch {torch.__version__} "
         f"({torch.backends.cpu.get_cpu_capability()})"
     )
