@@ -6,7 +6,7 @@
     rosenblatt evaluate MODEL --data CSV [--target COLUMN]
     rosenblatt predict MODEL --data CSV [--out CSV]
     rosenblatt export MODEL --onnx FILE [--input-shape C,H,W]
-    rosenblatt demo {perceptron-or,xor,digits,optimizers,universal-approximation} [--out DIR]
+    rosenblatt demo NAME [--out DIR]   (rosenblatt demo --list: the demos and pictures)
     rosenblatt playground [--port N] [--host 127.0.0.1] [--no-browser]
     rosenblatt --help | --version
 
@@ -624,16 +624,36 @@ def _demo_optimizers(out_dir: Path, verbose: int) -> None:
     optimizers_demo(out_dir)
 
 
-DEMOS: dict[str, tuple[Callable[[Path, int], None], str]] = {
-    "perceptron-or": (_demo_perceptron_or, "Rosenblatt's perceptron learning OR (the deck)"),
-    "xor": (_demo_xor, "XOR with one hidden layer; decision boundary"),
-    "digits": (_demo_digits, "the default recipe: MLP on the digits; gradients"),
-    "optimizers": (_demo_optimizers, "GD, momentum, RMSProp, Adam, L-BFGS, Newton, GA"),
-    "universal-approximation": (_demo_universal, "a one-hidden-layer fit of a 1-D function"),
-}
+def _picture(name: str) -> Callable[[Path, int], None]:
+    def demo(out_dir: Path, verbose: int) -> None:
+        from .demos.pictures import draw
+
+        print(f"figure: {draw(name, out_dir)}")
+
+    return demo
+
+
+def _demos() -> dict[str, tuple[Callable[[Path, int], None], str]]:
+    from .demos.pictures import PICTURES
+
+    return {
+        "perceptron-or": (_demo_perceptron_or, "Rosenblatt's perceptron learning OR (the deck)"),
+        "xor": (_demo_xor, "XOR with one hidden layer; decision boundary"),
+        "digits": (_demo_digits, "the default recipe: MLP on the digits; gradients"),
+        "optimizers": (_demo_optimizers, "GD, momentum, RMSProp, Adam, L-BFGS, Newton, GA"),
+        "universal-approximation": (_demo_universal, "a one-hidden-layer fit of a 1-D function"),
+        **{name: (_picture(name), doc) for name, (_, doc) in PICTURES.items()},
+    }
+
+
+DEMOS = _demos()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.list or args.name is None:
+        width = max(map(len, DEMOS))
+        print("\n".join(f"{k:<{width}}  {doc}" for k, (_, doc) in DEMOS.items()))
+        return EXIT_OK
     fn, _ = DEMOS[args.name]
     out_dir = Path(args.out) if args.out else Path(f"{args.name}-demo")
     fn(out_dir, 0 if args.quiet else (1 if sys.stderr.isatty() else 0))
@@ -736,7 +756,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="\n".join(f"{k}: {doc}" for k, (_, doc) in DEMOS.items()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("name", choices=list(DEMOS), metavar="NAME", help=", ".join(DEMOS))
+    p.add_argument("name", nargs="?", choices=list(DEMOS), metavar="NAME", help=", ".join(DEMOS))
+    p.add_argument("--list", action="store_true", help="list the demos and what they show")
     p.add_argument("--out", metavar="DIR", help="folder for its figures (default: NAME-demo)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_demo)
