@@ -1,5 +1,6 @@
-"""Shared pieces of the classic models: parameter checks, label coding, divergence guard, and
-predict / predict_proba from a classifier's scores."""
+"""Shared pieces of the classic models: parameter checks, label coding, predict /
+predict_proba from a classifier's scores, and what plots read from an estimator (its
+``history``, the scores of an ROC curve, its confusion matrix)."""
 
 from __future__ import annotations
 
@@ -16,14 +17,17 @@ from ..random import get_rng
 
 __all__ = [
     "ConvergenceWarning",
+    "LossCurveMixin",
     "LinearUnitClassifier",
     "ProbabilisticClassifierMixin",
     "ScoreClassifierMixin",
     "check_param",
+    "confusion",
     "encode_binary",
     "is_finite",
     "log_proba",
     "make_rng",
+    "roc_scores",
 ]
 
 
@@ -187,3 +191,37 @@ class LinearUnitClassifier(ScoreClassifierMixin, ClassifierMixin, BaseEstimator)
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
         return tags
+
+
+class LossCurveMixin:
+    """``history``, Keras's ``model.history`` of an estimator trained epoch by epoch:
+    ``{"loss": loss_curve_}``, what ``rb.viz.plot_loss_curve(estimator)`` draws."""
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        check_is_fitted(self)
+        return {"loss": list(self.loss_curve_)}  # type: ignore[attr-defined]
+
+
+def roc_scores(estimator: Any, X: Any) -> np.ndarray:
+    """The score an ROC curve thresholds, higher = positive: p(classes_[1] | x) of
+    ``predict_proba``, else an anomaly detector's ``anomaly_score`` (positive = anomaly),
+    else ``decision_function`` (for ``rb.viz.plot_roc_curve(y, roc_scores(est, X))``)."""
+    if hasattr(estimator, "predict_proba"):
+        p = estimator.predict_proba(X)
+        if p.shape[1] != 2:
+            raise ValueError(f"roc_scores: {type(estimator).__name__} has {p.shape[1]} classes")
+        return p[:, 1]
+    for method in ("anomaly_score", "decision_function"):
+        if hasattr(estimator, method):
+            return np.asarray(getattr(estimator, method)(X), dtype=np.float64).ravel()
+    raise TypeError(f"roc_scores: {type(estimator).__name__} gives no scores")
+
+
+def confusion(estimator: Any, X: Any, y: Any) -> tuple[np.ndarray, list[Any]]:
+    """(C, labels): C[i, j] samples of class labels[i] predicted as labels[j], with the
+    estimator's ``classes_`` (for ``rb.viz.plot_confusion_matrix(*confusion(est, X, y))``)."""
+    from sklearn.metrics import confusion_matrix
+
+    labels = list(estimator.classes_)
+    return confusion_matrix(y, estimator.predict(X), labels=labels), labels

@@ -39,6 +39,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .. import nn
 from ..autograd import no_grad
+from ..io import register_module
 from ..random import get_rng
 from ..tensor import Tensor
 from ._base import check_param
@@ -52,6 +53,7 @@ OUTPUT_ACTIVATIONS = {"identity": nn.Identity, "sigmoid": nn.Sigmoid}
 METRICS = ("mse", "sse", "euclidean")
 
 
+@register_module  # rb.save / rb.load rebuild a denoising autoencoder's network
 class Corruption(nn.Module):
     """The corruption of a denoising autoencoder, active in training mode only.
 

@@ -230,6 +230,15 @@ class GAN(BaseEstimator):
         self.n_iter_ = len(self.discriminator_loss_curve_)
         return self
 
+    @property
+    def history(self) -> dict[str, list[float]]:
+        """Keras's ``model.history``: L_D as "loss" and L_G as "generator_loss" per epoch."""
+        check_is_fitted(self)
+        return {
+            "loss": self.discriminator_loss_curve_,
+            "generator_loss": self.generator_loss_curve_,
+        }
+
     def sample(self, n_samples: int = 1) -> np.ndarray:
         """Generated data G(z), z ~ N(0, I) drawn from random_state.
 

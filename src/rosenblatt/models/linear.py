@@ -21,7 +21,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import nn
 from ..train.objective import Penalty, ScaledLoss
-from ._base import ConvergenceWarning, ProbabilisticClassifierMixin, check_param, make_rng
+from ._base import (
+    ConvergenceWarning,
+    LossCurveMixin,
+    ProbabilisticClassifierMixin,
+    check_param,
+    make_rng,
+)
 from ._train import descend, estimator_weights, lbfgs, linear_unit
 
 __all__ = ["LinearRegression", "LogisticRegression"]
@@ -64,7 +70,7 @@ def _descend(
     return model.weight._data.copy(), np.zeros(k) if model.bias is None else model.bias._data.copy()
 
 
-class LinearRegression(RegressorMixin, BaseEstimator):
+class LinearRegression(LossCurveMixin, RegressorMixin, BaseEstimator):
     """Least squares: minimise J(theta) = 1/(2n) sum_i (h_theta(x_i) - y_i)^2, h = w.x + b.
 
     ``solver="normal"`` solves the normal equations of the CERN deck in one step,
@@ -216,7 +222,9 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         return tags
 
 
-class LogisticRegression(ProbabilisticClassifierMixin, ClassifierMixin, BaseEstimator):
+class LogisticRegression(
+    LossCurveMixin, ProbabilisticClassifierMixin, ClassifierMixin, BaseEstimator
+):
     """Logistic regression: p(C_1|x) = sigma(w.x + b), or softmax(W x + b) for K > 2 classes.
 
     Minimises the mean cross-entropy of the EDSF deck plus an optional L2 penalty,

@@ -36,7 +36,13 @@ from ..autograd import no_grad
 from ..random import use_generator
 from ..tensor import Tensor
 from ..train.objective import Penalty, ScaledLoss
-from ._base import ConvergenceWarning, ProbabilisticClassifierMixin, check_param, make_rng
+from ._base import (
+    ConvergenceWarning,
+    LossCurveMixin,
+    ProbabilisticClassifierMixin,
+    check_param,
+    make_rng,
+)
 from ._train import NoImprovement, estimator_weights, lbfgs, run
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
@@ -74,7 +80,7 @@ def first_order_optimizers() -> dict[str, type[optim.Optimizer]]:
     return found
 
 
-class _BaseMLP(BaseEstimator):
+class _BaseMLP(LossCurveMixin, BaseEstimator):
     """Shared training code of MLPClassifier and MLPRegressor."""
 
     _target_kind = ""  # "classes" or "values"

@@ -22,6 +22,7 @@ from ..train.objective import ScaledLoss
 from ._base import (
     ConvergenceWarning,
     LinearUnitClassifier,
+    LossCurveMixin,
     check_param,
     encode_binary,
     is_finite,
@@ -317,7 +318,7 @@ class Perceptron(_LinearUnit):
         return F.perceptron_criterion(Tensor(s, dtype=np.float64), t).item()
 
 
-class Adaline(_LinearUnit):
+class Adaline(LossCurveMixin, _LinearUnit):
     """Adaline (Widrow-Hoff LMS): w += eta (t - w.x - b) x on the linear output, then sign.
 
     The ADAptive LINear Element learns on the linear output y = w.x + b -- not on the

@@ -27,7 +27,7 @@ from ..nn import functional as F
 from ..random import get_rng, use_generator
 from ..tensor import Tensor
 from ..train import fit
-from ._base import check_param, make_rng
+from ._base import LossCurveMixin, check_param, make_rng
 from .mlp import ACTIVATIONS, _integer, _real
 
 __all__ = ["VAE", "gaussian_kl"]
@@ -117,7 +117,7 @@ def _mean(out: Tensor, target: Tensor) -> Tensor:
     return out.mean()
 
 
-class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class VAE(LossCurveMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Variational autoencoder: loss = -ln p(x|z) + beta KL(N(mu, sigma^2) || N(0, 1)).
 
     Encoder x -> (mu, ln sigma^2); z = mu + exp(ln sigma^2 / 2) * eps, eps ~ N(0, I);
