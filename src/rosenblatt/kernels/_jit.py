@@ -82,6 +82,9 @@ class Kernel:
     loop) and ``.serial``. ``.py`` is the plain Python function (runs, slowly, uncompiled).
     Call through :func:`launch`, which picks the version for the amount of work."""
 
+    parallel: Any  # set by _materialize (until then __getattr__ compiles)
+    serial: Any
+
     def __init__(self, fn: Callable) -> None:
         self.py = fn
         self.module = fn.__module__
@@ -112,7 +115,7 @@ def _import_numba() -> Any:
         import numba
 
         if "NUMBA_THREADING_LAYER" not in os.environ:
-            numba.config.THREADING_LAYER = "workqueue"
+            numba.config.THREADING_LAYER = "workqueue"  # type: ignore[attr-defined]
         _stamp_shared_sources()
         _numba = numba
     return _numba
@@ -166,12 +169,12 @@ def _stamp_shared_sources() -> None:
         for base in bases
     ]
     if not any(c.__name__.startswith("Rosenblatt") for c in impl._locator_classes):
-        impl._locator_classes[0:0] = ours
+        impl._locator_classes[0:0] = ours  # type: ignore[assignment]
 
 
 def _bitcasts(numba: Any) -> dict[Callable, Any]:
     """LLVM bitcasts float32 <-> int32 (numba has no scalar ``view``)."""
-    from llvmlite import ir
+    from llvmlite import ir  # type: ignore[import-untyped]
     from numba import types
     from numba.extending import intrinsic
 

@@ -197,6 +197,8 @@ def act_forward(
     """y = act(z) in one pass (a new array, or ``out``)."""
     if _kernel_ok(act, z):
         y = np.empty_like(z) if out is None else out
+        fz: np.ndarray | None
+        fy: np.ndarray | None
         if z.flags.c_contiguous and y.flags.c_contiguous:
             fz, fy = z.reshape(-1), y.reshape(-1)
         else:
@@ -211,6 +213,7 @@ def act_backward(g: Any, s: Any, act: int, slope: Any = 0.0) -> Any:
     """dL/dz = g * act' in one pass; Tensors (double backward) take the reference."""
     if type(g) is np.ndarray and g.shape == s.shape and _kernel_ok(act, g, s):
         out = np.empty_like(s)
+        flats: tuple[np.ndarray | None, ...]
         if g.flags.c_contiguous and s.flags.c_contiguous and out.flags.c_contiguous:
             flats = (g.reshape(-1), s.reshape(-1), out.reshape(-1))
         else:

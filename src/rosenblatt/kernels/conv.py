@@ -22,6 +22,8 @@ bit-identical to its reference (max-pool backward up to the sign of zero gradien
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -47,7 +49,7 @@ Pad4 = tuple[int, int, int, int]  # (top, bottom, left, right)
 
 # ---------------------------------------------------------------------- NumPy helpers
 def _alloc(
-    like: np.ndarray, shape: tuple[int, ...], fill: float | None = 0.0, dtype: object = None
+    like: np.ndarray, shape: tuple[int, ...], fill: float | None = 0.0, dtype: Any = None
 ) -> np.ndarray:
     """A new array of logical ``shape`` whose memory layout (axis order) is that of ``like``,
     filled with ``fill`` (uninitialised if None), of ``like``'s dtype unless given."""
@@ -223,7 +225,7 @@ def _planes(a: np.ndarray) -> np.ndarray | None:
     return chwn if chwn.flags.c_contiguous else None
 
 
-def _new_planes(shape: tuple, like: np.ndarray, dtype: object) -> tuple:
+def _new_planes(shape: tuple, like: np.ndarray, dtype: Any) -> tuple:
     """A new (N, C, H, W) array stored as ``like`` (planes-viewable) is, and its planes."""
     n, c, h, w = shape
     if like.flags.c_contiguous:
@@ -249,6 +251,7 @@ def max_pool_reference(
         for j in range(k[1]):
             tap = _tap(xp, i, j, out_hw, s, d)
             y = tap.copy(order="K") if y is None else np.maximum(y, tap, out=y)
+    assert y is not None
     arg = np.full_like(y, -1, dtype=np.int32)
     for i in range(k[0]):
         for j in range(k[1]):
