@@ -3,6 +3,7 @@
 ::
 
     rosenblatt train [RECIPE.toml] [--out DIR] [--epochs N] [--quiet]
+    rosenblatt train --resume RUN_DIR [--epochs N]
     rosenblatt evaluate MODEL --data CSV [--target COLUMN]
     rosenblatt predict MODEL --data CSV [--out CSV]
     rosenblatt export MODEL --onnx FILE [--input-shape C,H,W]
@@ -25,8 +26,10 @@ saved, with the best weights so far).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
+import shutil
 import sys
 import time
 import traceback
@@ -120,12 +123,78 @@ def _run_dir(out: str | None, name: str) -> tuple[Path, bool]:
 
 class _Started(Callback):
     """Remembers whether ``rb.fit`` got past its checks of the data (on_train_begin): a
-    ValueError before that is bad input (exit 2), after it a bug (exit 1)."""
+    ValueError before that is bad input (exit 2), after it a bug (exit 1). Then (rank 0)
+    writes what ``--resume`` needs into the run folder: recipe.toml and .run.json."""
 
     started = False
 
+    def __init__(self, folder: Path | None = None, recipe: Any = None) -> None:
+        self.folder, self.recipe = folder, recipe
+
     def on_train_begin(self, logs: Any = None) -> None:
         self.started = True
+        if self.folder is not None:
+            from . import io
+
+            r = self.recipe
+            resume = {"name": r.name, "base_dir": str(Path(r.base_dir).resolve()),
+                      "epochs": r.training["epochs"]}  # fmt: skip
+            io.atomic_write(self.folder / "recipe.toml", r.text)
+            io.atomic_write(self.folder / RESUME_FILE, json.dumps(resume, indent=2) + "\n")
+
+
+RESUME_FILE = ".run.json"  # the recipe's folder and epochs, for --resume
+COMPLETE_FILE = "COMPLETE"  # written last: every file of the run is there
+BACKUP_DIR = ".backup"  # BackupAndRestore's training state, until the run is complete
+
+
+class _FolderLock:
+    """An exclusive lock on a run folder (``.lock``, flock): a second process training into
+    the same folder is refused instead of interleaving its rows with ours. The kernel drops
+    the lock of a killed process; the file is removed when the run ends."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / ".lock"
+        self.fd: int | None = None
+
+    def acquire(self) -> None:
+        import os
+
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock
+            return
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                other = os.read(fd, 32).decode(errors="replace").strip() or "?"
+                os.close(fd)
+                raise UsageError(
+                    f"{self.path.parent} is being written by another 'rosenblatt train' (pid "
+                    f"{other}); wait for it to finish or choose another --out"
+                ) from None
+            try:  # the file may have been removed by its last holder meanwhile
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self.fd = fd
+
+    def release(self) -> None:
+        import os
+
+        if self.fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+        os.close(self.fd)
+        self.fd = None
 
 
 def _architecture(model: Any) -> str:
@@ -252,6 +321,8 @@ def _save_run(run: Any, folder: Path, diverged: str | None) -> dict[str, Any]:
         io.atomic_write(folder / "metrics.json", json.dumps(summary, indent=2) + "\n")
         io.atomic_write(folder / "recipe.toml", run.recipe.text)
         summary["plots"] = _write_plots(run, folder)
+        summary["files"] = ["model.safetensors", "metrics.json", "recipe.toml", "history.csv",
+                            *summary["plots"]]  # fmt: skip
     except OSError as e:
         raise UsageError(
             f"cannot write the run folder {folder}: {_problem(e)}; the model is saved in {path}"
@@ -315,29 +386,109 @@ def _print_summary(run: Any, summary: dict[str, Any], folder: Path, quiet: bool)
     print(f"run saved in {folder}")
 
 
+def _resumed_recipe(folder: Path, epochs: int | None) -> Any:
+    """The recipe of an interrupted run folder, as it was started (its CSV paths resolved
+    against the original recipe's folder); ``--epochs`` may extend it."""
+    from . import recipe as rcp
+
+    if not folder.is_dir():
+        raise UsageError(f"--resume: no such run folder: {str(folder)!r}")
+    if (folder / COMPLETE_FILE).exists():
+        return None
+    if not (folder / RESUME_FILE).is_file() or not (folder / "recipe.toml").is_file():
+        raise UsageError(
+            f"--resume: {folder} holds no interrupted run (no recipe.toml and {RESUME_FILE}: "
+            "it stopped before training began; start it again)"
+        )
+    with bad_input(f"--resume: {folder}"):
+        info = json.loads((folder / RESUME_FILE).read_text())
+        if not isinstance(info, dict) or not {"name", "base_dir", "epochs"} <= set(info):
+            raise ValueError(f"{RESUME_FILE} is damaged; start the run again")
+        text = (folder / "recipe.toml").read_text(encoding="utf-8")
+        recipe = rcp.parse_recipe(text, base_dir=info["base_dir"], name=info["name"])
+        return recipe.with_epochs(info["epochs"] if epochs is None else epochs)
+
+
+def _clean_complete(folder: Path) -> None:
+    """Remove what only an unfinished run needs: the backup, .run.json, killed writes."""
+    from . import io
+
+    shutil.rmtree(folder / BACKUP_DIR, ignore_errors=True)
+    with contextlib.suppress(FileNotFoundError):
+        (folder / RESUME_FILE).unlink()
+    io.remove_stale_temporaries(folder)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from . import recipe as rcp
-    from .train.callbacks import CSVLogger, TerminateOnNaN
+    from .train.callbacks import BackupError
     from .train.data_parallel import from_rank0, main_process
 
-    with bad_input():
-        recipe = rcp.default_recipe() if args.recipe is None else rcp.load_recipe(args.recipe)
-        if args.epochs is not None:
-            recipe = recipe.with_epochs(args.epochs)
+    resume = args.resume is not None
+    if resume and (args.recipe is not None or args.out is not None or args.print_recipe):
+        raise UsageError("--resume RUN_DIR continues that run: give no recipe and no --out")
+    if resume:
+        recipe = _resumed_recipe(Path(args.resume), args.epochs)
+        if recipe is None:  # complete: only what a kill during the last clean-up left
+            _clean_complete(Path(args.resume))
+            print(f"nothing to resume: the run in {args.resume} is complete")
+            return EXIT_OK
+    else:
+        with bad_input():
+            recipe = rcp.default_recipe() if args.recipe is None else rcp.load_recipe(args.recipe)
+            if args.epochs is not None:
+                recipe = recipe.with_epochs(args.epochs)
     if args.print_recipe:
         sys.stdout.write(recipe.text)
         return EXIT_OK
     main = main_process()  # under mpiexec: rank 0 makes the run folder, prints and saves
-    with bad_input("cannot create the run folder"):
-        folder, created = from_rank0(lambda: _run_dir(args.out, recipe.name))
+    if resume:
+        folder, created = Path(args.resume), False
+    else:
+        with bad_input("cannot create the run folder"):
+            folder, created = from_rank0(lambda: _run_dir(args.out, recipe.name))
     created = created and main
-    started = _Started()
-    extra = [started, CSVLogger(folder / "history.csv"), TerminateOnNaN()]
+    lock = _FolderLock(folder)
+    if main:
+        with bad_input(f"cannot lock the run folder {folder}"):
+            lock.acquire()
+    try:
+        if main and not resume:  # a new run in this folder: no earlier run to continue
+            shutil.rmtree(folder / BACKUP_DIR, ignore_errors=True)
+            with contextlib.suppress(FileNotFoundError):
+                (folder / COMPLETE_FILE).unlink()
+        return _train_in(recipe, folder, created, main, args)
+    except BackupError as e:
+        raise UsageError(
+            f"{_one_line(e)} (the backup is {folder / BACKUP_DIR}; without it the run starts over)"
+        ) from e
+    finally:
+        lock.release()
+        if created and folder.is_dir() and not any(folder.iterdir()):  # nothing was trained
+            folder.rmdir()
+
+
+def _train_in(recipe: Any, folder: Path, created: bool, main: bool, args: Any) -> int:
+    """Train ``recipe`` into ``folder``: history.csv grows one row per epoch, the training
+    state is backed up after every epoch (so --resume continues a killed run exactly), and
+    COMPLETE is written after the last file."""
+    from . import recipe as rcp
+    from .train.callbacks import BackupAndRestore, BackupError, CSVLogger, TerminateOnNaN
+
+    started = _Started(folder if main else None, recipe)
+    extra = [
+        started,
+        CSVLogger(folder / "history.csv", append=True),
+        TerminateOnNaN(),
+        BackupAndRestore(folder / BACKUP_DIR, delete_checkpoint=False),
+    ]
     verbose = 0 if args.quiet or not main else (1 if sys.stderr.isatty() else 2)
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "training diverged", RuntimeWarning)
             run = rcp.train(recipe, verbose=verbose, callbacks=extra)
+    except BackupError:
+        raise
     except (ValueError, OSError, MemoryError, KeyboardInterrupt) as e:
         if started.started and isinstance(e, ValueError):  # the data were accepted: a bug
             raise
@@ -350,8 +501,6 @@ def cmd_train(args: argparse.Namespace) -> int:
 
             kept = _keep_elsewhere(save, recipe.name).replace("trained", "partly trained")
             raise UsageError(f"training stopped: {_problem(e)}; {kept}") from e
-        if created and folder.is_dir() and not any(folder.iterdir()):  # nothing was trained
-            folder.rmdir()
         if isinstance(e, KeyboardInterrupt):
             raise
         raise UsageError(_problem(e)) from e
@@ -359,9 +508,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     if not main:
         return EXIT_USAGE if diverged else EXIT_INTERRUPTED if run.interrupted else EXIT_OK
     summary = _save_run(run, folder, diverged)
+    if not run.interrupted:  # finished (or diverged): nothing left to resume
+        from . import io
+
+        io.atomic_write(folder / COMPLETE_FILE, json.dumps(summary["files"]) + "\n")
+        _clean_complete(folder)
     _print_summary(run, summary, folder, args.quiet)
     if diverged:
         raise UsageError(f"{diverged} The run (last good weights) is saved in {folder}")
+    if run.interrupted:
+        print(f"interrupted: continue with 'rosenblatt train --resume {folder}'")
     return EXIT_INTERRUPTED if run.interrupted else EXIT_OK
 
 
@@ -711,6 +867,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, metavar="N", help="override training.epochs")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress, one-line summary")
     p.add_argument("--print-recipe", action="store_true", help="print the recipe and exit")
+    p.add_argument(
+        "--resume", metavar="RUN_DIR",
+        help="continue an interrupted run (killed, Ctrl-C) from its last finished epoch; "
+        "the result equals an uninterrupted run",
+    )  # fmt: skip
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser(

@@ -115,10 +115,12 @@ the same atomic write and validation; ``rb.callbacks.BackupAndRestore`` uses the
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import math
 import os
+import re
 import stat
 import struct
 import sys
@@ -142,6 +144,7 @@ from .tensor import Tensor
 
 __all__ = [
     "Checkpoint",
+    "atomic_path",
     "atomic_write",
     "build_module",
     "load",
@@ -151,6 +154,7 @@ __all__ = [
     "module_config",
     "read_safetensors",
     "register_module",
+    "remove_stale_temporaries",
     "save",
     "save_state",
 ]
@@ -186,23 +190,51 @@ def atomic_write(path: PathLike, data: bytes | str) -> None:
 
     The bytes go to a temporary file in the same directory, are flushed to disk (fsync),
     and the temporary file is renamed over ``path`` (``os.replace``, atomic on POSIX and
-    Windows). On any error the temporary file is removed and ``path`` is untouched.
+    Windows). On any error the temporary file is removed and ``path`` is untouched; one left
+    by a process that was killed is removed by the next write to ``path``.
     """
-    target = Path(path)
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    directory = target.parent
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:
             f.write(raw)
             f.flush()
             os.fsync(f.fileno())
+
+    with atomic_path(path) as tmp:
+        write(tmp)
+
+
+@contextlib.contextmanager
+def atomic_path(path: PathLike) -> Iterator[Path]:
+    """A temporary path beside ``path`` (same extension) to write to; renamed over ``path``
+    when the block succeeds, removed when it fails -- for writers that take a path, such as
+    ``fig.savefig``::
+
+        with atomic_path("loss_curve.png") as tmp:
+            fig.savefig(tmp)
+
+    Temporaries are named ``.NAME.PID.XXXXXXXX.tmpEXT``; those of processes that no longer
+    run (killed mid-write) are removed first.
+    """
+    target = Path(path)
+    directory = target.parent
+    remove_stale_temporaries(directory, target.name)
+    fd, name = tempfile.mkstemp(
+        dir=directory, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp" + target.suffix
+    )
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
         mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o644
         os.chmod(tmp, mode)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(e, OSError) and e.filename is None and e.errno is not None:
+            raise OSError(e.errno, e.strerror, str(target)) from e  # say which file
         raise
     with contextlib.suppress(OSError, AttributeError):  # make the rename itself durable
         dir_fd = os.open(directory, os.O_RDONLY)
@@ -210,6 +242,39 @@ def atomic_write(path: PathLike, data: bytes | str) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def remove_stale_temporaries(directory: PathLike, name: str | None = None) -> list[Path]:
+    """Remove the temporary files of ``atomic_path`` (for ``name``, or for any file) in
+    ``directory`` whose writing process no longer runs; returns what was removed. On
+    systems without POSIX process ids nothing is removed."""
+    if os.name != "posix":
+        return []
+    removed = []
+    pattern = f".{glob.escape(name)}.*.tmp*" if name is not None else ".*.tmp*"
+    for tmp in Path(directory).glob(pattern):
+        m = _TEMPORARY.match(tmp.name)
+        if m and (name is None or m["name"] == name) and not _alive(int(m["pid"])):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+                removed.append(tmp)
+    return removed
+
+
+# .NAME.PID.XXXXXXXX.tmpEXT (mkstemp's 8 random characters have no dot)
+_TEMPORARY = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[A-Za-z0-9_]{8}\.tmp(\.[^.]*)?$")
 
 
 # ============================================================================ registry

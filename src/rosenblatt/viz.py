@@ -101,8 +101,13 @@ def _figure(width: float = 6.4, height: float = 4.8) -> Any:
 
 
 def _finish(fig: Any, path: PathLike | None) -> Any:
+    """Save the figure (atomically: a killed process leaves no half-written picture; the
+    format follows the file's extension) and return it."""
     if path is not None:
-        fig.savefig(os.fspath(path), dpi=100)
+        from .io import atomic_path
+
+        with atomic_path(path) as tmp:
+            fig.savefig(os.fspath(tmp), dpi=100)
     return fig
 
 

@@ -184,8 +184,8 @@ def test_a_full_disk_keeps_the_model_elsewhere_and_says_where(
     monkeypatch.setattr("tempfile.tempdir", str(elsewhere))
     real = io.atomic_write
 
-    def full(path, data):
-        if Path(path).resolve().parent == (tmp_path / "run").resolve():
+    def full(path, data):  # the disk fills up as the trained model is saved
+        if Path(path).resolve() == (tmp_path / "run" / "model.safetensors").resolve():
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
         real(path, data)
 
@@ -222,15 +222,16 @@ def _run_limited(limit: int, *args, cwd: Path):
 
 
 def test_no_room_anywhere_says_where_the_model_would_have_gone(tmp_path, labelled_csv):
-    """Every file is limited to 4 kB (``ulimit -f``): the history fits, the model does not,
-    here or anywhere else; one line names the path and says the model could not be kept."""
+    """Every file is limited to 4 kB (``ulimit -f``): the history fits, the model (and the
+    training state backed up after each epoch, which holds it) does not, here or anywhere
+    else; one line names the file and says the model could not be kept."""
     (tmp_path / "r.toml").write_text(
         '[data]\nsource = "train.csv"\ntarget = "label"\n[model]\nlayers = [256]\n'
         "[training]\nepochs = 3\n"
     )
     r = _run_limited(4096, "train", "r.toml", "--out", "run", "-q", cwd=tmp_path)
     line = one_error_line(r)
-    assert "cannot write run/model.safetensors: File too large" in line
+    assert "training stopped: run/.backup/backup.safetensors: File too large" in line
     assert "could not be kept elsewhere either" in line
 
 

@@ -36,6 +36,7 @@ from .convergence import check_rule, has_converged
 
 __all__ = [
     "BackupAndRestore",
+    "BackupError",
     "Callback",
     "CallbackList",
     "CSVLogger",
@@ -513,7 +514,10 @@ class CSVLogger(Callback):
     separator : str
     append : bool
         Append to an existing file (and skip the header) instead of overwriting it; use it
-        together with BackupAndRestore so resumed runs keep the earlier rows.
+        together with BackupAndRestore so resumed runs keep the earlier rows. A last line
+        that a killed process left unfinished is removed first; with a BackupAndRestore in
+        the fit, so are the rows of the epochs the fit (re)trains, from the one it starts
+        at: each epoch has one row however often the run was killed and resumed.
     """
 
     def __init__(
@@ -525,25 +529,56 @@ class CSVLogger(Callback):
         self._keys: list[str] | None = None
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
-        has_rows = (
-            self.append and os.path.exists(self.filename) and os.path.getsize(self.filename) > 0
-        )
-        self._file = None
-        if _writes_files():
-            self._file = open(self.filename, "a" if self.append else "w", newline="")  # noqa: SIM115
-        self._writer, self._keys = None, None
-        self._skip_header = has_rows
+        self._file, self._writer, self._keys = None, None, None
+        self._started = False  # the file is opened at the first epoch's end
+
+    def _open(self, epoch: int) -> None:
+        """Open the file for the rows from ``epoch`` on (see ``append``)."""
+        self._started = True
+        if not _writes_files():
+            return
+        self._header: list[str] | None = None
+        if self.append and os.path.exists(self.filename) and os.path.getsize(self.filename):
+            cbs = getattr(getattr(self.loop, "callbacks", None), "callbacks", [])
+            resumable = any(isinstance(c, BackupAndRestore) for c in cbs)
+            self._header = self._keep_rows_before(epoch if resumable else None)
+        self._file = open(self.filename, "a" if self.append else "w", newline="")  # noqa: SIM115
+
+    def _keep_rows_before(self, epoch: int | None) -> list[str] | None:
+        """Rewrite the file (atomically) with its header and its complete rows (of the
+        epochs before ``epoch``, unless None); returns the header (None if it has none)."""
+        from .. import io
+
+        with open(self.filename, newline="") as f:
+            text = f.read()
+        if not text.endswith("\n"):  # a line cut off by a kill
+            text = text[: text.rfind("\n") + 1]
+        rows = list(csv.reader(text.splitlines(keepends=True), delimiter=self.sep))
+        if not rows:
+            return None
+        header, kept = rows[0], []
+        for row in rows[1:]:
+            complete = len(row) == len(header) and row[0].isdigit()
+            if complete and (epoch is None or int(row[0]) < epoch):
+                kept.append(row)
+        text = io_text(header, kept, self.sep)
+        io.atomic_write(self.filename, text)
+        return header
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        if not self._started:
+            self._open(epoch)
         if self._file is None:
             return
         logs = logs or {}
         if self._keys is None:
-            self._keys = sorted(logs)
+            header = self._header
+            self._keys = sorted(logs) if header is None else header[1:]
             self._writer = csv.DictWriter(
-                self._file, fieldnames=["epoch", *self._keys], delimiter=self.sep
-            )
-            if not self._skip_header:
+                self._file, fieldnames=["epoch", *self._keys], delimiter=self.sep,
+                extrasaction="ignore",
+            )  # fmt: skip
+            if header is None:
                 self._writer.writeheader()
         row = {"epoch": epoch, **{k: logs.get(k, "NA") for k in self._keys}}
         self._writer.writerow(row)
@@ -555,7 +590,22 @@ class CSVLogger(Callback):
             self._file = None
 
 
-class _BackupMismatch(ValueError):
+def io_text(header: list[str], rows: list[list[str]], sep: str) -> str:
+    """CSV text of a header and rows (the csv module's quoting)."""
+    import io as _io
+
+    buffer = _io.StringIO()
+    writer = csv.writer(buffer, delimiter=sep, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+class BackupError(ValueError):
+    """A backup that cannot be resumed from: damaged, or written by another fit."""
+
+
+class _BackupMismatch(BackupError):
     """A sound backup written by a fit with other callbacks."""
 
 
@@ -603,7 +653,7 @@ class BackupAndRestore(Callback):
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, RuntimeError) as e:
             set_weights(self.model, before)  # nothing half-restored
             problem = " ".join(str(e).split())
-            raise ValueError(
+            raise BackupError(
                 f"BackupAndRestore: the backup {self.path} is damaged (or from another model) "
                 f"and cannot be resumed from ({type(e).__name__}: {problem}); delete it "
                 f"(rm {self.path!r}) to train from the start"
@@ -657,7 +707,10 @@ class BackupAndRestore(Callback):
         history = self.loop.history
         finished = not (history.interrupted or history.diverged is not None)
         if finished and self.delete_checkpoint and _writes_files() and os.path.exists(self.path):
+            from .. import io
+
             os.remove(self.path)
+            io.remove_stale_temporaries(self.backup_dir)  # of writes killed earlier
             if not os.listdir(self.backup_dir):
                 os.rmdir(self.backup_dir)
 
