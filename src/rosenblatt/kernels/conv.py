@@ -252,38 +252,41 @@ def max_pool_reference(
             tap = _tap(xp, i, j, out_hw, s, d)
             y = tap.copy(order="K") if y is None else np.maximum(y, tap, out=y)
     assert y is not None
-    arg = np.full_like(y, -1, dtype=np.int32)
-    for i in range(k[0]):
-        for j in range(k[1]):
-            hit = _tap(xp, i, j, out_hw, s, d) == y
-            hit &= arg < 0  # a later tie gets nothing
-            np.copyto(arg, i * k[1] + j, where=hit)
+    arg = np.empty_like(y, dtype=np.int32)
+    arg[...] = -1
+    for i in reversed(range(k[0])):  # the first position last: it wins ties
+        for j in reversed(range(k[1])):
+            np.copyto(arg, i * k[1] + j, where=_tap(xp, i, j, out_hw, s, d) == y)
     return y, arg
 
 
 @kernel
 def _max_pool(x, y, arg, kh, kw, sh, sw, dh, dw, pt, pl):  # noqa: ANN001, ANN202
     """y = max over the window (padding -inf); arg = i KW + j of the first maximum
-    (-1 when it is NaN: the reference's y == x finds none)."""
+    (-1 when it is NaN: the reference's y == x finds none). The running maximum of a
+    window is kept for all Q columns at once (the contiguous innermost loop)."""
     n_planes, height, width, q = x.shape
     _, oh, ow, _ = y.shape
     for p in prange(n_planes):
         for oy in range(oh):
             for ox in range(ow):
+                best, at = y[p, oy, ox], arg[p, oy, ox]
                 for k in range(q):
-                    best = -np.inf
-                    at = 0
-                    for i in range(kh):
-                        row = oy * sh + i * dh - pt
-                        for j in range(kw):
-                            col = ox * sw + j * dw - pl
-                            inside = 0 <= row < height and 0 <= col < width
-                            v = x[p, row, col, k] if inside else -np.inf
-                            if v > best or (v != v and best == best):
-                                best = v
-                                at = i * kw + j
-                    y[p, oy, ox, k] = best
-                    arg[p, oy, ox, k] = at if best == best else -1
+                    best[k] = -np.inf
+                    at[k] = 0
+                for i in range(kh):
+                    row = oy * sh + i * dh - pt
+                    for j in range(kw):
+                        col = ox * sw + j * dw - pl
+                        if 0 <= row < height and 0 <= col < width:  # (padding never wins)
+                            here = i * kw + j
+                            for k in range(q):
+                                v, b = x[p, row, col, k], best[k]
+                                take = v > b or (v != v and b == b)
+                                best[k] = v if take else b
+                                at[k] = here if take else at[k]
+                for k in range(q):
+                    at[k] = at[k] if best[k] == best[k] else -1
 
 
 def max_pool(
@@ -375,23 +378,32 @@ def avg_pool_reference(
 
 @kernel
 def _avg_pool(x, y, div, kh, kw, sh, sw, pt, pl):  # noqa: ANN001, ANN202
-    """y = (sum over the window of x, padding 0, positions row-major) / div[oy, ox]."""
+    """y = (sum over the window of x, padding 0, positions row-major) / div[oy, ox]; the
+    sums of all Q columns at once (the contiguous innermost loop)."""
     n_planes, height, width, q = x.shape
     _, oh, ow, _ = y.shape
     zero = x.dtype.type(0)
     for p in prange(n_planes):
         for oy in range(oh):
             for ox in range(ow):
+                acc = y[p, oy, ox]
+                for i in range(kh):
+                    row = oy * sh + i - pt
+                    for j in range(kw):
+                        col = ox * sw + j - pl
+                        inside = 0 <= row < height and 0 <= col < width
+                        if i == 0 and j == 0:
+                            for k in range(q):
+                                acc[k] = x[p, row, col, k] if inside else zero
+                        elif inside:
+                            for k in range(q):
+                                acc[k] += x[p, row, col, k]
+                        else:  # padding adds a zero (as the reference's padded copy)
+                            for k in range(q):
+                                acc[k] += zero
+                d = div[oy, ox]
                 for k in range(q):
-                    s = zero
-                    for i in range(kh):
-                        row = oy * sh + i - pt
-                        for j in range(kw):
-                            col = ox * sw + j - pl
-                            inside = 0 <= row < height and 0 <= col < width
-                            v = x[p, row, col, k] if inside else zero
-                            s = v if i == 0 and j == 0 else s + v
-                    y[p, oy, ox, k] = s / div[oy, ox]
+                    acc[k] = acc[k] / d
 
 
 def _divisor(divisor: np.ndarray, out_hw: tuple, dtype: np.dtype) -> np.ndarray:
