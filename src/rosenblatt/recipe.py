@@ -245,33 +245,19 @@ def table() -> Check:
 
 # ============================================================================ the format
 # Names the recipe may use for activations, initialisations, losses, optimizers, schedules.
-ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
-    "relu": nn.ReLU,
-    "leaky_relu": nn.LeakyReLU,
-    "sigmoid": nn.Sigmoid,
-    "tanh": nn.Tanh,
-    "gelu": nn.GELU,
-    "softplus": nn.Softplus,
-    "elu": nn.ELU,
-    "selu": nn.SELU,
-    "identity": nn.Identity,
+ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {  # from rosenblatt.nn's one registry
+    name: nn.ACTIVATIONS[name]
+    for name in "relu leaky_relu sigmoid tanh gelu softplus elu selu identity".split()
 }
 
-# init name -> function(weight) from nn.init; "default" keeps PyTorch's Linear
-# initialisation (kaiming_uniform with a = sqrt(5), biases uniform in +-1/sqrt(fan_in)).
+# init name -> function(weight) from nn.init's one registry (INITIALISERS); "default" keeps
+# PyTorch's Linear initialisation (kaiming_uniform with a = sqrt(5), biases uniform in
+# +-1/sqrt(fan_in)).
+_INIT_NAMES = """xavier_uniform xavier_normal glorot_uniform glorot_normal kaiming_uniform
+kaiming_normal he_uniform he_normal lecun_normal normal zeros""".split()
 INITS: dict[str, Callable[[Tensor], Any] | None] = {
     "default": None,
-    "xavier_uniform": nn.init.xavier_uniform_,  # Glorot: U(+-sqrt(6/(fan_in+fan_out)))
-    "xavier_normal": nn.init.xavier_normal_,  # Glorot: N(0, 2/(fan_in+fan_out))
-    "glorot_uniform": nn.init.xavier_uniform_,
-    "glorot_normal": nn.init.xavier_normal_,
-    "kaiming_uniform": nn.init.kaiming_uniform_,  # He: U(+-sqrt(6/fan_in))
-    "kaiming_normal": nn.init.kaiming_normal_,  # He: N(0, 2/fan_in)
-    "he_uniform": nn.init.kaiming_uniform_,
-    "he_normal": nn.init.kaiming_normal_,
-    "lecun_normal": nn.init.lecun_normal_,  # LeCun: N(0, 1/fan_in)
-    "normal": lambda w: nn.init.normal_(w, 0.0, 0.01),  # "random": N(0, 0.01^2)
-    "zeros": nn.init.zeros_,  # the deck's warning: every unit learns the same
+    **{name: nn.init.INITIALISERS[name] for name in _INIT_NAMES},
 }
 
 # loss name -> (module factory, task); the output layer and its implied activation follow:

@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..nn import functional as F
 from ..random import get_rng
+from ..tensor import Tensor
 
 __all__ = [
     "ConvergenceWarning",
@@ -27,6 +28,7 @@ __all__ = [
     "is_finite",
     "log_proba",
     "make_rng",
+    "on_array",
     "roc_scores",
 ]
 
@@ -58,6 +60,12 @@ def encode_binary(estimator: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     if len(classes) != 2:
         raise ValueError(f"{name} needs samples of 2 classes, got 1 class: '{classes[0]}'")
     return classes, 2.0 * t - 1.0
+
+
+def on_array(fn: Any, x: Any, **kwargs: Any) -> np.ndarray:
+    """An op of ``rosenblatt.nn.functional`` on an array, e.g. ``on_array(F.sigmoid, z)``: the
+    models use the one sigmoid, softmax, log-softmax and softplus of the ops, no NumPy copy."""
+    return fn(Tensor._make(np.asarray(x), None), **kwargs)._data
 
 
 def log_proba(p: np.ndarray) -> np.ndarray:
@@ -144,8 +152,8 @@ class ProbabilisticClassifierMixin(ScoreClassifierMixin):
         """
         z = self._scores(X)
         if z.ndim == 1:  # sigma(-z) = 1 - sigma(z), accurate also where sigma(z) ~ 1
-            return np.column_stack([expit(-z), expit(z)])
-        return softmax(z, axis=1)
+            return np.column_stack([on_array(F.sigmoid, -z), on_array(F.sigmoid, z)])
+        return on_array(F.softmax, z, dim=1)
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """ln p(class | x): the log of :meth:`predict_proba`.

@@ -26,7 +26,7 @@ from ..nn import functional as F
 from ..random import use_generator
 from ..tensor import Tensor
 from ..train import fit
-from ._base import check_param, make_rng
+from ._base import check_param, make_rng, on_array
 from .mlp import _integer, _real
 from .vae import batch_size, check_network_params, mlp
 
@@ -269,4 +269,4 @@ class GAN(BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=_F32)
         with no_grad():
             s = self.discriminator_(Tensor._make(X, None))._data[:, 0]
-        return 1 / (1 + np.exp(-s))
+        return on_array(F.sigmoid, s)

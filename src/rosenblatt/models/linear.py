@@ -14,12 +14,12 @@ import warnings
 from typing import Any
 
 import numpy as np
-from scipy.special import expit, log_expit, logsumexp, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import nn
+from ..nn import functional as F
 from ..train.objective import Penalty, ScaledLoss
 from ._base import (
     ConvergenceWarning,
@@ -27,6 +27,7 @@ from ._base import (
     ProbabilisticClassifierMixin,
     check_param,
     make_rng,
+    on_array,
 )
 from ._train import descend, estimator_weights, lbfgs, linear_unit
 
@@ -248,7 +249,9 @@ class LogisticRegression(
     penalty : {"l2", None}
         L2 penalty, or none.
     C : float
-        Inverse penalty strength (scikit-learn's); ``np.inf`` also means no penalty.
+        Inverse penalty strength (scikit-learn's); ``np.inf`` also means no penalty. It is
+        rosenblatt's one penalty (``rosenblatt.train.objective``) with l2 = 1/(2C) per unit
+        of sample weight: J = weighted mean loss + |W|^2 / (2 C sum_i w_i).
     fit_intercept : bool
     solver : {"lbfgs", "newton", "gd", "sgd"}
     max_iter : int
@@ -458,10 +461,10 @@ class _NewtonTerms:
     def objective(self, theta: np.ndarray) -> float:
         """J(theta) = weighted mean cross-entropy + scale P(W), computed stably."""
         Z, T = self.A @ theta.T, self.T
-        if T.shape[1] == 1:  # -[t ln sigma(z) + (1 - t) ln sigma(-z)]
-            losses = -(T * log_expit(Z) + (1 - T) * log_expit(-Z))[:, 0]
-        else:
-            losses = logsumexp(Z, axis=1) - np.sum(T * Z, axis=1)
+        if T.shape[1] == 1:  # (1 - t) z + ln(1 + e^-z) = -[t ln sigma(z) + (1 - t) ln sigma(-z)]
+            losses = ((1 - T) * Z + on_array(F.softplus, -Z, threshold=np.inf))[:, 0]
+        else:  # -sum_k t_k ln softmax(z)_k
+            losses = -np.sum(T * on_array(F.log_softmax, Z, dim=1), axis=1)
         W = theta[:, self.first :]
         return float(self.v @ losses + self.penalty.value([W], self.scale))
 
@@ -469,10 +472,10 @@ class _NewtonTerms:
         A, T, v, k = self.A, self.T, self.v, self.T.shape[1]
         Z = A @ theta.T
         if k == 1:
-            P = expit(Z)
+            P = on_array(F.sigmoid, Z)
             S = (P * (1 - P))[:, :, None]  # (n, 1, 1)
         else:
-            P = softmax(Z, axis=1)
+            P = on_array(F.softmax, Z, dim=1)
             S = P[:, :, None] * (np.eye(k)[None] - P[:, None, :])  # (n, k, k)
         g = (P - T).T @ (v[:, None] * A)
         g[:, self.first :] += self.penalty.gradient(theta[:, self.first :], self.scale)

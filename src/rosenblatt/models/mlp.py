@@ -19,6 +19,7 @@ loss, or on the validation score with ``early_stopping`` (``models._train.NoImpr
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -49,20 +50,9 @@ __all__ = ["MLPClassifier", "MLPRegressor"]
 
 _F32 = np.float32
 
-#: activation name -> module; scikit-learn's names ("identity", "logistic", "tanh", "relu")
-#: and the course's others.
-ACTIVATIONS: dict[str, type[nn.Module]] = {
-    "identity": nn.Identity,
-    "logistic": nn.Sigmoid,
-    "sigmoid": nn.Sigmoid,
-    "tanh": nn.Tanh,
-    "relu": nn.ReLU,
-    "leaky_relu": nn.LeakyReLU,
-    "elu": nn.ELU,
-    "selu": nn.SELU,
-    "gelu": nn.GELU,
-    "softplus": nn.Softplus,
-}
+#: activation name -> module: rosenblatt.nn's one registry (scikit-learn's names "identity",
+#: "logistic", "tanh", "relu" and the course's others)
+ACTIVATIONS = nn.ACTIVATIONS
 
 
 def first_order_optimizers() -> dict[str, type[optim.Optimizer]]:
@@ -217,22 +207,21 @@ class _BaseMLP(LossCurveMixin, BaseEstimator):
     def _build(self, n_in: int, n_out: int) -> nn.Sequential:
         """Linear -> [BatchNorm1d] -> activation -> [Dropout] per hidden layer, then Linear.
 
-        Weights and biases start as scikit-learn's: U(-a, a) with
-        a = sqrt(6 / (fan_in + fan_out)) (Glorot), sqrt(2 / (fan_in + fan_out)) before a
-        logistic activation.
+        Weights and biases start as scikit-learn's: U(-a, a) with a = gain sqrt(6 / (fan_in +
+        fan_out)), Glorot's ``nn.init.xavier_uniform_``, gain 1 (1/sqrt(3) before a logistic
+        activation: a = sqrt(2 / (fan_in + fan_out))). Drawn from ``rb.random.get_rng()``.
         """
         hidden = self._hidden_sizes()
         names = self._activations(len(hidden))
         sizes = [n_in, *hidden, n_out]
-        rng = self._rng
         layers: list[nn.Module] = []
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             linear = nn.Linear(fan_in, fan_out)
             act = names[i] if i < len(hidden) else "identity"
-            factor = 2.0 if act in ("logistic", "sigmoid") else 6.0
-            bound = np.sqrt(factor / (fan_in + fan_out))
-            for p in (linear.weight, linear.bias):
-                p._data[...] = rng.uniform(-bound, bound, p.shape)
+            gain = 1 / math.sqrt(3) if act in ("logistic", "sigmoid") else 1.0
+            nn.init.xavier_uniform_(linear.weight, gain)
+            bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+            nn.init.uniform_(linear.bias, -bound, bound)
             layers.append(linear)
             if i < len(hidden):
                 if self.batch_norm:
@@ -417,9 +406,11 @@ class MLPClassifier(ProbabilisticClassifierMixin, ClassifierMixin, _BaseMLP):
         "adam", "sgd", "adagrad", "rmsprop", "adamw" (any first-order ``rb.optim``
         optimizer by lower-case name) or "lbfgs".
     alpha : float
-        L2 penalty: alpha/(2m) sum |W|^2 per batch of m samples (scikit-learn's).
+        L2 penalty: alpha/(2m) sum |W|^2 per batch of m samples (scikit-learn's; m their
+        total sample weight): rosenblatt's one penalty with l2 = alpha/2 in rb.fit's
+        "sklearn" convention (``rosenblatt.train.objective``).
     l1 : float
-        L1 penalty: l1/m sum |W| per batch.
+        L1 penalty: l1/m sum |W| per batch (the one penalty's l1, same convention).
     dropout : float
         Dropout probability after each hidden activation (0 for none).
     batch_norm : bool

@@ -26,11 +26,11 @@ import warnings
 from typing import Any
 
 import numpy as np
-from scipy.special import expit, log_expit
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import check_param, make_rng
+from ..nn import functional as F
+from ._base import check_param, make_rng, on_array
 
 __all__ = ["RBM"]
 
@@ -127,11 +127,11 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     def _mean_hiddens(self, v: np.ndarray) -> np.ndarray:
         """P(h_j = 1 | v) = sigma(c_j + W_j . v), shape (n_samples, n_components)."""
-        return expit(v @ self.components_.T + self.intercept_hidden_)
+        return on_array(F.sigmoid, v @ self.components_.T + self.intercept_hidden_)
 
     def _mean_visibles(self, h: np.ndarray) -> np.ndarray:
         """P(v_i = 1 | h) = sigma(b_i + W_:i . h), shape (n_samples, n_features)."""
-        return expit(h @ self.components_ + self.intercept_visible_)
+        return on_array(F.sigmoid, h @ self.components_ + self.intercept_visible_)
 
     def _sample(self, p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Bernoulli draws with probabilities p."""
@@ -139,9 +139,10 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     def _free_energy(self, v: np.ndarray) -> np.ndarray:
         """F(v) = -b'v - sum_j softplus(c_j + W_j . v) = -ln sum_h exp(-E(v, h))."""
-        return -(v @ self.intercept_visible_) - np.logaddexp(
-            0, v @ self.components_.T + self.intercept_hidden_
-        ).sum(axis=1)
+        z = v @ self.components_.T + self.intercept_hidden_
+        return -(v @ self.intercept_visible_) - on_array(F.softplus, z, threshold=np.inf).sum(
+            axis=1
+        )
 
     def gibbs(self, v: Any) -> np.ndarray:
         """One Gibbs step v -> h ~ P(h|v) -> v' ~ P(v|h); returns the new visible sample.
@@ -194,7 +195,8 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         v_flip = v.copy()
         rows = np.arange(v.shape[0])
         v_flip[rows, i] = 1 - v_flip[rows, i]
-        return v.shape[1] * log_expit(self._free_energy(v_flip) - self._free_energy(v))
+        delta = self._free_energy(v_flip) - self._free_energy(v)  # ln sigma(d) = -softplus(-d)
+        return -v.shape[1] * on_array(F.softplus, -delta, threshold=np.inf)
 
     # ------------------------------------------------------------------ training
     def _contrastive_divergence(

@@ -27,7 +27,7 @@ from ..nn import functional as F
 from ..random import get_rng, use_generator
 from ..tensor import Tensor
 from ..train import fit
-from ._base import LossCurveMixin, check_param, make_rng
+from ._base import LossCurveMixin, check_param, make_rng, on_array
 from .mlp import ACTIVATIONS, _integer, _real
 
 __all__ = ["VAE", "gaussian_kl"]
@@ -220,7 +220,7 @@ class VAE(LossCurveMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
 
     def _decode_mean(self, out: np.ndarray) -> np.ndarray:
         """The mean of p(x|z): sigmoid(logits) for bernoulli, the output for gaussian."""
-        return 1 / (1 + np.exp(-out)) if self.likelihood == "bernoulli" else out
+        return on_array(F.sigmoid, out) if self.likelihood == "bernoulli" else out
 
     # ------------------------------------------------------------------ fit
     def _validate(self, X: Any, reset: bool) -> np.ndarray:

@@ -4,6 +4,7 @@ from . import functional, init, parallel, utils
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, Conv2d, MaxPool2d
 from .layers import (
+    ACTIVATIONS,
     ELU,
     GELU,
     SELU,
@@ -41,6 +42,7 @@ from .rnn import LSTM, RNN, LSTMCell, RNNCell
 from .sparse import Embedding
 
 __all__ = [
+    "ACTIVATIONS",
     "BCELoss",
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",

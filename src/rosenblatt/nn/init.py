@@ -22,6 +22,7 @@ from ..random import get_rng
 from ..tensor import Tensor
 
 __all__ = [
+    "INITIALISERS",
     "calculate_gain",
     "constant_",
     "eye_",
@@ -182,19 +183,33 @@ def lecun_normal_(tensor: Tensor) -> Tensor:
     return normal_(tensor, 0.0, 1.0 / math.sqrt(fan_in))
 
 
+def _small_normal_(tensor: Tensor) -> Tensor:
+    """Small random weights, w ~ N(0, 0.01^2) (the decks' "random" initialisation)."""
+    return normal_(tensor, 0.0, 0.01)
+
+
+#: Initialisers of a weight by name, with Keras's and the decks' aliases: the one registry
+#: that the estimators, recipes and the playground use.
+INITIALISERS: dict[str, Any] = {
+    "xavier_uniform": xavier_uniform_,  # Glorot: U(+-sqrt(6/(fan_in+fan_out)))
+    "xavier_normal": xavier_normal_,  # Glorot: N(0, 2/(fan_in+fan_out))
+    "glorot_uniform": xavier_uniform_,
+    "glorot_normal": xavier_normal_,
+    "kaiming_uniform": kaiming_uniform_,  # He: U(+-sqrt(6/fan_in))
+    "kaiming_normal": kaiming_normal_,  # He: N(0, 2/fan_in)
+    "he_uniform": kaiming_uniform_,
+    "he_normal": kaiming_normal_,
+    "lecun_normal": lecun_normal_,  # LeCun: N(0, 1/fan_in)
+    "lecun": lecun_normal_,
+    "normal": _small_normal_,
+    "random": _small_normal_,
+    "zeros": zeros_,  # the deck's warning: every unit learns the same
+    "zero": zeros_,
+}
+
+
 def _by_name(name: str) -> Any:
     """Initialiser by a recipe name: 'xavier_uniform', 'glorot_normal', 'he_uniform', ..."""
-    aliases = {
-        "glorot_uniform": "xavier_uniform",
-        "glorot_normal": "xavier_normal",
-        "he_uniform": "kaiming_uniform",
-        "he_normal": "kaiming_normal",
-        "lecun": "lecun_normal",
-        "zero": "zeros",
-        "random": "normal",
-    }
-    name = aliases.get(name, name)
-    fn = globals().get(name + "_")
-    if fn is None:
-        raise ValueError(f"unknown initialisation {name!r}")
-    return fn
+    if name not in INITIALISERS:
+        raise ValueError(f"unknown initialisation {name!r}; one of {sorted(INITIALISERS)}")
+    return INITIALISERS[name]

@@ -13,6 +13,7 @@ from . import init
 from .module import Module, Parameter
 
 __all__ = [
+    "ACTIVATIONS",
     "ELU",
     "GELU",
     "Dropout",
@@ -275,3 +276,19 @@ class LogSoftmax(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+#: Activation modules by name, scikit-learn's ("logistic") and the course's: the one registry
+#: that the estimators, recipes and the playground use.
+ACTIVATIONS: dict[str, type[Module]] = {
+    "identity": Identity,
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "sigmoid": Sigmoid,
+    "logistic": Sigmoid,
+    "tanh": Tanh,
+    "gelu": GELU,
+    "softplus": Softplus,
+    "elu": ELU,
+    "selu": SELU,
+}
