@@ -1064,8 +1064,14 @@ class TrainedRun:
 
 
 def _split(recipe: Recipe, data: Data) -> tuple[np.ndarray, ...]:
+    """(X_train, X_test, y_train, y_test): a stratified, seeded split. Without a test part
+    the training data are shuffled (seeded) when a validation part is cut from their end,
+    so that data sorted by class (the built-in iris) do not leave classes out of it."""
     test = recipe.data["test_split"]
     if test == 0:
+        if recipe.training["validation_split"] > 0:
+            order = np.random.default_rng(recipe.data["seed"]).permutation(len(data.X))
+            return data.X[order], data.X[:0], data.y[order], data.y[:0]
         return data.X, data.X[:0], data.y, data.y[:0]
     n_test = math.ceil(test * len(data.X))
     if n_test >= len(data.X):

@@ -25,6 +25,7 @@ check_memory(nbytes, what)
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,6 +39,7 @@ __all__ = [
     "check_labels",
     "check_memory",
     "check_n_features",
+    "check_split_classes",
     "is_member",
 ]
 
@@ -207,6 +209,37 @@ def check_count(value: Any, name: str, lo: int, alternatives: str = "") -> int:
     if not is_int or value < lo:
         raise ValueError(f"{name} must be an integer >= {lo}{alternatives}, got {value!r}")
     return int(value)
+
+
+def check_split_classes(y_train: Any, y_val: Any, where: str = "validation_split") -> None:
+    """Warn (RuntimeWarning) when a class occurs on one side of a split only.
+
+    ``validation_split`` takes the last samples as they come (Keras's rule): on data sorted
+    by class (rosenblatt's own iris) the validation part holds classes the training part
+    never sees, and ``val_accuracy`` stays 0.0 without a word. Labels are class indices or
+    0/1 columns; probability rows are not checked.
+    """
+    a, b = np.asarray(y_train), np.asarray(y_val)
+    if a.ndim == 2 and a.shape[1] == 1:
+        a, b = a[:, 0], b.reshape(len(b), -1)[:, 0]
+    if a.ndim != 1 or b.ndim != 1 or not len(a) or not len(b):
+        return
+    ca, cb = np.unique(a), np.unique(b)
+    only_val, only_train = cb[~is_member(cb, ca)], ca[~is_member(ca, cb)]
+    if not len(only_val) and not len(only_train):
+        return
+    sides = []
+    if len(only_val):
+        sides.append(f"classes {_first(only_val)} only in the validation part")
+    if len(only_train):
+        sides.append(f"classes {_first(only_train)} only in the training part")
+    warnings.warn(
+        f"{where}: {' and '.join(sides)}: the validation samples are the last ones as they "
+        "come, and these look sorted by class; shuffle X and y first (p = "
+        "np.random.default_rng(0).permutation(len(X)); X, y = X[p], y[p])",
+        RuntimeWarning,
+        stacklevel=3,
+    )
 
 
 def check_X_y(

@@ -60,6 +60,14 @@ def set_weights(model: Any, weights: dict[str, np.ndarray]) -> None:
     model.load_state_dict(weights)
 
 
+def say(message: str) -> None:
+    """Print a callback's message on its own line above the progress bars (``tqdm.write``),
+    instead of through the middle of them."""
+    from tqdm.auto import tqdm
+
+    tqdm.write(message, file=sys.stdout)
+
+
 def _writes_files() -> bool:
     """Whether this process writes checkpoints and logs: yes, except on the ranks > 0 of a
     data-parallel run (rank 0 writes for all; every rank keeps the same state)."""
@@ -260,12 +268,11 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, logs: Logs | None = None) -> None:
         if self.stopped_epoch > 0 and self.verbose > 0:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+            say(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
-                print(
-                    f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}"
-                )
+                best = self.best_epoch + 1
+                say(f"Restoring model weights from the end of the best epoch: {best}")
             set_weights(self.model, self.best_weights)
 
     def state_dict(self) -> dict[str, Any]:
@@ -390,7 +397,7 @@ class LearningRateScheduler(Callback):
             for group in groups:
                 group["lr"] = lr
         if self.verbose and groups[0]["lr"] != self._lr:
-            print(f"Epoch {epoch + 1}: learning rate = {groups[0]['lr']:.6g}")
+            say(f"Epoch {epoch + 1}: learning rate = {groups[0]['lr']:.6g}")
         self._lr = float(groups[0]["lr"])
 
     def _call_function(self, epoch: int, lr: float) -> float:
@@ -485,13 +492,14 @@ class ModelCheckpoint(Callback):
             ) from e
         self._save(path)
         if self.verbose:
-            print(f"Epoch {epoch + 1}: saved model to {path}")
+            say(f"Epoch {epoch + 1}: saved model to {path}")
 
     def _save(self, path: str) -> None:
         from .. import io
 
         if not _writes_files():
             return
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)  # as Keras: made when needed
         if self.save_weights_only:
             io.save_state(path, self.model.state_dict(), {"content": "state_dict"})
         else:
@@ -722,19 +730,57 @@ def _format_logs(logs: Logs) -> str:
     )
 
 
+def _short_name(key: str) -> str:
+    return key.replace("accuracy", "acc")
+
+
+def _fitted_postfix(logs: Logs, width: int) -> str:
+    """The epoch's values that fit in ``width`` characters, most telling first: loss,
+    val_loss, then each metric's validation value before its training value. Values with 3
+    significant digits, accuracy shortened to acc."""
+    names = [k for k in logs if k not in ("loss", "val_loss", "learning_rate")]
+    metrics = [k for k in names if not k.startswith("val_")]
+    order = ["loss", "val_loss"]
+    for m in metrics:
+        order += [f"val_{m}", m]
+    order += [k for k in names if k not in order]
+    parts: list[str] = []
+    used = 0
+    for k in order:
+        if k not in logs:
+            continue
+        v = logs[k]
+        item = f"{_short_name(k)} {v:.3g}" if isinstance(v, float) else f"{_short_name(k)} {v}"
+        if used + len(item) + (2 if parts else 0) > width:
+            break
+        parts.append(item)
+        used += len(item) + (2 if len(parts) > 1 else 0)
+    return ", ".join(parts)
+
+
 class ProgressBar(Callback):
     """The progress display of ``fit``: verbose=1 a tqdm bar over epochs (with the last
     epoch's loss and metrics) and one over the batches of the current epoch (with the
     running loss); verbose=2 one printed line per epoch; verbose=0 nothing.
 
-    Uses ``tqdm.auto``, so the bars are widgets in a notebook and text in a terminal.
+    Uses ``tqdm.auto``, so the bars are widgets in a notebook and text in a terminal. In a
+    terminal each bar fits its width (80 columns: a bar of 12 characters at least, then as
+    many of loss, val_loss, val_acc, acc ... as fit); callbacks print their messages above
+    the bars (``callbacks.say``).
     """
+
+    _FIXED = 40  # "epochs 16/40 |" + "| 00:05<00:07, " + room for the bar itself
 
     def __init__(self, verbose: int = 1, file: Any = None) -> None:
         self.verbose, self.file = verbose, file
         self._epochs_bar: Any = None
         self._batches_bar: Any = None
         self._t0 = 0.0
+
+    def _columns(self) -> int:
+        import shutil
+
+        return max(shutil.get_terminal_size((80, 24)).columns, 40)
 
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         self._t0 = time.perf_counter()
@@ -744,25 +790,19 @@ class ProgressBar(Callback):
         from tqdm.auto import tqdm
 
         epochs, steps = self.params.get("epochs"), self.params.get("steps")
+        ncols = self._columns()
+        compact = "{desc} {n_fmt}/{total_fmt} |{bar}| {elapsed}<{remaining}{postfix}"
         if self._epochs_bar is None:
             self._epochs_bar = tqdm(
-                total=epochs,
-                initial=epoch,
-                desc="epochs",
-                unit="epoch",
-                file=self.file,
-                dynamic_ncols=True,
-            )
+                total=epochs, initial=epoch, desc="epochs", unit="epoch", file=self.file,
+                ncols=ncols, bar_format=compact,
+            )  # fmt: skip
         if steps and steps > 1:
             if self._batches_bar is None:
                 self._batches_bar = tqdm(
-                    total=steps,
-                    desc=f"epoch {epoch + 1}",
-                    unit="batch",
-                    leave=False,
-                    file=self.file,
-                    dynamic_ncols=True,
-                )
+                    total=steps, desc=f"epoch {epoch + 1}", unit="batch", leave=False,
+                    file=self.file, ncols=ncols, bar_format=compact,
+                )  # fmt: skip
             else:
                 self._batches_bar.reset(total=steps)
                 self._batches_bar.set_description(f"epoch {epoch + 1}", refresh=False)
@@ -775,7 +815,7 @@ class ProgressBar(Callback):
         self._sum += logs["loss"] * n
         self._count += n
         if batch % 10 == 0:
-            bar.set_postfix_str(f"loss={self._sum / self._count:.4g}", refresh=False)
+            bar.set_postfix_str(f"loss {self._sum / self._count:.3g}", refresh=False)
         bar.update(1)
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
@@ -789,10 +829,8 @@ class ProgressBar(Callback):
                 flush=True,
             )
         elif self._epochs_bar is not None:
-            short = {k: v for k, v in logs.items() if k != "learning_rate"}
-            self._epochs_bar.set_postfix_str(
-                _format_logs(short).replace(" - ", ", "), refresh=False
-            )
+            width = max(self._epochs_bar.ncols or self._columns(), 40) - self._FIXED
+            self._epochs_bar.set_postfix_str(_fitted_postfix(logs, width), refresh=False)
             self._epochs_bar.update(1)
 
     def on_train_end(self, logs: Logs | None = None) -> None:

@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import random as _random
 from ..autograd import no_grad
-from ..data.validation import check_count
+from ..data.validation import check_count, check_split_classes
 from ..tensor import Tensor
 from ..utils.data import DataLoader
 from .callbacks import (
@@ -694,6 +694,8 @@ def fit(
             )
         wa = train[2]
         Xa, ya, Xv, yv = split_validation(Xa, ya, validation_split)
+        if task in ("multiclass", "binary_logits", "binary_probs"):
+            check_split_classes(ya, yv)  # a warning for data sorted by class
         k = len(Xa)
         train = (Xa, ya, None if wa is None else wa[:k])
         val = (Xv, yv, None if wa is None else wa[k:])
