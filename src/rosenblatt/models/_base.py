@@ -22,13 +22,19 @@ __all__ = [
     "LinearUnitClassifier",
     "ProbabilisticClassifierMixin",
     "ScoreClassifierMixin",
+    "ABOVE_0",
+    "AT_LEAST_0",
+    "COUNT",
     "check_param",
+    "check_params",
     "confusion",
     "encode_binary",
     "is_finite",
     "log_proba",
+    "integer",
     "make_rng",
     "on_array",
+    "real",
     "roc_scores",
 ]
 
@@ -39,6 +45,29 @@ def check_param(estimator: Any, name: str, value: Any, ok: Any, expected: str) -
         raise ValueError(
             f"{type(estimator).__name__}: invalid {name}={value!r}; expected {expected}"
         )
+
+
+def real(x: Any) -> bool:
+    """A number (int or float, NumPy's too), not a bool."""
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
+
+
+def integer(x: Any) -> bool:
+    """An int (NumPy's too), not a bool."""
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+
+#: (test, expected) rules of check_params
+AT_LEAST_0 = (lambda v: real(v) and v >= 0, ">= 0")
+ABOVE_0 = (lambda v: real(v) and v > 0, "> 0")
+COUNT = (lambda v: integer(v) and v >= 1, "an int >= 1")
+
+
+def check_params(estimator: Any, rules: dict[str, tuple[Any, str]]) -> None:
+    """check_param of each hyperparameter ``name`` by its rule ``(test(value), expected)``."""
+    for name, (test, expected) in rules.items():
+        value = getattr(estimator, name)
+        check_param(estimator, name, value, bool(test(value)), expected)
 
 
 def encode_binary(estimator: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -42,9 +42,9 @@ from ..autograd import no_grad
 from ..io import register_module
 from ..random import get_rng
 from ..tensor import Tensor
-from ._base import check_param
+from ._base import check_param, real
 from ._input_scaling import SCALINGS, InputScaler
-from .mlp import ACTIVATIONS, _BaseMLP, _real
+from .mlp import ACTIVATIONS, _BaseMLP
 
 __all__ = ["Autoencoder", "AutoencoderAnomalyDetector", "Corruption"]
 
@@ -191,7 +191,7 @@ class _BaseAutoencoder(_BaseMLP):
             self,
             "noise",
             self.noise,
-            _real(self.noise) and 0 <= self.noise < limit,
+            real(self.noise) and 0 <= self.noise < limit,
             ">= 0" if limit == np.inf else "a masking probability in [0, 1)",
         )
         if self.solver == "lbfgs" and self.noise:
@@ -581,9 +581,9 @@ class AutoencoderAnomalyDetector(OutlierMixin, _BaseAutoencoder):
         check_param(self, "metric", self.metric, self.metric in METRICS, f"one of {list(METRICS)}")
         check_param(self, "scaling", self.scaling, self.scaling in SCALINGS, f"one of {SCALINGS}")
         t, c = self.threshold, self.contamination
-        check_param(self, "threshold", t, t is None or (_real(t) and np.isfinite(t)),
+        check_param(self, "threshold", t, t is None or (real(t) and np.isfinite(t)),
                     "None or a finite float")  # fmt: skip
-        check_param(self, "contamination", c, c is None or (_real(c) and 0 < c <= 0.5),
+        check_param(self, "contamination", c, c is None or (real(c) and 0 < c <= 0.5),
                     "None or a float in (0, 0.5]")  # fmt: skip
 
     def fit(self, X: Any, y: Any = None) -> AutoencoderAnomalyDetector:

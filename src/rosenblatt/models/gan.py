@@ -26,8 +26,7 @@ from ..nn import functional as F
 from ..random import use_generator
 from ..tensor import Tensor
 from ..train import fit
-from ._base import check_param, make_rng, on_array
-from .mlp import _integer, _real
+from ._base import check_param, integer, make_rng, on_array, real
 from .vae import batch_size, check_network_params, mlp
 
 __all__ = ["GAN"]
@@ -156,9 +155,9 @@ class GAN(BaseEstimator):
             },
         )
         k = self.k_discriminator
-        check_param(self, "k_discriminator", k, _integer(k) and k >= 1, "an int >= 1")
+        check_param(self, "k_discriminator", k, integer(k) and k >= 1, "an int >= 1")
         b1 = self.beta_1
-        check_param(self, "beta_1", b1, _real(b1) and 0 <= b1 < 1, "a float in [0, 1)")
+        check_param(self, "beta_1", b1, real(b1) and 0 <= b1 < 1, "a float in [0, 1)")
 
     def _initialize(self, n_features: int) -> None:
         """Build G: z -> x and D: x -> logit, their Adam optimizers and the curves."""

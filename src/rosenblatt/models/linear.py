@@ -22,10 +22,14 @@ from .. import nn
 from ..nn import functional as F
 from ..train.objective import Penalty, ScaledLoss
 from ._base import (
+    ABOVE_0,
+    AT_LEAST_0,
+    COUNT,
     ConvergenceWarning,
     LossCurveMixin,
     ProbabilisticClassifierMixin,
     check_param,
+    check_params,
     make_rng,
     on_array,
 )
@@ -38,22 +42,9 @@ _F64 = np.float64
 
 def _check_iterative(est: Any) -> None:
     """Checks of the hyperparameters shared by the iterative solvers."""
-    integer = (int, np.integer)
-    check_param(
-        est,
-        "max_iter",
-        est.max_iter,
-        isinstance(est.max_iter, integer) and est.max_iter >= 1,
-        "an int >= 1",
-    )
-    check_param(est, "tol", est.tol, est.tol is None or est.tol >= 0, ">= 0 or None")
-    check_param(est, "learning_rate", est.learning_rate, est.learning_rate > 0, "> 0")
-    check_param(
-        est,
-        "batch_size",
-        est.batch_size,
-        isinstance(est.batch_size, integer) and est.batch_size >= 1,
-        "an int >= 1",
+    tol = (lambda v: v is None or AT_LEAST_0[0](v), ">= 0 or None")
+    check_params(
+        est, {"max_iter": COUNT, "tol": tol, "learning_rate": ABOVE_0, "batch_size": COUNT}
     )
 
 

@@ -38,11 +38,16 @@ from ..random import use_generator
 from ..tensor import Tensor
 from ..train.objective import Penalty, ScaledLoss
 from ._base import (
+    ABOVE_0,
+    AT_LEAST_0,
+    COUNT,
     ConvergenceWarning,
     LossCurveMixin,
     ProbabilisticClassifierMixin,
     check_param,
+    check_params,
     make_rng,
+    real,
 )
 from ._train import NoImprovement, estimator_weights, lbfgs, run
 
@@ -161,38 +166,22 @@ class _BaseMLP(LossCurveMixin, BaseEstimator):
 
     def _check_params(self) -> None:
         solvers = [*first_order_optimizers(), "lbfgs"]
-        check_param(self, "solver", self.solver, self.solver in solvers, f"one of {solvers}")
-        for name in ("alpha", "l1", "momentum"):
-            value = getattr(self, name)
-            check_param(self, name, value, _real(value) and value >= 0, ">= 0")
-        check_param(
+        check_params(
             self,
-            "learning_rate_init",
-            self.learning_rate_init,
-            _real(self.learning_rate_init) and self.learning_rate_init > 0,
-            "> 0",
+            {
+                "solver": (lambda v: v in solvers, f"one of {solvers}"),
+                "alpha": AT_LEAST_0,
+                "l1": AT_LEAST_0,
+                "momentum": AT_LEAST_0,
+                "learning_rate_init": ABOVE_0,
+                "tol": AT_LEAST_0,
+                "dropout": (lambda v: real(v) and 0 <= v < 1, "a float in [0, 1)"),
+                "validation_fraction": (lambda v: real(v) and 0 < v < 1, "a float in (0, 1)"),
+                "max_iter": COUNT,
+                "n_iter_no_change": COUNT,
+                "batch_size": (lambda v: v == "auto" or COUNT[0](v), '"auto" or an int >= 1'),
+            },
         )
-        check_param(self, "tol", self.tol, _real(self.tol) and self.tol >= 0, ">= 0")
-        check_param(
-            self,
-            "dropout",
-            self.dropout,
-            _real(self.dropout) and 0 <= self.dropout < 1,
-            "a float in [0, 1)",
-        )
-        check_param(
-            self,
-            "validation_fraction",
-            self.validation_fraction,
-            _real(self.validation_fraction) and 0 < self.validation_fraction < 1,
-            "a float in (0, 1)",
-        )
-        for name in ("max_iter", "n_iter_no_change"):
-            value = getattr(self, name)
-            check_param(self, name, value, _integer(value) and value >= 1, "an int >= 1")
-        size = self.batch_size
-        ok = size == "auto" or (isinstance(size, (int, np.integer)) and size >= 1)
-        check_param(self, "batch_size", self.batch_size, ok, '"auto" or an int >= 1')
         if self.solver == "lbfgs" and self.dropout:
             raise ValueError(
                 f"{type(self).__name__}: dropout={self.dropout} needs a stochastic solver; "
@@ -370,14 +359,6 @@ class _BaseMLP(LossCurveMixin, BaseEstimator):
         self.n_iter_ += int(res.nit)
         self.t_ += int(res.nit) * len(X)
         self.best_loss_ = min([self.best_loss_, *self.loss_curve_])
-
-
-def _real(x: Any) -> bool:
-    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
-
-
-def _integer(x: Any) -> bool:
-    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
 
 
 class TanhSquaredError(nn.Module):

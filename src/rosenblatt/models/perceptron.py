@@ -20,13 +20,17 @@ from ..tensor import Tensor
 from ..train.convergence import check_rule
 from ..train.objective import ScaledLoss
 from ._base import (
+    ABOVE_0,
+    COUNT,
     ConvergenceWarning,
     LinearUnitClassifier,
     LossCurveMixin,
     check_param,
+    check_params,
     encode_binary,
     is_finite,
     make_rng,
+    real,
 )
 from ._train import descend, estimator_weights, linear_unit
 
@@ -139,18 +143,7 @@ class _LinearUnit(LinearUnitClassifier):
         return np.where(y == self.classes_[1], 1.0, -1.0)
 
     def _check_common(self) -> None:
-        check_param(self, "eta0", self.eta0, _is_number(self.eta0) and self.eta0 > 0, "> 0")
-        check_param(
-            self,
-            "max_iter",
-            self.max_iter,
-            isinstance(self.max_iter, (int, np.integer)) and self.max_iter >= 1,
-            "an int >= 1",
-        )
-
-
-def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
+        check_params(self, {"eta0": ABOVE_0, "max_iter": COUNT})
 
 
 class Perceptron(_LinearUnit):
@@ -423,9 +416,7 @@ class Adaline(LossCurveMixin, _LinearUnit):
         check_param(
             self, "solver", self.solver, self.solver in ("online", "batch"), '"online" or "batch"'
         )
-        check_param(
-            self, "tol", self.tol, self.tol is None or _is_number(self.tol), "a float or None"
-        )
+        check_param(self, "tol", self.tol, self.tol is None or real(self.tol), "a float or None")
         check_rule(self.convergence, "Adaline")
         X, y = validate_data(self, X, y, dtype=np.float64)
         self.classes_, t = encode_binary(self, y)

@@ -30,7 +30,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..nn import functional as F
-from ._base import check_param, make_rng, on_array
+from ._base import COUNT, check_params, make_rng, on_array, real
 
 __all__ = ["RBM"]
 
@@ -117,13 +117,9 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ the model
     def _check_params(self) -> None:
-        for name in ("n_components", "batch_size", "n_iter", "k"):
-            value = getattr(self, name)
-            ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-            check_param(self, name, value, ok and value >= 1, "an int >= 1")
-        lr = self.learning_rate
-        ok = isinstance(lr, (int, float, np.number)) and not isinstance(lr, bool)
-        check_param(self, "learning_rate", lr, ok and np.isfinite(lr) and lr > 0, "a float > 0")
+        rules = dict.fromkeys(("n_components", "batch_size", "n_iter", "k"), COUNT)
+        rate = (lambda v: real(v) and np.isfinite(v) and v > 0, "a float > 0")
+        check_params(self, {**rules, "learning_rate": rate})
 
     def _mean_hiddens(self, v: np.ndarray) -> np.ndarray:
         """P(h_j = 1 | v) = sigma(c_j + W_j . v), shape (n_samples, n_components)."""

@@ -27,8 +27,18 @@ from ..nn import functional as F
 from ..random import get_rng, use_generator
 from ..tensor import Tensor
 from ..train import fit
-from ._base import LossCurveMixin, check_param, make_rng, on_array
-from .mlp import ACTIVATIONS, _integer, _real
+from ._base import (
+    ABOVE_0,
+    COUNT,
+    LossCurveMixin,
+    check_param,
+    check_params,
+    integer,
+    make_rng,
+    on_array,
+    real,
+)
+from .mlp import ACTIVATIONS
 
 __all__ = ["VAE", "gaussian_kl"]
 
@@ -63,31 +73,21 @@ def mlp(sizes: Sequence[int], activation: str, dtype: Any = _F32) -> nn.Sequenti
 
 def check_network_params(est: Any, hidden: dict[str, Any]) -> None:
     """The hyperparameters that the VAE and the GAN share."""
-    for name, sizes in hidden.items():
-        ok = isinstance(sizes, Sequence) and all(_integer(s) and s >= 1 for s in sizes)
-        check_param(est, name, sizes, ok, "a sequence of ints >= 1, e.g. (128,)")
-    check_param(
+    sizes = (
+        lambda v: isinstance(v, Sequence) and all(integer(s) and s >= 1 for s in v),
+        "a sequence of ints >= 1, e.g. (128,)",
+    )
+    check_params(est, dict.fromkeys(hidden, sizes))
+    check_params(
         est,
-        "latent_dim",
-        est.latent_dim,
-        _integer(est.latent_dim) and est.latent_dim >= 1,
-        "an int >= 1",
+        {
+            "latent_dim": COUNT,
+            "activation": (lambda v: v in ACTIVATIONS, f"one of {sorted(ACTIVATIONS)}"),
+            "learning_rate_init": ABOVE_0,
+            "max_iter": COUNT,
+            "batch_size": (lambda v: v == "auto" or COUNT[0](v), "an int >= 1 or 'auto'"),
+        },
     )
-    check_param(
-        est,
-        "activation",
-        est.activation,
-        est.activation in ACTIVATIONS,
-        f"one of {sorted(ACTIVATIONS)}",
-    )
-    lr = est.learning_rate_init
-    check_param(est, "learning_rate_init", lr, _real(lr) and lr > 0, "a float > 0")
-    check_param(
-        est, "max_iter", est.max_iter, _integer(est.max_iter) and est.max_iter >= 1, "an int >= 1"
-    )
-    b = est.batch_size
-    ok = b == "auto" or (_integer(b) and b >= 1)
-    check_param(est, "batch_size", b, ok, "an int >= 1 or 'auto'")
 
 
 def batch_size(size: Any, n: int) -> int:
@@ -198,7 +198,7 @@ class VAE(LossCurveMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         check_network_params(self, {"hidden_layer_sizes": self.hidden_layer_sizes})
         ok = self.likelihood in ("bernoulli", "gaussian")
         check_param(self, "likelihood", self.likelihood, ok, "'bernoulli' or 'gaussian'")
-        check_param(self, "beta", self.beta, _real(self.beta) and self.beta >= 0, "a float >= 0")
+        check_param(self, "beta", self.beta, real(self.beta) and self.beta >= 0, "a float >= 0")
 
     def _encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """(mu, ln sigma^2), each (n_samples, latent_dim)."""
