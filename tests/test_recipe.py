@@ -41,7 +41,8 @@ def test_default_recipe_has_every_key_filled():
 
 def test_defaults_when_sections_are_missing():
     r = parse('[data]\nsource = "iris"')
-    assert r.model["activation"] == "relu" and r.model["layers"] == []
+    # the network of the default recipe (issue 15: [data] alone trains what `train` does)
+    assert r.model["activation"] == "relu" and r.model["layers"] == [128, 64]
     assert r.training["epochs"] == 30 and r.training["batch_size"] == 32
     assert r.data["scaling"] == "standard" and r.data["test_split"] == 0.2
     assert r.name == "recipe"
@@ -242,7 +243,7 @@ def test_build_model_layer_order_and_outputs_match_torch():
 
 
 def test_build_model_without_hidden_layers_is_linear():
-    model = R.build_model(parse('[data]\nsource = "iris"'), 4, 3)
+    model = R.build_model(parse('[data]\nsource = "iris"\n[model]\nlayers = []'), 4, 3)
     assert len(model) == 1 and isinstance(model[0], nn.Linear)
 
 

@@ -5,7 +5,7 @@
     rosenblatt train [RECIPE.toml] [--out DIR] [--epochs N] [--quiet]
     rosenblatt train --resume RUN_DIR [--epochs N]
     rosenblatt evaluate MODEL --data CSV [--target COLUMN]
-    rosenblatt predict MODEL --data CSV [--out CSV]
+    rosenblatt predict MODEL --data CSV [--out CSV] [--proba] [--id COLUMN]
     rosenblatt export MODEL --onnx FILE [--input-shape C,H,W]
     rosenblatt demo NAME [--out DIR]   (rosenblatt demo --list: the demos and pictures)
     rosenblatt playground [--port N] [--host 127.0.0.1] [--no-browser]
@@ -267,7 +267,7 @@ def _write_plots(run: Any, folder: Path) -> list[str]:
             scores = predict_scores(run.model, X, run.preprocessing)[:, 1]
             viz.plot_roc_curve(positive, scores, folder / "roc_curve.png")
             written.append("roc_curve.png")
-        if X.shape[1] == 2:
+        if X.shape[1] == 2 and run.preprocessing.encoder is None:
             viz.plot_decision_boundary(
                 run.model, X_tr, y_tr, folder / "decision_boundary.png",
                 preprocessing=run.preprocessing,
@@ -550,8 +550,18 @@ def _features_of(model: Any) -> list[str] | None:
     return None if pre is None else pre.feature_names
 
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
+def _read(path: str, model: Any, target: str | None) -> tuple[Any, Any]:
+    """The CSV's feature columns as the model's preprocessing takes them (raw, with text
+    and gaps, when it encodes columns) and the target column (None: not read)."""
     from .data import load_csv
+
+    pre = model.preprocessing
+    raw = pre is not None and pre.encoder is not None
+    X, y, _ = load_csv(path, target=target, features=_features_of(model), raw=raw)
+    return X, y
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
     from .recipe import score
 
     model = _load_model(args.model)
@@ -567,7 +577,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             "data set); name it with --target COLUMN"
         )
     with bad_input():
-        X, y, _ = load_csv(args.data, target=target, features=_features_of(model))
+        X, y = _read(args.data, model, target)
         metrics = score(model, X, y, model.preprocessing)
     print(f"model: {args.model}; data: {args.data} ({len(X)} rows, target {target!r})")
     for line in metric_lines(metrics, "evaluation"):
@@ -578,21 +588,35 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .data import check_n_features, load_csv
-    from .recipe import predict
+    from .data import check_n_features
+    from .recipe import predict, predict_scores
 
     model = _load_model(args.model)
+    pre = model.preprocessing
+    classifier = pre is not None and pre.task == "classification" and pre.classes_ is not None
+    if args.proba and not classifier:
+        raise UsageError(
+            f"--proba writes class probabilities; {args.model} is not a classifier with "
+            "class labels (a regressor, or a model saved without preprocessing)"
+        )
     with bad_input():
-        X, _, _ = load_csv(args.data, target=None, features=_features_of(model))
-        if model.preprocessing is None:
+        X, _ = _read(args.data, model, None)
+        ids = _id_column(args.data, args.id) if args.id else None
+        if pre is None:
             first = next((m for m in model.modules() if hasattr(m, "in_features")), None)
             if first is not None:
                 check_n_features(X, first.in_features, f"the model's first layer {first!r}")
-        labels = predict(model, X, model.preprocessing)
+        labels = predict(model, X, pre)
+        scores = predict_scores(model, X, pre) if args.proba else None
     if labels.ndim == 2:  # a model saved without preprocessing: its raw outputs
         frame = pd.DataFrame(labels, columns=[f"output_{i}" for i in range(labels.shape[1])])
     else:
         frame = pd.DataFrame({model.metadata.get("target") or "prediction": labels})
+    if scores is not None:
+        for i, c in enumerate(pre.classes_.tolist()):
+            frame[f"proba_{c}"] = scores[:, i]
+    if ids is not None:
+        frame.insert(0, args.id, ids)
     if args.out is None:
         frame.to_csv(sys.stdout, index=False)
     else:
@@ -600,6 +624,21 @@ def cmd_predict(args: argparse.Namespace) -> int:
             frame.to_csv(args.out, index=False)
         print(f"wrote {len(frame)} predictions to {args.out}")
     return EXIT_OK
+
+
+def _id_column(path: str, column: str) -> Any:
+    """The values of ``column`` of the CSV, carried through to the predictions."""
+    import pandas as pd
+
+    from .data.files import _did_you_mean
+
+    columns = [str(c) for c in pd.read_csv(path, nrows=0).columns]
+    if column not in columns:
+        raise ValueError(
+            f"--id: no column {column!r} in {path}{_did_you_mean(column, columns)}; the columns "
+            f"are {columns}"
+        )
+    return pd.read_csv(path, usecols=[column], dtype=object)[column].to_numpy()
 
 
 # ============================================================================ export
@@ -894,6 +933,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", help="model.safetensors written by 'rosenblatt train'")
     p.add_argument("--data", required=True, metavar="CSV", help="CSV file with a header row")
     p.add_argument("--out", metavar="CSV", help="output file (default: standard output)")
+    p.add_argument(
+        "--proba", action="store_true",
+        help="also write each class's probability (columns proba_<class>)",
+    )  # fmt: skip
+    p.add_argument("--id", metavar="COLUMN", help="carry this column (e.g. an id) through")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser(

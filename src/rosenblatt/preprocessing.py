@@ -199,6 +199,241 @@ def _classes_from_json(v: Any, where: str) -> np.ndarray | None:
     raise ValueError(f"{where} must hold labels of one type (all integers, numbers or strings)")
 
 
+# --------------------------------------------------------------------- table columns
+IMPUTE = ("none", "mean", "median", "most_frequent")
+MAX_CATEGORIES = 1000  # a text column with more values is an identifier, not a category
+
+
+class ColumnEncoder:
+    """Raw table columns -> numbers, with scikit-learn's ColumnTransformer: each numeric
+    column through a SimpleImputer (when ``impute`` is not "none"), each categorical one
+    through a SimpleImputer (most frequent value) and a OneHotEncoder (x -> one 0/1 column
+    per category seen in training; a category never seen gives all zeros).
+
+    What is learned -- the values that fill the gaps and the categories -- is kept as JSON
+    (``to_dict``); the transformer is always built from that JSON (imputers with constant
+    fill values, encoders with fixed categories), so training and a reloaded model transform
+    alike, and nothing is pickled.
+
+    Parameters
+    ----------
+    columns : sequence of str
+        The raw feature columns, in order.
+    categorical : sequence of str
+        Those to one-hot encode (text columns and any named ones).
+    impute : {"none", "mean", "median", "most_frequent"}
+        How numeric gaps are filled (categorical gaps: the most frequent category); "none"
+        leaves a missing value an error that names its column and line.
+    """
+
+    def __init__(self, columns: Sequence[str], categorical: Sequence[str], impute: str = "none"):
+        if impute not in IMPUTE:
+            raise ValueError(f"unknown impute {impute!r}; allowed: {', '.join(map(repr, IMPUTE))}")
+        self.columns = [str(c) for c in columns]
+        self.categorical = [str(c) for c in categorical]
+        unknown = [c for c in self.categorical if c not in self.columns]
+        if unknown:
+            raise ValueError(f"categorical columns {unknown} are not among the features")
+        self.impute = impute
+        self.fill_: dict[str, Any] = {}  # column -> the value that fills its gaps
+        self.categories_: dict[str, list[Any]] = {}
+        self._transformer: Any = None
+
+    # ------------------------------------------------------------------ reading a table
+    def _frame(self, X: Any, where: str) -> Any:
+        """X (object array in ``columns`` order, or a DataFrame) as a DataFrame whose numeric
+        columns are floats (text there, or inf, is an error naming the column and line)."""
+        import pandas as pd
+
+        frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=object))
+        if not isinstance(X, pd.DataFrame):
+            if frame.shape[1] != len(self.columns):
+                raise ValueError(f"{where}: {frame.shape[1]} columns, expected {self.columns}")
+            frame.columns = self.columns
+        missing = [c for c in self.columns if c not in frame.columns]
+        if missing:
+            raise ValueError(f"{where}: missing feature columns {missing}")
+        frame = frame[self.columns].copy()
+        for c in self.columns:
+            if c in self.categorical:
+                frame[c] = frame[c].astype(object).map(_category)
+                continue
+            values = pd.to_numeric(frame[c], errors="coerce")
+            bad = values.isna() & frame[c].notna()
+            if bad.any():
+                lines = (np.flatnonzero(bad.to_numpy()) + 2).tolist()[:5]
+                raise ValueError(
+                    f"{where}: column {c!r} holds text such as {frame[c][bad].iloc[0]!r} (lines "
+                    f"{lines}); list it in data.categorical_columns with data.categorical = "
+                    "'onehot', or leave it out of the features"
+                )
+            frame[c] = values.astype(np.float64)
+            check_finite(frame[c].dropna().to_numpy(), f"{where}: column {c!r}")
+        return frame
+
+    def _check_gaps(self, frame: Any, where: str) -> None:
+        if self.impute != "none":
+            return
+        gaps = frame.isna()
+        if gaps.to_numpy().any():
+            cols = [c for c in self.columns if gaps[c].any()]
+            lines = (np.flatnonzero(gaps.to_numpy().any(axis=1)) + 2).tolist()
+            raise ValueError(
+                f"{where}: missing values in columns {cols[:5]} at lines {lines[:5]}"
+                f"{' ...' if len(lines) > 5 else ''}; fill them, or set data.impute = "
+                "'median' (or 'mean', 'most_frequent')"
+            )
+
+    # ------------------------------------------------------------------ fit / transform
+    def fit(self, X: Any) -> ColumnEncoder:
+        """Learn the fill values (SimpleImputer) and categories (OneHotEncoder) from X."""
+        from sklearn.impute import SimpleImputer
+        from sklearn.preprocessing import OneHotEncoder
+
+        frame = self._frame(X, "the training data")
+        self._check_gaps(frame, "the training data")
+        self.fill_, self.categories_ = {}, {}
+        for c in self.columns:
+            col = frame[[c]]
+            if col[c].isna().all():
+                raise ValueError(f"the training data: column {c!r} holds no values at all")
+            if c in self.categorical:
+                filled = SimpleImputer(strategy="most_frequent").fit(col)
+                self.fill_[c] = filled.statistics_[0]
+                codes = OneHotEncoder().fit(filled.transform(col))
+                cats = codes.categories_[0].tolist()
+                if len(cats) > MAX_CATEGORIES:
+                    raise ValueError(
+                        f"column {c!r} has {len(cats):,} distinct values, more than "
+                        f"{MAX_CATEGORIES} categories: an identifier or free text? leave it "
+                        "out of data.features"
+                    )
+                self.categories_[c] = cats
+            elif self.impute != "none":
+                self.fill_[c] = float(SimpleImputer(strategy=self.impute).fit(col).statistics_[0])
+        self._build()
+        return self
+
+    def _build(self) -> None:
+        """The ColumnTransformer of the learned values, fitted on one row of them (with fixed
+        fill values and categories there is nothing left to learn)."""
+        import pandas as pd
+        from sklearn.compose import ColumnTransformer
+        from sklearn.impute import SimpleImputer
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import OneHotEncoder
+
+        steps: list[tuple[str, Any, list[str]]] = []
+        for i, c in enumerate(self.columns):
+            if c in self.categorical:
+                encode = make_pipeline(
+                    SimpleImputer(strategy="constant", fill_value=self.fill_[c]),
+                    OneHotEncoder(categories=[self.categories_[c]], handle_unknown="ignore",
+                                  sparse_output=False, dtype=np.float64),
+                )  # fmt: skip
+                steps.append((f"{i}", encode, [c]))
+            elif c in self.fill_:
+                imputer = SimpleImputer(strategy="constant", fill_value=self.fill_[c])
+                steps.append((f"{i}", imputer, [c]))
+            else:
+                steps.append((f"{i}", "passthrough", [c]))
+        row = {c: [self.fill_.get(c, 0.0) if c not in self.categorical else self.fill_[c]]
+               for c in self.columns}  # fmt: skip
+        self._transformer = ColumnTransformer(steps, sparse_threshold=0.0).fit(pd.DataFrame(row))
+
+    def transform(self, X: Any, where: str = "X") -> np.ndarray:
+        """The numeric matrix (float64): numeric columns (filled), then per categorical
+        column its one-hot block, in the order of ``columns``."""
+        if self._transformer is None:
+            raise ValueError("ColumnEncoder is not fitted yet; call fit(X_train) first")
+        frame = self._frame(X, where)
+        self._check_gaps(frame, where)
+        return np.asarray(self._transformer.transform(frame), dtype=np.float64)
+
+    @property
+    def n_outputs(self) -> int:
+        return sum(len(self.categories_[c]) if c in self.categorical else 1 for c in self.columns)
+
+    def output_names(self) -> list[str]:
+        """'column' for numeric columns, 'column=category' for one-hot ones."""
+        names: list[str] = []
+        for c in self.columns:
+            names += [f"{c}={v}" for v in self.categories_[c]] if c in self.categorical else [c]
+        return names
+
+    # ------------------------------------------------------------------ JSON
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "columns": self.columns,
+            "categorical": self.categorical,
+            "impute": self.impute,
+            "fill": {c: _plain(v) for c, v in self.fill_.items()},
+            "categories": {c: [_plain(v) for v in cats] for c, cats in self.categories_.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str = "preprocessing.encoder") -> ColumnEncoder:
+        """Rebuild from ``to_dict()``'s output; every field is validated (ValueError)."""
+        _check_keys(d, ["columns", "categorical", "impute", "fill", "categories"], where)
+        names = d["columns"]
+        if not (isinstance(names, list) and names and all(isinstance(n, str) for n in names)):
+            raise ValueError(f"{where}.columns must be a non-empty list of column names")
+        cats = d["categorical"]
+        if not (isinstance(cats, list) and all(isinstance(n, str) for n in cats)):
+            raise ValueError(f"{where}.categorical must be a list of column names")
+        if not isinstance(d["impute"], str):
+            raise ValueError(f"{where}.impute must be a string")
+        enc = cls(names, cats, d["impute"])
+        fill, categories = d["fill"], d["categories"]
+        if not isinstance(fill, dict) or not isinstance(categories, dict):
+            raise ValueError(f"{where}.fill and .categories must be JSON objects")
+        if set(categories) != set(cats) or not set(cats) <= set(fill):
+            raise ValueError(f"{where}: every categorical column needs its categories and fill")
+        numeric_filled = set(fill) - set(cats)
+        if numeric_filled != (set(names) - set(cats) if d["impute"] != "none" else set()):
+            raise ValueError(f"{where}.fill does not match impute={d['impute']!r}")
+        for c, values in categories.items():
+            ok = isinstance(values, list) and 0 < len(values) <= MAX_CATEGORIES
+            if (
+                not ok
+                or not all(isinstance(v, str) for v in values)
+                or len(set(values)) != len(values)
+            ):
+                raise ValueError(f"{where}.categories[{c!r}] must be distinct text categories")
+            if fill[c] not in values:
+                raise ValueError(f"{where}.fill[{c!r}] is not one of its categories")
+        for c in numeric_filled:
+            v = fill[c]
+            if not (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)):
+                raise ValueError(f"{where}.fill[{c!r}] must be a finite number")
+        enc.fill_ = {c: (float(v) if c not in cats else v) for c, v in fill.items()}
+        enc.categories_ = {c: list(v) for c, v in categories.items()}
+        enc._build()
+        return enc
+
+
+def _category(v: Any) -> Any:
+    """A cell of a categorical column as text ("7" for 7 and 7.0 alike), NaN for a gap."""
+    import pandas as pd
+
+    if isinstance(v, str):
+        return v
+    if v is None or (not isinstance(v, (list, tuple)) and pd.isna(v)):
+        return np.nan
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (int, np.integer)) or (
+        isinstance(v, (float, np.floating)) and float(v).is_integer()
+    ):
+        return str(int(v))
+    return repr(float(v)) if isinstance(v, (float, np.floating)) else str(v)
+
+
+def _plain(v: Any) -> Any:
+    """A NumPy scalar as the Python value JSON writes."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
 # --------------------------------------------------------------------- Preprocessor
 class Preprocessor:
     """Scales features, encodes class labels (or scales targets); serialises to JSON.
@@ -230,6 +465,7 @@ class Preprocessor:
         task: str = "classification",
         target_scaling: str = "none",
         feature_names: Sequence[str] | None = None,
+        encoder: ColumnEncoder | None = None,
     ) -> None:
         make_scaler(scaling)  # validates the names
         make_scaler(target_scaling)
@@ -241,6 +477,9 @@ class Preprocessor:
         self.task = task
         self.target_scaling = target_scaling
         self.feature_names = None if feature_names is None else [str(f) for f in feature_names]
+        self.encoder = encoder
+        if encoder is not None:
+            self.feature_names = list(encoder.columns)
         self.n_features_in_: int | None = None
         self.scaler_: Any = None
         self.classes_: np.ndarray | None = None
@@ -261,6 +500,8 @@ class Preprocessor:
         y : array_like, shape (n_samples,), optional
             Class labels (classification) or targets (regression).
         """
+        if self.encoder is not None:
+            X = self.encoder.fit(X).transform(X, "the training data")
         X = self._check_X(X, fitting=True)
         self.n_features_in_ = X.shape[1]
         self.scaler_ = make_scaler(self.scaling)
@@ -299,7 +540,11 @@ class Preprocessor:
                     f"Preprocessor was fitted on {self.n_features_in_} features, X has "
                     f"{X.shape[1]} (shape {X.shape})"
                 )
-        elif self.feature_names is not None and len(self.feature_names) != X.shape[1]:
+        elif (
+            self.encoder is None
+            and self.feature_names is not None
+            and len(self.feature_names) != X.shape[1]
+        ):
             raise ValueError(
                 f"Preprocessor: {len(self.feature_names)} feature_names for X with "
                 f"{X.shape[1]} columns"
@@ -309,8 +554,12 @@ class Preprocessor:
     def transform(self, X: Any) -> np.ndarray:
         """Scale the features with the statistics of the training split.
 
-        Returns a float array (float64 for float64 input, else float32).
+        Returns a float array (float64 for float64 input, else float32). With an
+        ``encoder``, X holds the raw columns (``feature_names``: text, gaps) and the result
+        is float32.
         """
+        if self.encoder is not None:
+            X = self.encoder.transform(X).astype(np.float32)
         X = self._check_X(X)
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float32)
         X = X.astype(dtype, copy=False)
@@ -381,6 +630,7 @@ class Preprocessor:
         "scaler",
         "classes",
         "target_scaler",
+        "encoder",
     )
 
     def to_dict(self) -> dict[str, Any]:
@@ -395,12 +645,15 @@ class Preprocessor:
             "scaler": _scaler_to_dict(self.scaler_),
             "classes": None if self.classes_ is None else self.classes_.tolist(),
             "target_scaler": _scaler_to_dict(self.target_scaler_),
+            "encoder": None if self.encoder is None else self.encoder.to_dict(),
         }
 
     @classmethod
     def from_dict(cls, d: Any) -> Preprocessor:
         """Rebuild from ``to_dict()``'s output; every field is validated (ValueError)."""
         where = "preprocessing"
+        if isinstance(d, dict) and "encoder" not in d:  # written before encoders existed
+            d = {**d, "encoder": None}
         _check_keys(d, cls._KEYS, where)
         if d["version"] != _FORMAT_VERSION:
             raise ValueError(f"{where}.version: unsupported version {d['version']!r}")
@@ -412,7 +665,10 @@ class Preprocessor:
             isinstance(names, list) and all(isinstance(n, str) for n in names)
         ):
             raise ValueError(f"{where}.feature_names must be a list of strings or null")
-        pre = cls(d["scaling"], d["task"], d["target_scaling"], names)
+        encoder = None if d["encoder"] is None else ColumnEncoder.from_dict(d["encoder"])
+        if encoder is not None and names != encoder.columns:
+            raise ValueError(f"{where}.feature_names differ from the encoder's columns")
+        pre = cls(d["scaling"], d["task"], d["target_scaling"], names, encoder)
         if d["n_features_in"] is not None:
             pre.n_features_in_ = _int(d["n_features_in"], f"{where}.n_features_in")
         pre.scaler_ = _scaler_from_dict(d["scaler"], f"{where}.scaler")
@@ -425,11 +681,8 @@ class Preprocessor:
                 or pre.scaler_.n_features_in_ != pre.n_features_in_
             ):
                 raise ValueError(f"{where}.scaler does not match scaling / n_features_in")
-        if (
-            names is not None
-            and pre.n_features_in_ is not None
-            and len(names) != pre.n_features_in_
-        ):
+        width = None if names is None else (len(names) if encoder is None else encoder.n_outputs)
+        if width is not None and pre.n_features_in_ is not None and width != pre.n_features_in_:
             raise ValueError(
                 f"{where}.feature_names has {len(names)} names for {pre.n_features_in_} features"
             )

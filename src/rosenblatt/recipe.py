@@ -73,7 +73,7 @@ from .data import (
     load_dataset,
     train_test_split,
 )
-from .preprocessing import SCALINGS, Preprocessor
+from .preprocessing import IMPUTE, SCALINGS, ColumnEncoder, Preprocessor
 from .tensor import Tensor
 
 __all__ = [
@@ -380,6 +380,9 @@ KEYS: dict[str, dict[str, tuple[Check, Any]]] = {
         "path": (string(), None),
         "target": (string(), None),
         "features": (list_of(string(), "column names"), None),
+        "categorical": (choice(("error", "onehot")), "error"),
+        "categorical_columns": (list_of(string(), "column names"), None),
+        "impute": (choice(IMPUTE), "none"),
         "options": (table(), None),
         "scaling": (choice(SCALINGS), "standard"),
         "target_scaling": (choice(SCALINGS), "none"),
@@ -387,7 +390,7 @@ KEYS: dict[str, dict[str, tuple[Check, Any]]] = {
         "seed": (integer(0), 0),
     },
     "model": {
-        "layers": (list_of(integer(1), "integers >= 1"), []),
+        "layers": (list_of(integer(1), "integers >= 1"), [128, 64]),  # the default recipe's
         "activation": (one_or_list(choice(ACTIVATIONS), "activation names"), "relu"),
         "init": (choice(INITS), "default"),
         "dropout": (number(0.0, 1.0), 0.0),
@@ -583,7 +586,12 @@ def _check_consistency(r: Recipe) -> None:
         )
     builtin = _builtin_name(data["source"])
     if builtin is not None:
-        for key in ("target", "features"):
+        if data["categorical"] != "error" or data["impute"] != "none":
+            raise RecipeError(
+                "data.categorical and data.impute apply to CSV sources only; data.source = "
+                f"{data['source']!r} is a built-in data set"
+            )
+        for key in ("target", "features", "categorical_columns"):
             if data[key] is not None:
                 raise RecipeError(
                     f"data.{key} applies to CSV sources only; data.source = "
@@ -718,6 +726,7 @@ class Data:
     task: str  # "multiclass", "binary" or "regression" (from the loss)
     loss: str
     description: str
+    encoder: ColumnEncoder | None = None  # raw CSV columns (text, gaps) -> numbers
 
 
 def _feature_names(name: str, n: int) -> list[str]:
@@ -751,6 +760,7 @@ def load_data(recipe: Recipe) -> Data:
     """
     d = recipe.data
     builtin = _builtin_name(d["source"])
+    encoder = None
     if builtin is not None:
         kwargs = dict(d["options"] or {})
         if builtin == "mnist":
@@ -766,8 +776,11 @@ def load_data(recipe: Recipe) -> Data:
         description = f"{builtin} (built-in)"
     else:
         path = recipe.source_path()
-        X, y_csv, names = load_csv(path, target=d["target"], features=d["features"])
+        raw = _encodes(recipe)
+        X, y_csv, names = load_csv(path, target=d["target"], features=d["features"], raw=raw)
         assert y_csv is not None  # a target column was asked for
+        if raw:
+            encoder = _encoder(recipe, X, names)
         y, target = y_csv, d["target"]
         labelled = y.dtype.kind not in "fc"
         description = str(path)
@@ -777,7 +790,34 @@ def load_data(recipe: Recipe) -> Data:
             f"loss.name = {loss!r} needs numeric targets, but the target column "
             f"{target!r} holds {y.dtype} values such as {y[0]!r}; use 'cross_entropy'"
         )
-    return Data(X, y, names, target, LOSSES[loss], loss, description)
+    return Data(X, y, names, target, LOSSES[loss], loss, description, encoder)
+
+
+def _encodes(recipe: Recipe) -> bool:
+    """Whether the CSV's columns go through a ColumnEncoder (text columns, gaps)."""
+    d = recipe.data
+    return d["categorical"] == "onehot" or d["impute"] != "none" or bool(d["categorical_columns"])
+
+
+def _encoder(recipe: Recipe, X: np.ndarray, names: list[str]) -> ColumnEncoder:
+    """The ColumnEncoder of ``[data]``: text columns (and data.categorical_columns) one-hot
+    when data.categorical = 'onehot', numeric gaps filled by data.impute."""
+    import pandas as pd
+
+    d = recipe.data
+    frame = pd.DataFrame(X, columns=names).infer_objects()
+    text = [c for c in names if not pd.api.types.is_numeric_dtype(frame[c].dropna())]
+    listed = d["categorical_columns"] or []
+    unknown = [c for c in listed if c not in names]
+    if unknown:
+        raise RecipeError(f"data.categorical_columns {unknown} are not among the features {names}")
+    categorical = [c for c in names if c in listed or c in text]
+    if categorical and d["categorical"] != "onehot":
+        raise RecipeError(
+            f"the columns {categorical[:5]} hold text (categories); set data.categorical = "
+            "'onehot' to encode them, or leave them out of data.features"
+        )
+    return ColumnEncoder(names, categorical, d["impute"])
 
 
 # ============================================================================ builders
@@ -1119,7 +1159,10 @@ def _prepare(recipe: Recipe, data: Data) -> tuple[Any, ...]:
         task="classification" if classify else "regression",
         target_scaling=recipe.data["target_scaling"],
         feature_names=data.feature_names,
+        encoder=data.encoder,
     ).fit(X_tr, y_tr)
+    width = pre.n_features_in_  # after one-hot encoding
+    assert width is not None
     if classify:
         classes = pre.classes_
         assert classes is not None  # fitted with the labels
@@ -1143,8 +1186,8 @@ def _prepare(recipe: Recipe, data: Data) -> tuple[Any, ...]:
     else:
         t = pre.transform_targets(y_tr)
         n_out = 1
-    check_model_memory(recipe, X_tr.shape[1], n_out, len(X_tr))
-    model = build_model(recipe, X_tr.shape[1], n_out)
+    check_model_memory(recipe, width, n_out, len(X_tr))
+    model = build_model(recipe, width, n_out)
     loss = build_loss(recipe, data.loss)
     optimizer = build_optimizer(recipe, model.parameters())
     return (X_tr, X_te, y_tr, y_te), pre, pre.transform(X_tr), t, model, loss, optimizer

@@ -62,7 +62,8 @@ def _numeric_block(df: Any, columns: list[str], what: str, where: str) -> np.nda
     if bad:
         raise ValueError(
             f"{where}: non-numeric {what} column{'s' if len(bad) > 1 else ''} {bad}; "
-            "encode them as numbers or leave them out of the features"
+            "one-hot encode them (data.categorical = 'onehot' in the recipe) or leave them "
+            "out of the features"
         )
     block = df[columns].to_numpy(dtype=np.float64)
     # rows are reported as file lines: the header is line 1, the first data row line 2
@@ -88,10 +89,22 @@ def _check_float32(block: np.ndarray, columns: list[str], what: str, where: str)
         )
 
 
+def _did_you_mean(name: str, columns: list[str]) -> str:
+    """' (did you mean 'label'?)' for the closest column name, or ''."""
+    import difflib
+
+    close = difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
+    if not close:
+        lowered = {c.lower().strip(): c for c in columns}
+        close = [lowered[name.lower().strip()]] if name.lower().strip() in lowered else []
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def load_csv(
     path: PathLike,
     target: str | None = None,
     features: Sequence[str] | None = None,
+    raw: bool = False,
 ) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
     """Read a CSV file with a header row into features X and target y (via pandas).
 
@@ -102,6 +115,9 @@ def load_csv(
         Name of the target column. None reads features only (for prediction); y is None.
     features : sequence of str, optional
         Feature columns, in this order. Default: every column except ``target``.
+    raw : bool, default False
+        Return the feature columns as they are (an object array: text, missing values), for
+        ``rosenblatt.preprocessing.ColumnEncoder``; the target is checked as always.
 
     Returns
     -------
@@ -126,7 +142,10 @@ def load_csv(
     columns = [str(c) for c in df.columns]
     df.columns = columns
     if target is not None and target not in columns:
-        raise ValueError(f"{where}: no target column {target!r}; the columns are {columns}")
+        raise ValueError(
+            f"{where}: no target column {target!r}{_did_you_mean(target, columns)}; the columns "
+            f"are {columns}"
+        )
     if features is None:
         feature_names = [c for c in columns if c != target]
     else:
@@ -134,8 +153,8 @@ def load_csv(
         missing = [f for f in feature_names if f not in columns]
         if missing:
             raise ValueError(
-                f"{where}: missing feature column{'s' if len(missing) > 1 else ''} {missing}; "
-                f"the columns are {columns}"
+                f"{where}: missing feature column{'s' if len(missing) > 1 else ''} {missing}"
+                f"{_did_you_mean(missing[0], columns)}; the columns are {columns}"
             )
         if target is not None and target in feature_names:
             raise ValueError(f"{where}: the target column {target!r} is also listed as a feature")
@@ -143,7 +162,10 @@ def load_csv(
         raise ValueError(f"{where}: no feature columns (the columns are {columns})")
     if len(df) == 0:
         raise ValueError(f"{where}: the file has a header but no data rows")
-    X = _numeric_block(df, feature_names, "feature", where).astype(np.float32)
+    if raw:
+        X = df[feature_names].to_numpy(dtype=object)
+    else:
+        X = _numeric_block(df, feature_names, "feature", where).astype(np.float32)
     if target is None:
         return X, None, feature_names
     col = df[target]

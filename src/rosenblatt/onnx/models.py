@@ -194,6 +194,11 @@ def _with_preprocessing(
     compute, from raw features."""
     from ..recipe import predict, predict_scores
 
+    if getattr(pre, "encoder", None) is not None:
+        raise ValueError(
+            "rb.onnx.export: the model one-hot encodes text columns or fills gaps "
+            "(data.categorical / data.impute); ONNX files take numeric features only"
+        )
     x = "input" if pre.scaler_ is None else _scaler(g, pre.scaler_, "input")
     z, out = network(g, model, x, pre.transform(X).astype(g.dtype))
     if pre.task == "regression":
