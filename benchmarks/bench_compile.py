@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -26,11 +27,12 @@ import time
 from pathlib import Path
 
 STEP = r"""
-import time, numpy as np
-t0 = time.perf_counter()
+import os, time, numpy as np
+clock = time.process_time if os.environ.get("BENCH_CLOCK") == "cpu" else time.perf_counter
+t0 = clock()
 import rosenblatt as rb
 from rosenblatt import nn, optim
-t_import = time.perf_counter() - t0
+t_import = clock() - t0
 rng = np.random.default_rng(0)
 def mlp():
     m = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
@@ -61,21 +63,31 @@ for make in (mlp, lenet, lstm):
     m, opt, loss_fn, x, y = make()
     times = []
     for _ in range(3):
-        t0 = time.perf_counter()
+        t0 = clock()
         opt.zero_grad()
         loss_fn(m(x), y).backward()
         opt.step()
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
     out += [times[0], min(times[1:])]
 print(" ".join(f"{v:.4f}" for v in out))
 """
 
 
 def _seconds(env: dict[str, str], args: list[str], cwd: str | None = None) -> tuple[float, str]:
-    """Wall time of a command in a fresh process, and its output."""
-    t0 = time.perf_counter()
+    """Time of a command in a fresh process -- wall time, or with ``--cpu`` its CPU time
+    (user + system, which a machine other jobs keep busy inflates much less) -- and its
+    output."""
+    t0, c0 = time.perf_counter(), _child_cpu()
     done = subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, check=True)
-    return time.perf_counter() - t0, done.stdout
+    return (_child_cpu() - c0 if CPU else time.perf_counter() - t0), done.stdout
+
+
+CPU = False
+
+
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _measure(label: str, runs: int) -> tuple[float, list[float], float]:
@@ -85,6 +97,8 @@ def _measure(label: str, runs: int) -> tuple[float, list[float], float]:
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
             env = dict(os.environ, ROSENBLATT_NUM_THREADS="2", OMP_NUM_THREADS="2")
+            if CPU:
+                env["BENCH_CLOCK"] = "cpu"
             if label == "ROSENBLATT_JIT=0":
                 env["ROSENBLATT_JIT"] = "0"
             step_env = dict(env, NUMBA_CACHE_DIR=os.path.join(tmp, "steps"))
@@ -105,7 +119,11 @@ def _measure(label: str, runs: int) -> tuple[float, list[float], float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--cpu", action="store_true", help="CPU time of the processes, not wall")
     args = ap.parse_args()
+    global CPU
+    CPU = args.cpu
+    print(f"Medians of {args.runs} fresh processes, {'CPU' if CPU else 'wall'} time.")
     print("| numba cache | import rosenblatt | MLP step: first / later | LeNet-5 | LSTM "
           "| rosenblatt train (make demo) |")  # fmt: skip
     print("|---|---|---|---|---|---|")
