@@ -158,3 +158,12 @@ def test_too_many_modules_are_refused(tmp_path: Path) -> None:
     assert time.perf_counter() - start < 3
     with pytest.raises(ValueError, match="more than 10000 modules"):  # and never saved
         rb.save(nn.Sequential(*[nn.Identity() for _ in range(10_001)]), tmp_path / "x")
+
+
+def test_a_buffer_filled_by_its_constructor_is_refused_before(tmp_path: Path) -> None:
+    """BatchNorm1d(10**8) fills its running variance with ones in its constructor (400 MB
+    touched): its size is checked against the file before it is built."""
+    arch = {"type": "BatchNorm1d", "args": [10**8], "kwargs": {}}
+    extra, seconds, outcome = _load_in_fresh_process(_model_file(tmp_path / "bn", arch))
+    assert "asks for a size of 100,000,000" in outcome
+    assert extra < 32 * 2**20 and seconds < 5

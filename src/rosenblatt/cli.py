@@ -245,6 +245,9 @@ def metric_lines(metrics: dict[str, Any], split: str = "test") -> list[str]:
     ]
 
 
+_MAX_PLOTTED_CLASSES = 30  # confusion_matrix.png up to this many classes (metrics.json: all)
+
+
 def _write_plots(run: Any, folder: Path) -> list[str]:
     from . import viz
 
@@ -254,10 +257,11 @@ def _write_plots(run: Any, folder: Path) -> list[str]:
         written.append("loss_curve.png")
     m = run.metrics
     if "confusion_matrix" in m:
-        viz.plot_confusion_matrix(
-            m["confusion_matrix"], m["classes"], folder / "confusion_matrix.png"
-        )
-        written.append("confusion_matrix.png")
+        if len(m["classes"]) <= _MAX_PLOTTED_CLASSES:  # more: unreadable, and seconds to draw
+            viz.plot_confusion_matrix(
+                m["confusion_matrix"], m["classes"], folder / "confusion_matrix.png"
+            )
+            written.append("confusion_matrix.png")
         X_tr, X_te, y_tr, y_te = run.split
         X, y = (X_te, y_te) if len(X_te) else (X_tr, y_tr)
         if "roc_auc" in m:

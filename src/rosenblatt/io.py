@@ -478,6 +478,26 @@ class _Budget:
                 "rosenblatt builds has that many"
             )
 
+    def check_sizes(self, cls: type, values: list[Any], where: str) -> None:
+        """Before one of rosenblatt's layers is built: none of its integer arguments (sizes,
+        counts) may exceed what the file's bytes can hold even as float32, since some
+        constructors fill buffers of that length (BatchNorm's running variance: ones)."""
+        if self.nbytes is None or not cls.__module__.startswith("rosenblatt."):
+            return
+        stack = list(values)
+        while stack:
+            v = stack.pop()
+            if isinstance(v, (list, tuple)):
+                stack.extend(v)
+            elif isinstance(v, dict):
+                stack.extend(v.values())
+            elif isinstance(v, int) and not isinstance(v, bool) and 4 * v > self.nbytes:
+                held = (self.nbytes - (1 << 20)) // 4
+                raise ValueError(
+                    f"architecture: {where} asks for a size of {v:,}; the file holds "
+                    f"{held:,} bytes of tensors, so its weights cannot be there"
+                )
+
     def spend(self, module: Module, where: str) -> None:
         """Count the weights and buffers ``module`` itself holds (not its children's)."""
         own = [*module.__dict__["_parameters"].values(), *module.__dict__["_buffers"].values()]
@@ -532,6 +552,7 @@ def _build(
     budget.enter(where)
     a = [_decode(v, f"{where}.args[{i}]", registry, depth, budget) for i, v in enumerate(args)]
     kw = {k: _decode(v, f"{where}.{k}", registry, depth, budget) for k, v in kwargs.items()}
+    budget.check_sizes(registry[name], [a, kw], where)
     try:
         module = _construct(registry[name], a, kw, budget)
     except Exception as e:
