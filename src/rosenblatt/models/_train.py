@@ -64,6 +64,7 @@ def estimator_weights(
         return None
     w = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
     if class_weight is not None:
+        assert y is not None
         classes, codes = np.unique(y, return_inverse=True)
         given = None if sample_weight is None else w
         w = w * compute_class_weight(class_weight, classes=classes, y=y, sample_weight=given)[codes]
@@ -224,11 +225,10 @@ def lbfgs(
             p._data[...] = chunk.reshape(shape)
             p._grad = None
         out = model(x)
-        J = (
-            loss(out, t)
-            if unreduced is None
-            else weighted_mean(unreduced(out, t), sample_weight, total)
-        )
+        if unreduced is None or sample_weight is None:
+            J = loss(out, t)
+        else:
+            J = weighted_mean(unreduced(out, t), sample_weight, total)
         J.backward()
         value = float(J._data) + penalty.value([p._data for p in weights], 1.0 / total)
         for p in weights if penalty else ():

@@ -354,7 +354,7 @@ class LogisticRegression(
     ) -> tuple[np.ndarray, np.ndarray]:
         """scipy's L-BFGS-B on (W, b) of a float64 nn.Linear; gradients by backward."""
         model = linear_unit(X.shape[1], k, self.fit_intercept)
-        self.loss_curve_ = []
+        self.loss_curve_: list[float] = []
         options = {"maxls": 50, "gtol": self.tol, "ftol": 64 * np.finfo(float).eps}
         res = lbfgs(self, model, X, T, loss, penalty, sample_weight=w, max_iter=self.max_iter,
                     options=options)  # fmt: skip

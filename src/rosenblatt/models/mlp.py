@@ -311,7 +311,7 @@ class _BaseMLP(LossCurveMixin, BaseEstimator):
     ) -> None:
         """Epochs of mini-batch steps of rb.fit with the rb.optim optimizer and
         scikit-learn's stopping rule (on a stratified validation split with early_stopping)."""
-        validation = None
+        validation: tuple[Any, ...] | None = None
         if self.early_stopping and not incremental:
             arrays = [X, Y] if w is None else [X, Y, w]
             parts = train_test_split(
@@ -331,7 +331,8 @@ class _BaseMLP(LossCurveMixin, BaseEstimator):
             l1=self.l1, l2=self.alpha / 2, convention="sklearn", sample_weight=w, metrics=[],
             callbacks=[NoImprovement(self, n, validation)], generator=self._rng,
         )  # fmt: skip
-        if not (incremental or self.model_.stop_training or history.diverged):
+        stopped = getattr(self.model_, "stop_training", False)
+        if not (incremental or stopped or history.diverged):
             warnings.warn(
                 f"{type(self).__name__}: maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",

@@ -29,7 +29,7 @@ rest. A test holds the two paths bit-identical.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -47,19 +47,19 @@ __all__ = ["Chain", "FlatParams"]
 
 def _activation(m: nn.Module) -> tuple[type[Function], dict[str, Any]] | None:
     """The primitive an activation module applies, with its keywords (as its forward calls it)."""
-    kind = type(m)
+    kind, m_ = type(m), cast(Any, m)
     if kind in (nn.ReLU, nn.Tanh, nn.Sigmoid):
         return {nn.ReLU: E.ReLU, nn.Tanh: E.Tanh, nn.Sigmoid: E.Sigmoid}[kind], {}
     if kind is nn.LeakyReLU:
-        return A.LeakyReLU, {"negative_slope": m.negative_slope}
+        return A.LeakyReLU, {"negative_slope": m_.negative_slope}
     if kind is nn.ELU:
-        return A.ELU, {"alpha": m.alpha}
+        return A.ELU, {"alpha": m_.alpha}
     if kind is nn.SELU:
         return A.ELU, {"alpha": A.SELU_ALPHA, "scale": A.SELU_SCALE}
     if kind is nn.GELU:
-        return A.GELU, {"approximate": m.approximate}
+        return A.GELU, {"approximate": m_.approximate}
     if kind is nn.Softplus:
-        return A.Softplus, {"beta": m.beta, "threshold": m.threshold}
+        return A.Softplus, {"beta": m_.beta, "threshold": m_.threshold}
     return None
 
 
@@ -136,7 +136,7 @@ class Chain:
         modules = _modules(model)
         if head is None or modules is None:
             return None
-        layers: list[tuple[type[Function], list[Tensor], dict[str, Any]]] = []
+        layers: list[tuple[type[Function], list[Any], dict[str, Any]]] = []
         for m in modules:
             if type(m) is nn.Linear:
                 params = [m.weight] if m.bias is None else [m.weight, m.bias]
@@ -192,6 +192,7 @@ class Chain:
             losses.requires_grad = True
             J = weighted_mean(losses * self.factor, w, denominator)
             J.backward()
+            assert losses._grad is not None
             value, g = J._data, loss.backward(losses._grad._data)
         if type(g) is tuple:  # (dL/d outputs, None for the targets)
             g = g[0]
@@ -280,7 +281,8 @@ class FlatParams:
             or not all(p.requires_grad for p in params)
         ):
             return None
-        ordered = [p for p in params if p._data.ndim >= 2] + [p for p in params if p._data.ndim < 2]
+        ordered: list[Tensor] = [p for p in params if p._data.ndim >= 2]
+        ordered += [p for p in params if p._data.ndim < 2]
         if _gather([optimizer.state.get(p, {}) for p in ordered], ordered) is None:
             return None
         return cls(ordered, optimizer)
@@ -313,7 +315,7 @@ class FlatParams:
     def step(self) -> None:
         """One update of w from g by the optimizer's own rule, as ``optimizer.step()``."""
         for p in self.params:
-            p._version[0] += 1
+            p._version[0] += 1  # type: ignore[attr-defined]
         self.optimizer._update(self.w, self.g, self.state, self.group)
 
     def sync_state(self) -> None:

@@ -250,6 +250,7 @@ class _Loop:
             if self.par is not None and self.loader is None:  # this rank's shard of the batch
                 xb, tb = xb[self.par.part(nb)], tb[self.par.part(nb)]
             x, t = Tensor._make(xb, None), Tensor._make(tb, None)
+            out: Any
             if self.custom:
                 value, out = self.custom_step(x, t, extra, nb), None
             elif self.closure:
@@ -298,6 +299,7 @@ class _Loop:
             if w is None:
                 loss = self.batch_loss(out_t, t, n)
             else:
+                assert self.weighted_loss is not None
                 loss = weighted_mean(self.weighted_loss(out_t, t), w, denominator)
             self.optimizer.zero_grad()
             loss.backward()
@@ -382,7 +384,7 @@ class _Loop:
                         continue
                 out = self.model(Tensor._make(xb, None))
                 t = Tensor._make(tb, None)
-                count = len(xb)  # the samples (or, weighted, their weight) in the mean
+                count: float = len(xb)  # the samples (or, weighted, their weight) in the mean
                 if wb is None:
                     loss = self.loss(out, t)
                 else:  # sum_i w_i l_i / d, d = the batch's weight or size (the convention)
@@ -491,7 +493,7 @@ def _eval_batches(
     )
 
 
-def _n_samples(data: tuple[np.ndarray, ...] | LoaderData) -> int | None:
+def _n_samples(data: tuple[Any, ...] | LoaderData) -> int | None:
     return data.samples if isinstance(data, LoaderData) else len(data[0])
 
 
@@ -683,7 +685,7 @@ def fit(
     elif validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError("validation_data must be a pair (X_val, y_val) or (X_val, y_val, w)")
-        Xv, yv = prepare(model, *validation_data[:2], task, name="validation_data ")
+        Xv, yv = prepare(model, validation_data[0], validation_data[1], task, "validation_data ")
         wv = validation_data[2] if len(validation_data) == 3 else None
         val = (Xv, yv, None if wv is None else sample_weights(wv, None, yv, len(Xv)))
     elif validation_split:

@@ -112,7 +112,7 @@ class ScaledLoss(nn.Module):
 
     @property
     def reduction(self) -> str:
-        return self.loss.reduction
+        return str(getattr(self.loss, "reduction", "mean"))
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return self.loss(input, target) * self.factor
