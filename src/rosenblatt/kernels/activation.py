@@ -181,6 +181,8 @@ def _kernel_ok(act: int, *arrays: Any) -> bool:
 
 def bias_act(z: np.ndarray, b: np.ndarray | None, act: int, slope: Any = 0.0) -> np.ndarray:
     """y = act(z + b), written over z (C-contiguous (N, F)), b (F,) or None; one pass."""
+    if z.size < SMALL:  # the common case of tiny networks first: no further checks
+        return bias_act_reference(z, b, act, slope)
     if b is None or z.ndim != 2 or b.ndim != 1 or not z.flags.c_contiguous:
         if b is not None:
             z += b
@@ -195,7 +197,7 @@ def act_forward(
     z: np.ndarray, act: int, slope: Any = 0.0, out: np.ndarray | None = None
 ) -> np.ndarray:
     """y = act(z) in one pass (a new array, or ``out``)."""
-    if _kernel_ok(act, z):
+    if z.size >= SMALL and _kernel_ok(act, z):
         y = np.empty_like(z) if out is None else out
         fz: np.ndarray | None
         fy: np.ndarray | None
@@ -211,7 +213,7 @@ def act_forward(
 
 def act_backward(g: Any, s: Any, act: int, slope: Any = 0.0) -> Any:
     """dL/dz = g * act' in one pass; Tensors (double backward) take the reference."""
-    if type(g) is np.ndarray and g.shape == s.shape and _kernel_ok(act, g, s):
+    if type(g) is np.ndarray and g.size >= SMALL and g.shape == s.shape and _kernel_ok(act, g, s):
         out = np.empty_like(s)
         flats: tuple[np.ndarray | None, ...]
         if g.flags.c_contiguous and s.flags.c_contiguous and out.flags.c_contiguous:
