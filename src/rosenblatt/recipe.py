@@ -1001,12 +1001,10 @@ def predict_scores(model: nn.Module, X: Any, preprocessing: Preprocessor | None)
         if preprocessing is None:
             return out
         return preprocessing.inverse_transform_targets(out.reshape(len(out), -1))
-    if kind == "binary":
-        p = 1.0 / (1.0 + np.exp(-np.clip(out[:, 0], -500, 500)))
+    if kind == "binary":  # the ops' sigmoid and softmax (stable for any z)
+        p = nn.functional.sigmoid(Tensor._make(out[:, 0], None))._data
         return np.stack([1.0 - p, p], axis=1)
-    z = out - out.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    return nn.functional.softmax(Tensor._make(out, None), dim=1)._data
 
 
 def predict(model: nn.Module, X: Any, preprocessing: Preprocessor | None) -> np.ndarray:
