@@ -541,7 +541,7 @@ def _load_model(path: str) -> Any:
             f"{path} holds a loss function ({losses[0]}) among its layers; a model for "
             "evaluate/predict maps features to outputs"
         )
-    target = model.metadata.get("target")
+    target = getattr(model, "metadata", {}).get("target")
     if target is not None and not isinstance(target, str):
         raise UsageError(
             f"{path}: metadata.target must be a column name (a string), got {target!r}"
@@ -995,7 +995,7 @@ def _one_line_warnings() -> None:
     def show(message: Any, category: Any, filename: str, lineno: int, *rest: Any) -> None:
         print(f"rosenblatt: warning: {_one_line(Warning(str(message)))}", file=sys.stderr)
 
-    warnings.showwarning = show
+    warnings.showwarning = show  # type: ignore[assignment]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

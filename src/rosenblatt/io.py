@@ -525,7 +525,7 @@ def _construct(cls: type, a: list, kw: dict, budget: _Budget) -> Any:
         return module
     object.__setattr__(module, "reset_parameters", _skip_reset)  # an instance attribute
     try:
-        module.__init__(*a, **kw)
+        cls.__init__(module, *a, **kw)  # type: ignore[misc]
     finally:
         module.__dict__.pop("reset_parameters", None)
     return module
@@ -913,8 +913,8 @@ def _check_rebuilds(config: dict[str, Any], weights: dict[str, np.ndarray]) -> N
     """The recorded architecture must rebuild into weights of exactly these names and shapes."""
     with _rng_untouched():
         spec = json.loads(json.dumps(config))
-        rebuilt = _build(spec, "model", _registry(), budget=_Budget(initialise=False))
-        rebuilt = rebuilt.state_tensors()
+        built = _build(spec, "model", _registry(), budget=_Budget(initialise=False))
+        rebuilt = built.state_tensors()
     mismatch = sorted(set(rebuilt) ^ set(weights)) + [
         k for k in rebuilt if k in weights and rebuilt[k]._data.shape != weights[k].shape
     ]

@@ -684,7 +684,7 @@ class Preprocessor:
         width = None if names is None else (len(names) if encoder is None else encoder.n_outputs)
         if width is not None and pre.n_features_in_ is not None and width != pre.n_features_in_:
             raise ValueError(
-                f"{where}.feature_names has {len(names)} names for {pre.n_features_in_} features"
+                f"{where}.feature_names has {width} names for {pre.n_features_in_} features"
             )
         pre.classes_ = _classes_from_json(d["classes"], f"{where}.classes")
         if pre.classes_ is not None and len(np.unique(pre.classes_)) != len(pre.classes_):

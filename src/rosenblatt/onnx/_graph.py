@@ -42,9 +42,8 @@ class Graph:
             arr = arr.astype(self.dtype)
         name = self.name(base)
         if arr.dtype.kind in "USO":  # text labels
-            tensor = self.helper.make_tensor(
-                name, 8, arr.shape, [str(v).encode("utf-8") for v in arr.ravel()]
-            )
+            texts = [str(v).encode("utf-8") for v in arr.ravel()]
+            tensor = self.helper.make_tensor(name, 8, arr.shape, texts)  # type: ignore[arg-type]
         else:
             tensor = numpy_helper.from_array(np.ascontiguousarray(arr), name)
         self.initializers.append(tensor)

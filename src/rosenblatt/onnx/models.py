@@ -160,7 +160,7 @@ def build(model: Any, X: np.ndarray) -> tuple[Graph, list, list, Outputs]:
         g.rename(value_name, name)
         value = expected[name]
         kind = value.dtype.kind
-        elem = 8 if kind in "USO" else _onnx_type(g.dtype if kind == "f" else np.int64)
+        elem = 8 if kind in "USO" else _onnx_type(g.dtype if kind == "f" else np.dtype(np.int64))
         infos.append(helper.make_tensor_value_info(name, elem, [None] * value.ndim))
     return g, inputs, infos, expected
 
