@@ -15,7 +15,11 @@
 ``runs/NAME-TIMESTAMP/`` (or ``--out DIR``): model.safetensors (weights, architecture,
 preprocessing and class labels), history.csv, metrics.json, recipe.toml, loss_curve.png
 and, for classifiers, confusion_matrix.png (roc_curve.png for two classes,
-decision_boundary.png for two features).
+decision_boundary.png for two features); COMPLETE is written last. While it trains, the
+folder holds a lock (.lock: a second process is refused), the training state of the last
+finished epoch (.backup/) and what ``--resume`` needs (recipe.toml, .run.json): a run that
+was interrupted or killed continues where it stopped and ends bit-identical to one that
+was not. On a full disk the trained model is kept in the temporary (or home) folder.
 
 Exit codes: 0 success; 1 internal error (a bug: the traceback is shown); 2 usage or bad
 input (a recipe, CSV or model file that cannot be used: one line ``rosenblatt: error: ...``
