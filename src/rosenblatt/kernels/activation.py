@@ -123,48 +123,68 @@ def _bias_act_rows(z, b, act, slope):  # noqa: ANN001, ANN202
                 z[i, j] = v
 
 
+# One small kernel per activation and direction (numba compiles only those a model uses).
 @kernel
-def _act_flat(z, y, act, slope):  # noqa: ANN001, ANN202
-    """y = act(z) elementwise on flat arrays (relu, leaky_relu, tanh, sigmoid)."""
-    n = z.size
-    if act == RELU:
-        for i in prange(n):
-            y[i] = 0 if z[i] <= 0 else z[i]
-    elif act == LEAKY_RELU:
-        for i in prange(n):
-            v = z[i]
-            y[i] = v if v > 0 else slope * v
-    elif act == TANH:
-        for i in prange(n):
-            y[i] = tanh32(z[i])
-    elif act == SIGMOID:
-        for i in prange(n):
-            y[i] = sigmoid32(z[i])
-    else:
-        for i in prange(n):
-            y[i] = z[i]
+def _relu(z, y):  # noqa: ANN001, ANN202
+    """y = max(z, 0) (as np.maximum: +0 for -0, NaN stays NaN)."""
+    for i in prange(z.size):
+        y[i] = 0 if z[i] <= 0 else z[i]
 
 
 @kernel
-def _act_grad_flat(g, s, out, act, slope):  # noqa: ANN001, ANN202
-    """out = g * act' elementwise on flat arrays, act' from the saved s (see module doc)."""
-    n = g.size
+def _leaky_relu(z, y, slope):  # noqa: ANN001, ANN202
+    """y = z if z > 0 else a z."""
+    for i in prange(z.size):
+        y[i] = z[i] if z[i] > 0 else slope * z[i]
+
+
+@kernel
+def _tanh(z, y):  # noqa: ANN001, ANN202
+    """y = tanh(z) (float32, ``_math.tanh32``)."""
+    for i in prange(z.size):
+        y[i] = tanh32(z[i])
+
+
+@kernel
+def _sigmoid(z, y):  # noqa: ANN001, ANN202
+    """y = 1 / (1 + e^-z) (float32, ``_math.sigmoid32``)."""
+    for i in prange(z.size):
+        y[i] = sigmoid32(z[i])
+
+
+@kernel
+def _relu_grad(g, y, out):  # noqa: ANN001, ANN202
+    """out = g * (y > 0) (g * 0 where y <= 0, as the reference: NaN stays NaN)."""
+    for i in prange(g.size):
+        out[i] = g[i] if y[i] > 0 else g[i] * 0
+
+
+@kernel
+def _leaky_relu_grad(g, z, out, slope):  # noqa: ANN001, ANN202
+    """out = g if z > 0 else a g."""
+    for i in prange(g.size):
+        out[i] = g[i] if z[i] > 0 else slope * g[i]
+
+
+@kernel
+def _tanh_grad(g, y, out):  # noqa: ANN001, ANN202
+    """out = g * (1 - y^2)."""
     one = g.dtype.type(1)  # a literal 1 would make the arithmetic float64
-    if act == RELU:
-        for i in prange(n):
-            out[i] = g[i] if s[i] > 0 else g[i] * 0
-    elif act == LEAKY_RELU:
-        for i in prange(n):
-            out[i] = g[i] if s[i] > 0 else slope * g[i]
-    elif act == TANH:
-        for i in prange(n):
-            out[i] = g[i] * (one - s[i] * s[i])
-    elif act == SIGMOID:
-        for i in prange(n):
-            out[i] = g[i] * s[i] * (one - s[i])
-    else:
-        for i in prange(n):
-            out[i] = g[i]
+    for i in prange(g.size):
+        out[i] = g[i] * (one - y[i] * y[i])
+
+
+@kernel
+def _sigmoid_grad(g, y, out):  # noqa: ANN001, ANN202
+    """out = g * y * (1 - y)."""
+    one = g.dtype.type(1)
+    for i in prange(g.size):
+        out[i] = g[i] * y[i] * (one - y[i])
+
+
+_FORWARD = {RELU: _relu, LEAKY_RELU: _leaky_relu, TANH: _tanh, SIGMOID: _sigmoid}
+_BACKWARD = {RELU: _relu_grad, LEAKY_RELU: _leaky_relu_grad, TANH: _tanh_grad,
+             SIGMOID: _sigmoid_grad}  # fmt: skip
 
 
 # ---------------------------------------------------------------------- what ops call
@@ -197,7 +217,7 @@ def act_forward(
     z: np.ndarray, act: int, slope: Any = 0.0, out: np.ndarray | None = None
 ) -> np.ndarray:
     """y = act(z) in one pass (a new array, or ``out``)."""
-    if z.size >= SMALL and _kernel_ok(act, z):
+    if z.size >= SMALL and act != IDENTITY and _kernel_ok(act, z):
         y = np.empty_like(z) if out is None else out
         fz: np.ndarray | None
         fy: np.ndarray | None
@@ -206,14 +226,21 @@ def act_forward(
         else:
             fz, fy = flat(z), flat(y)
         if fz is not None and fy is not None and y.strides == z.strides:
-            launch(_act_flat, z.size, fz, fy, act, z.dtype.type(slope))
+            extra = (z.dtype.type(slope),) if act == LEAKY_RELU else ()
+            launch(_FORWARD[act], z.size, fz, fy, *extra)
             return y
     return _act_reference(z, act, slope, out)
 
 
 def act_backward(g: Any, s: Any, act: int, slope: Any = 0.0) -> Any:
     """dL/dz = g * act' in one pass; Tensors (double backward) take the reference."""
-    if type(g) is np.ndarray and g.size >= SMALL and g.shape == s.shape and _kernel_ok(act, g, s):
+    if (
+        type(g) is np.ndarray
+        and g.size >= SMALL
+        and act != IDENTITY
+        and g.shape == s.shape
+        and _kernel_ok(act, g, s)
+    ):
         out = np.empty_like(s)
         flats: tuple[np.ndarray | None, ...]
         if g.flags.c_contiguous and s.flags.c_contiguous and out.flags.c_contiguous:
@@ -221,6 +248,7 @@ def act_backward(g: Any, s: Any, act: int, slope: Any = 0.0) -> Any:
         else:
             flats = (flat(g), flat(s), flat(out))
         if all(f is not None for f in flats) and g.strides == s.strides == out.strides:
-            launch(_act_grad_flat, g.size, *flats, act, g.dtype.type(slope))
+            extra = (g.dtype.type(slope),) if act == LEAKY_RELU else ()
+            launch(_BACKWARD[act], g.size, *flats, *extra)
             return out
     return act_backward_reference(g, s, act, slope)
