@@ -26,6 +26,7 @@ RECIPE = (
     "[model]\nlayers = [16]\n[training]\nepochs = {epochs}\nbatch_size = 8\n"
     "validation_split = 0.2\npatience = 1000\n"
 )
+EPOCHS = 300  # a few seconds of training to kill into
 RUN_FILES = {"COMPLETE", "model.safetensors", "history.csv", "metrics.json", "recipe.toml",
              "loss_curve.png", "confusion_matrix.png", "roc_curve.png"}  # fmt: skip
 
@@ -51,23 +52,42 @@ def _stray(run: Path) -> set[str]:
     return {p.name for p in run.iterdir()} - RUN_FILES
 
 
+def _wait_for_rows(p: subprocess.Popen, history: Path, rows: int, extra: float) -> None:
+    """Until the run's history.csv holds ``rows`` epochs (or the process ends), then
+    ``extra`` seconds more; rows < 0: only the extra seconds (a kill while starting)."""
+    deadline, started = time.monotonic() + 120, time.time()
+    while rows >= 0 and p.poll() is None and time.monotonic() < deadline:
+        try:  # rows written by this process (an earlier one left some too)
+            if history.stat().st_mtime > started and len(history.read_text().splitlines()) > rows:
+                break
+        except OSError:
+            pass
+        time.sleep(0.01)
+    try:
+        p.wait(timeout=extra if rows >= 0 else extra + 0.5)
+    except subprocess.TimeoutExpired:
+        pass
+
+
 def _kill_and_resume(tmp_path: Path, kills: int, seed: int) -> None:
-    (tmp_path / "r.toml").write_text(RECIPE.format(epochs=60))
-    start = time.perf_counter()
+    (tmp_path / "r.toml").write_text(RECIPE.format(epochs=EPOCHS))
     r = run_cli("train", "r.toml", "--out", "whole", "-q", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    total = time.perf_counter() - start
     rng = np.random.default_rng(seed)
-    for _ in range(kills):  # killed anywhere: while starting, training, saving
+    killed_in_training = 0
+    history = tmp_path / "killed" / "history.csv"
+    # kill points spread over the run: after epoch k (a random moment into the next one),
+    # one in ten while starting, the last one while the run folder is being written
+    plan = sorted(int(k) for k in rng.integers(1, EPOCHS, size=kills))
+    for i, rows in enumerate(plan):
+        rows = EPOCHS if i == kills - 1 else -1 if rng.random() < 0.1 else rows
         p = _start(tmp_path, "killed")
-        try:
-            p.wait(timeout=rng.uniform(0.2, total))
-        except subprocess.TimeoutExpired:
+        _wait_for_rows(p, history, rows, rng.uniform(0, 0.2))
+        if p.poll() is None:
+            killed_in_training += 0 <= rows < EPOCHS
             p.send_signal(signal.SIGKILL)
         p.communicate()
-        run = tmp_path / "killed"
-        if run.exists():
-            assert not (run / "COMPLETE").exists() or p.returncode in (0, -9)
+    assert killed_in_training >= kills // 2  # most kills land during training
     p = _start(tmp_path, "killed")
     out, err = p.communicate(timeout=600)
     assert p.returncode == 0, err
@@ -76,10 +96,10 @@ def _kill_and_resume(tmp_path: Path, kills: int, seed: int) -> None:
     w1, w2 = _weights(whole / "model.safetensors"), _weights(killed / "model.safetensors")
     assert list(w1) == list(w2) and all(np.array_equal(w1[k], w2[k]) for k in w1)
     h1, h2 = pd.read_csv(whole / "history.csv"), pd.read_csv(killed / "history.csv")
-    assert h2["epoch"].tolist() == list(range(60))  # each epoch once
+    assert h2["epoch"].tolist() == list(range(EPOCHS))  # each epoch once
     pd.testing.assert_frame_equal(h1, h2)  # the same values, bit for bit
     m1, m2 = (json.loads((d / "metrics.json").read_text()) for d in (whole, killed))
-    assert m1["test"] == m2["test"] and m2["epochs_run"] == 60
+    assert m1["test"] == m2["test"] and m2["epochs_run"] == EPOCHS
 
 
 def test_killed_and_resumed_equals_uninterrupted(tmp_path, labelled_csv) -> None:

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -58,13 +59,27 @@ def _kill_backup_folder(tmp_path: Path, kills: int, seed: int) -> None:
     assert whole.wait(timeout=600) == 0, whole.communicate()[1]
     rng = np.random.default_rng(seed)
     backup = tmp_path / "killed-backup"
-    for _ in range(kills):
+    log = tmp_path / "killed.safetensors.csv"
+    in_training = 0
+    for _ in range(kills):  # at a random epoch, a random moment into it
         p = _fit_process(tmp_path, "killed", epochs)
+        rows, deadline, started = int(rng.integers(0, epochs)), time.monotonic() + 120, time.time()
+        while p.poll() is None and time.monotonic() < deadline:
+            # rows written by this process (an earlier one left some too)
+            if (
+                log.exists()
+                and log.stat().st_mtime > started
+                and len(log.read_text().splitlines()) > rows
+            ):
+                break
+            time.sleep(0.005)
         try:
-            p.wait(timeout=rng.uniform(0.5, 6.0))
+            p.wait(timeout=rng.uniform(0, 0.05))
         except subprocess.TimeoutExpired:
+            in_training += 1
             p.send_signal(signal.SIGKILL)
         p.communicate()
+    assert in_training >= kills // 2
     p = _fit_process(tmp_path, "killed", epochs)
     assert p.wait(timeout=600) == 0, p.communicate()[1]
     assert not backup.exists()  # deleted at the end, with any killed write's temporary
