@@ -217,7 +217,8 @@ def check_split_classes(y_train: Any, y_val: Any, where: str = "validation_split
     ``validation_split`` takes the last samples as they come (Keras's rule): on data sorted
     by class (rosenblatt's own iris) the validation part holds classes the training part
     never sees, and ``val_accuracy`` stays 0.0 without a word. Labels are class indices or
-    0/1 columns; probability rows are not checked.
+    0/1 columns; probability rows are not checked. A validation part smaller than the
+    number of classes cannot hold them all: only classes it has and training lacks count.
     """
     a, b = np.asarray(y_train), np.asarray(y_val)
     if a.ndim == 2 and a.shape[1] == 1:
@@ -226,6 +227,8 @@ def check_split_classes(y_train: Any, y_val: Any, where: str = "validation_split
         return
     ca, cb = np.unique(a), np.unique(b)
     only_val, only_train = cb[~is_member(cb, ca)], ca[~is_member(ca, cb)]
+    if len(b) < len(ca):  # too few validation samples to hold every class anyway
+        only_train = only_train[:0]
     if not len(only_val) and not len(only_train):
         return
     sides = []
