@@ -196,9 +196,10 @@ def blas() -> str:
     """NumPy's BLAS and the kernel it chose (threadpoolctl)."""
     from threadpoolctl import threadpool_info
 
-    for lib in threadpool_info():
-        if lib.get("user_api") == "blas":
-            return f"{lib.get('internal_api')} {lib.get('version')} ({lib.get('architecture')})"
+    libs = [lib for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    libs.sort(key=lambda lib: "numpy" not in lib.get("filepath", ""))  # NumPy's own first
+    for lib in libs:
+        return f"{lib.get('internal_api')} {lib.get('version')} ({lib.get('architecture')})"
     return "unknown BLAS"
 
 
