@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..nn import functional as F
 from ..random import get_rng
 from ..tensor import Tensor
+from ._docs import sections
 
 __all__ = [
     "ConvergenceWarning",
@@ -36,6 +37,7 @@ __all__ = [
     "on_array",
     "real",
     "roc_scores",
+    "store_params",
 ]
 
 
@@ -68,6 +70,14 @@ def check_params(estimator: Any, rules: dict[str, tuple[Any, str]]) -> None:
     for name, (test, expected) in rules.items():
         value = getattr(estimator, name)
         check_param(estimator, name, value, bool(test(value)), expected)
+
+
+def store_params(estimator: Any, given: dict[str, Any]) -> None:
+    """Keep each hyperparameter of ``__init__`` unchanged as an attribute (scikit-learn's
+    rule), called as ``store_params(self, locals())``."""
+    for name, value in given.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
 
 
 def encode_binary(estimator: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -139,6 +149,7 @@ class ScoreClassifierMixin:
         """The labels that predict returns, indexed by class: ``classes_``."""
         return self.classes_  # type: ignore[attr-defined]
 
+    @sections("X", returns="ndarray of shape (n_samples,)")
     def predict(self, X: Any) -> np.ndarray:
         """The class of the highest score: classes_[1] where z > 0 for two classes, else
         classes_[argmax_y z_y].
@@ -147,14 +158,6 @@ class ScoreClassifierMixin:
         ln p(classes_[1] | x) / p(classes_[0] | x) (one logit or log-posterior per class for
         more classes) of a probabilistic classifier, whose prediction is then the most
         probable class, the class of highest posterior.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
         """
         z = self._scores(X)
         return self._labels()[(z > 0).astype(np.intp) if z.ndim == 1 else z.argmax(axis=1)]
@@ -164,37 +167,22 @@ class ProbabilisticClassifierMixin(ScoreClassifierMixin):
     """predict_proba and predict_log_proba from the scores z: sigma for two classes (z the
     log-odds), softmax over the classes otherwise."""
 
+    @sections("X", returns="ndarray of shape (n_samples, n_classes)")
     def predict_proba(self, X: Any) -> np.ndarray:
         """p(class | x): [sigma(-z), sigma(z)] for two classes, softmax(z) otherwise.
 
         z is the log-odds of classes_[1] for two classes, else one score per class: the
         logits of logistic regression and of the MLP's output layer, the log-posteriors of
         discriminant analysis up to a constant (so this is Bayes' rule).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
         """
         z = self._scores(X)
         if z.ndim == 1:  # sigma(-z) = 1 - sigma(z), accurate also where sigma(z) ~ 1
             return np.column_stack([on_array(F.sigmoid, -z), on_array(F.sigmoid, z)])
         return on_array(F.softmax, z, dim=1)
 
+    @sections("X", returns="ndarray of shape (n_samples, n_classes)")
     def predict_log_proba(self, X: Any) -> np.ndarray:
-        """ln p(class | x): the log of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
+        """ln p(class | x): the log of :meth:`predict_proba`."""
         return log_proba(self.predict_proba(X))
 
 
@@ -208,17 +196,9 @@ class LinearUnitClassifier(ScoreClassifierMixin, ClassifierMixin, BaseEstimator)
         """(w, b) of the fitted unit."""
         return self.coef_[0], self.intercept_[0]  # type: ignore[attr-defined]
 
+    @sections("X", returns="ndarray of shape (n_samples,)")
     def decision_function(self, X: Any) -> np.ndarray:
-        """The net input s = w.x + b; positive means classes_[1] (the unit fires).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
+        """The net input s = w.x + b; positive means classes_[1] (the unit fires)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
         w, b = self._weights(X.shape[1])

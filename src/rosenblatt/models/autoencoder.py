@@ -39,8 +39,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .. import nn
 from ..autograd import no_grad
-from ..io import register_module
-from ..random import get_rng
+from ..nn.noise import NOISE_TYPES, Corruption
 from ..tensor import Tensor
 from ._base import check_param, real
 from ._input_scaling import SCALINGS, InputScaler
@@ -48,47 +47,8 @@ from .mlp import ACTIVATIONS, _BaseMLP
 
 __all__ = ["Autoencoder", "AutoencoderAnomalyDetector", "Corruption"]
 
-NOISE_TYPES = ("gaussian", "masking")
 OUTPUT_ACTIVATIONS = {"identity": nn.Identity, "sigmoid": nn.Sigmoid}
 METRICS = ("mse", "sse", "euclidean")
-
-
-@register_module  # rb.save / rb.load rebuild a denoising autoencoder's network
-class Corruption(nn.Module):
-    """The corruption of a denoising autoencoder, active in training mode only.
-
-    gaussian: x~ = x + e, e ~ N(0, noise^2) per feature;
-    masking:  x~ = x * m, m ~ Bernoulli(1 - noise) per feature (a feature is set to 0 with
-    probability ``noise``; no rescaling, as in Vincent et al. 2008). In eval mode x~ = x.
-
-    Parameters
-    ----------
-    noise : float
-        Standard deviation (gaussian) or masking probability in [0, 1) (masking).
-    noise_type : {"gaussian", "masking"}
-    """
-
-    def __init__(self, noise: float, noise_type: str = "gaussian") -> None:
-        super().__init__()
-        if noise_type not in NOISE_TYPES:
-            raise ValueError(
-                f"Corruption: noise_type must be one of {NOISE_TYPES}, got {noise_type!r}"
-            )
-        self.noise, self.noise_type = float(noise), noise_type
-
-    def forward(self, input: Tensor) -> Tensor:
-        """x~ from x, shape (n, n_features) -> (n, n_features)."""
-        if not self.training or self.noise == 0.0:
-            return input
-        rng = get_rng()
-        if self.noise_type == "gaussian":
-            e = rng.normal(0.0, self.noise, input.shape).astype(input.dtype)
-            return input + Tensor._make(e, None)
-        keep = (rng.random(input.shape) >= self.noise).astype(input.dtype)
-        return input * Tensor._make(keep, None)
-
-    def extra_repr(self) -> str:
-        return f"noise={self.noise}, noise_type={self.noise_type!r}"
 
 
 class _BaseAutoencoder(_BaseMLP):

@@ -35,6 +35,7 @@ from .loss import (
     PerceptronCriterion,
 )
 from .module import Module, Parameter
+from .noise import Corruption
 from .normalization import BatchNorm1d, BatchNorm2d, SyncBatchNorm
 from .radial import RBF, Abs, GaussianRBF, InverseMultiquadric, Multiquadric
 from .residual import BasicBlock, Residual, ResNet
@@ -104,4 +105,6 @@ __all__ = [
     "BasicBlock",
     "ResNet",
     "Residual",
+    # the denoising autoencoder's input corruption (issue 10)
+    "Corruption",
 ]
