@@ -1,9 +1,11 @@
 """The documentation the estimators share, each paragraph written once.
 
 A docstring names a shared block by a line that holds only ``{key}``; :func:`fill` puts the
-block there (``help()``, ``__doc__`` and Sphinx show the full text). :func:`sections`
-appends the numpydoc Parameters and Returns sections of a method. The entries of
-:data:`PARAMETERS` are numpydoc ``name : type`` entries with their description.
+block there (``help()``, ``__doc__`` and Sphinx show the full text), and
+:func:`parameters` fills ``{parameters}`` with the entries of the class's ``__init__``
+parameters, in their order. :func:`sections` appends the numpydoc Parameters and Returns
+sections of a method. The entries of :data:`PARAMETERS` are numpydoc ``name : type``
+entries with their description.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import inspect
 from collections.abc import Callable
 from typing import TypeVar
 
-__all__ = ["PARAMETERS", "entries", "fill", "sections"]
+__all__ = ["PARAMETERS", "entries", "fill", "parameters", "sections"]
 
 T = TypeVar("T")
 
@@ -97,6 +99,18 @@ def fill(**blocks: str) -> Callable[[T], T]:
             out += [indent + part if part else part for part in blocks[key[1:-1]].splitlines()]
         obj.__doc__ = "\n".join(out)
         return obj
+
+    return decorate
+
+
+def parameters(**own: str) -> Callable[[type[T]], type[T]]:
+    """Class decorator: the docstring line ``{parameters}`` becomes the numpydoc entries of
+    every ``__init__`` parameter, in the signature's order: ``own[name]`` when given, else
+    :data:`PARAMETERS`'s (a parameter in neither raises KeyError: none goes undocumented)."""
+
+    def decorate(cls: type[T]) -> type[T]:
+        names = list(inspect.signature(cls.__init__).parameters)[1:]  # type: ignore[misc]
+        return fill(parameters=entries(*(own.get(n) or PARAMETERS[n] for n in names)))(cls)
 
     return decorate
 

@@ -48,7 +48,9 @@ from ._base import (
     check_params,
     make_rng,
     real,
+    store_params,
 )
+from ._docs import parameters, sections
 from ._train import NoImprovement, estimator_weights, lbfgs, run
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
@@ -58,6 +60,10 @@ _F32 = np.float32
 #: activation name -> module: rosenblatt.nn's one registry (scikit-learn's names "identity",
 #: "logistic", "tanh", "relu" and the course's others)
 ACTIVATIONS = nn.ACTIVATIONS
+
+_CLASSES = """classes : array-like, optional
+    All the classes; required on the first call (y may not show them all)."""
+_Y = "y : array-like of shape (n_samples,) (or (n_samples, n_targets) for regression)"
 
 
 def first_order_optimizers() -> dict[str, type[optim.Optimizer]]:
@@ -103,25 +109,7 @@ class _BaseMLP(LossCurveMixin, BaseEstimator):
         warm_start: bool = False,
         verbose: bool = False,
     ) -> None:
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.l1 = l1
-        self.dropout = dropout
-        self.batch_norm = batch_norm
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.momentum = momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.warm_start = warm_start
-        self.verbose = verbose
+        store_params(self, locals())
 
     # ------------------------------------------------------------------ subclass hooks
     def _targets(self, y: np.ndarray, first: bool, classes: Any = None) -> np.ndarray:
@@ -148,49 +136,46 @@ class _BaseMLP(LossCurveMixin, BaseEstimator):
         )
         return [int(s) for s in sizes]
 
-    def _activations(self, n_hidden: int) -> list[str]:
-        names = (
-            [self.activation] * n_hidden
-            if isinstance(self.activation, str)
-            else list(self.activation)
-        )
-        ok = len(names) == n_hidden and all(a in ACTIVATIONS for a in names)
-        check_param(
-            self,
-            "activation",
-            self.activation,
-            ok,
-            f"one of {sorted(ACTIVATIONS)} or a list of them, one per hidden layer ({n_hidden})",
-        )
+    def _activations(self, n_hidden: int, mirror: int = 0) -> list[str]:
+        """One name per hidden layer: ``activation`` for all, or a list of one per layer
+        (with ``mirror`` encoder layers: one per encoder layer, mirrored onto the decoder,
+        ("tanh", "relu") -> tanh, relu, tanh)."""
+        act = self.activation
+        names = [act] * n_hidden if isinstance(act, str) else list(act)
+        if mirror and not isinstance(act, str) and len(names) == mirror:
+            names += names[-2::-1]
+        ok = len(names) == n_hidden and all(isinstance(a, str) and a in ACTIVATIONS for a in names)
+        per = f"encoder layer ({mirror})" if mirror else f"hidden layer ({n_hidden})"
+        expected = f"one of {sorted(ACTIVATIONS)} or a list of them, one per {per}"
+        check_param(self, "activation", act, ok, expected)
         return names
 
-    def _check_params(self) -> None:
+    def _rules(self) -> dict[str, tuple[Any, str]]:
+        """The check_params rules of the hyperparameters."""
         solvers = [*first_order_optimizers(), "lbfgs"]
-        check_params(
-            self,
-            {
-                "solver": (lambda v: v in solvers, f"one of {solvers}"),
-                "alpha": AT_LEAST_0,
-                "l1": AT_LEAST_0,
-                "momentum": AT_LEAST_0,
-                "learning_rate_init": ABOVE_0,
-                "tol": AT_LEAST_0,
-                "dropout": (lambda v: real(v) and 0 <= v < 1, "a float in [0, 1)"),
-                "validation_fraction": (lambda v: real(v) and 0 < v < 1, "a float in (0, 1)"),
-                "max_iter": COUNT,
-                "n_iter_no_change": COUNT,
-                "batch_size": (lambda v: v == "auto" or COUNT[0](v), '"auto" or an int >= 1'),
-            },
-        )
-        if self.solver == "lbfgs" and self.dropout:
-            raise ValueError(
-                f"{type(self).__name__}: dropout={self.dropout} needs a stochastic solver; "
-                "L-BFGS needs a deterministic loss (use dropout=0.0 or solver='adam')"
-            )
-        if self.batch_norm and not hasattr(nn, "BatchNorm1d"):
-            raise NotImplementedError(  # pragma: no cover - BatchNorm1d ships with nn
-                f"{type(self).__name__}: batch_norm=True needs rosenblatt.nn.BatchNorm1d"
-            )
+        return {
+            "solver": (lambda v: v in solvers, f"one of {solvers}"),
+            "alpha": AT_LEAST_0,
+            "l1": AT_LEAST_0,
+            "momentum": AT_LEAST_0,
+            "learning_rate_init": ABOVE_0,
+            "tol": AT_LEAST_0,
+            "dropout": (lambda v: real(v) and 0 <= v < 1, "a float in [0, 1)"),
+            "validation_fraction": (lambda v: real(v) and 0 < v < 1, "a float in (0, 1)"),
+            "max_iter": COUNT,
+            "n_iter_no_change": COUNT,
+            "batch_size": (lambda v: v == "auto" or COUNT[0](v), '"auto" or an int >= 1'),
+        }
+
+    def _check_params(self) -> None:
+        check_params(self, self._rules())
+        for name in ("dropout", "noise"):  # noise: an autoencoder's corruption
+            value = getattr(self, name, 0.0)
+            if self.solver == "lbfgs" and value:
+                raise ValueError(
+                    f"{type(self).__name__}: {name}={value} needs a stochastic solver; "
+                    f"L-BFGS needs a deterministic loss (use {name}=0.0 or solver='adam')"
+                )
 
     # ------------------------------------------------------------------ the network
     def _build(self, n_in: int, n_out: int) -> nn.Sequential:
@@ -234,33 +219,22 @@ class _BaseMLP(LossCurveMixin, BaseEstimator):
         return [m for m in self.model_ if isinstance(m, nn.Linear)]
 
     def _outputs(self, X: Any) -> np.ndarray:
-        """The network's raw outputs (logits / values) in evaluation mode.
-
-        The float32 weights are evaluated in float64 (a copy of the network): in float32
-        the rounding of a matrix product depends on how many rows it has, so a sample's
-        prediction would change in the last digits with the batch it comes in.
-        """
+        """The network's raw outputs (logits / values) in evaluation mode."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
-        net = copy.deepcopy(self.model_).double().eval()
+        return self._run(list(self.model_), validate_data(self, X, reset=False, dtype=np.float64))
+
+    def _run(self, modules: list[nn.Module], Z: np.ndarray) -> np.ndarray:
+        """The modules in evaluation mode on Z, their float32 weights evaluated in float64
+        (a copy): in float32 the rounding of a matrix product depends on how many rows it
+        has, so a sample's prediction would change in the last digits with its batch."""
+        net = copy.deepcopy(nn.Sequential(*modules)).double().eval()
         with no_grad():
-            return net(Tensor._make(X, None))._data
+            return net(Tensor._make(Z, None))._data
 
     # ------------------------------------------------------------------ fit
+    @sections("X", _Y, "sample_weight", returns="self")
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _BaseMLP:
-        """Train the network (from scratch, or from the current weights with warm_start).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) (or (n_samples, n_targets) for regression)
-        sample_weight : array-like of shape (n_samples,), optional
-            Weight of each sample's loss (an integer weight counts as that many copies).
-
-        Returns
-        -------
-        self
-        """
+        """Train the network (from scratch, or from the current weights with warm_start)."""
         return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
     def _fit(
@@ -370,6 +344,19 @@ class TanhSquaredError(nn.Module):
         return nn.functional.mse_loss(input.tanh(), target)
 
 
+@parameters(
+    class_weight="""class_weight : "balanced", dict or None
+    Weight of each class's samples (multiplying ``sample_weight``): a dict
+    label -> weight, or "balanced", n / (n_classes n_c) (scikit-learn's; its
+    MLPClassifier has no class_weight).""",
+    output_activation="""output_activation : {"auto", "tanh"}
+    "auto": softmax, or one sigmoid unit for two classes, with cross-entropy.
+    "tanh" (two classes only): the Matteucci deck's coding "two classes
+    {Omega_0 = -1, Omega_1 = +1}: use a tanh output activation" -- targets t = -1 for
+    classes_[0] and +1 for classes_[1], one tanh unit y = tanh(a), the squared error
+    mean (y - t)^2; predict gives classes_[1] where y > 0 and predict_proba reads
+    y as p = (1 + y)/2 = sigma(2a).""",
+)
 class MLPClassifier(ProbabilisticClassifierMixin, ClassifierMixin, _BaseMLP):
     """Multi-layer perceptron classifier: softmax (or sigmoid) output, cross-entropy loss.
 
@@ -379,61 +366,7 @@ class MLPClassifier(ProbabilisticClassifierMixin, ClassifierMixin, _BaseMLP):
 
     Parameters
     ----------
-    hidden_layer_sizes : sequence of int
-        Units of each hidden layer, e.g. (100,) or (64, 32).
-    activation : str or sequence of str
-        Hidden activation: "relu", "tanh", "logistic" (= "sigmoid"), "identity",
-        "leaky_relu", "elu", "selu", "gelu", "softplus"; or one name per hidden layer.
-    solver : str
-        "adam", "sgd", "adagrad", "rmsprop", "adamw" (any first-order ``rb.optim``
-        optimizer by lower-case name) or "lbfgs".
-    alpha : float
-        L2 penalty: alpha/(2m) sum |W|^2 per batch of m samples (scikit-learn's; m their
-        total sample weight): rosenblatt's one penalty with l2 = alpha/2 in rb.fit's
-        "sklearn" convention (``rosenblatt.train.objective``).
-    l1 : float
-        L1 penalty: l1/m sum |W| per batch (the one penalty's l1, same convention).
-    dropout : float
-        Dropout probability after each hidden activation (0 for none).
-    batch_norm : bool
-        Batch normalisation (nn.BatchNorm1d) before each hidden activation.
-    batch_size : int or "auto"
-        Mini-batch size; "auto" is min(200, n_samples).
-    learning_rate_init : float
-        The optimizer's lr.
-    max_iter : int
-        Maximum epochs (stochastic solvers) or iterations (lbfgs).
-    shuffle : bool
-        Shuffle the samples each epoch.
-    random_state : None, int or numpy Generator
-        Seeds initialisation, shuffling, dropout masks and the validation split; None
-        draws from rosenblatt's global generator.
-    tol : float
-        Improvement below tol for n_iter_no_change epochs stops training; for lbfgs, the
-        gradient tolerance.
-    momentum : float
-        Momentum of the "sgd" solver.
-    early_stopping : bool
-        Hold out validation_fraction of the training data (stratified), stop when its
-        accuracy does not improve by tol for n_iter_no_change epochs, and keep the weights
-        of the best epoch.
-    validation_fraction : float
-    n_iter_no_change : int
-    warm_start : bool
-        ``fit`` continues from the current weights.
-    verbose : bool
-        Print the loss of each epoch.
-    class_weight : "balanced", dict or None
-        Weight of each class's samples (multiplying ``sample_weight``): a dict
-        label -> weight, or "balanced", n / (n_classes n_c) (scikit-learn's; its
-        MLPClassifier has no class_weight).
-    output_activation : {"auto", "tanh"}
-        "auto": softmax, or one sigmoid unit for two classes, with cross-entropy.
-        "tanh" (two classes only): the Matteucci deck's coding "two classes
-        {Omega_0 = -1, Omega_1 = +1}: use a tanh output activation" -- targets t = -1 for
-        classes_[0] and +1 for classes_[1], one tanh unit y = tanh(a), the squared error
-        mean (y - t)^2; predict gives classes_[1] where y > 0 and predict_proba reads
-        y as p = (1 + y)/2 = sigma(2a).
+    {parameters}
 
     Attributes
     ----------
@@ -492,15 +425,7 @@ class MLPClassifier(ProbabilisticClassifierMixin, ClassifierMixin, _BaseMLP):
         class_weight: str | dict[Any, float] | None = None,
         output_activation: str = "auto",
     ) -> None:
-        # every argument but class_weight and output_activation is _BaseMLP's
-        given = {
-            k: v
-            for k, v in locals().items()
-            if k not in ("self", "class_weight", "output_activation", "__class__")
-        }
-        super().__init__(**given)
-        self.class_weight = class_weight
-        self.output_activation = output_activation
+        store_params(self, locals())
 
     def _tanh_output(self) -> bool:
         """Whether the output is the deck's tanh unit for targets -1/+1."""
@@ -560,23 +485,11 @@ class MLPClassifier(ProbabilisticClassifierMixin, ClassifierMixin, _BaseMLP):
         return float(np.average(pred == truth, weights=w))
 
     @available_if(lambda self: self.solver != "lbfgs")
+    @sections("X", _Y, "sample_weight", _CLASSES, returns="self : MLPClassifier")
     def partial_fit(
         self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None
     ) -> MLPClassifier:
-        """One epoch over (X, y) from the current weights (stochastic solvers only).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), optional
-        classes : array-like, optional
-            All the classes; required on the first call (y may not show them all).
-
-        Returns
-        -------
-        self : MLPClassifier
-        """
+        """One epoch over (X, y) from the current weights (stochastic solvers only)."""
         if not hasattr(self, "classes_") and classes is None:
             raise ValueError("MLPClassifier.partial_fit: classes must be passed on the first call")
         first = classes if not hasattr(self, "model_") else None
@@ -591,12 +504,17 @@ class MLPClassifier(ProbabilisticClassifierMixin, ClassifierMixin, _BaseMLP):
         return z[:, 0] if z.shape[1] == 1 else z
 
 
+@parameters()
 class MLPRegressor(RegressorMixin, _BaseMLP):
     """Multi-layer perceptron regressor: identity output, squared-error loss.
 
     y = W_L h_{L-1} + b_L,  h_l = f_l(W_l h_{l-1} + b_l); loss (1/2) mean (y - t)^2 (the
-    maximum-likelihood loss of Gaussian noise) plus the penalty. Same parameters as
-    :class:`MLPClassifier`; early_stopping scores the validation set by R^2.
+    maximum-likelihood loss of Gaussian noise) plus the penalty; early_stopping scores
+    the validation set by R^2.
+
+    Parameters
+    ----------
+    {parameters}
 
     Attributes
     ----------
@@ -641,32 +559,14 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return float(r2_score(target, out, sample_weight=w))
 
     @available_if(lambda self: self.solver != "lbfgs")
+    @sections("X", _Y, "sample_weight", returns="self : MLPRegressor")
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
-        """One epoch over (X, y) from the current weights (stochastic solvers only).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-        sample_weight : array-like of shape (n_samples,), optional
-
-        Returns
-        -------
-        self : MLPRegressor
-        """
+        """One epoch over (X, y) from the current weights (stochastic solvers only)."""
         return self._fit(X, y, incremental=True, sample_weight=sample_weight)
 
+    @sections("X", returns="ndarray of shape (n_samples,) or (n_samples, n_targets)")
     def predict(self, X: Any) -> np.ndarray:
-        """The network's output (the float32 weights evaluated in float64).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,) or (n_samples, n_targets)
-        """
+        """The network's output (the float32 weights evaluated in float64)."""
         out = self._outputs(X)
         return out[:, 0] if self._y_ndim == 1 else out
 
