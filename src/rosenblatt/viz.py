@@ -112,11 +112,16 @@ def _finish(fig: Any, path: PathLike | None) -> Any:
 
 
 def _history_dict(history: Any) -> Mapping[str, Sequence[float]]:
+    """The per-epoch values a loss curve draws: a History's ``history`` dict, an
+    estimator's ``history`` (rb.models) or its ``loss_curve_`` (scikit-learn's MLP), or
+    the dict itself."""
     data = getattr(history, "history", history)
+    if not isinstance(data, Mapping) and hasattr(history, "loss_curve_"):
+        data = {"loss": list(history.loss_curve_)}
     if not isinstance(data, Mapping) or "loss" not in data:
         raise ValueError(
-            "plot_loss_curve: expected a History or a dict with a 'loss' list, got "
-            f"{type(history).__name__}"
+            "plot_loss_curve: expected a History, a fitted estimator with loss_curve_ or a "
+            f"dict with a 'loss' list, got {type(history).__name__}"
         )
     return data
 
@@ -138,14 +143,34 @@ def _outputs(model: Any, X: np.ndarray) -> np.ndarray:
 
 
 def _class_scores(out: np.ndarray) -> np.ndarray:
-    """Class probabilities from outputs: [1 - s, s], s = sigmoid(z), for one logit column;
-    softmax(z) for several."""
+    """Class probabilities from a module's outputs z: [sigma(-z), sigma(z)] with
+    sigma(z) = 1 / (1 + e^-z) for one logit column, softmax(z)_k = e^z_k / sum_j e^z_j for
+    several -- the ops' sigmoid and softmax, as the estimators' predict_proba."""
+    from .models._base import on_array
+    from .nn import functional as F
+
     out = out.reshape(len(out), -1)
     if out.shape[1] == 1:
-        p = 1.0 / (1.0 + np.exp(-np.clip(out[:, 0], -500, 500)))
-        return np.stack([1.0 - p, p], axis=1)
-    e = np.exp(out - out.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+        z = out[:, 0]
+        return np.column_stack([on_array(F.sigmoid, -z), on_array(F.sigmoid, z)])
+    return on_array(F.softmax, out, dim=1)
+
+
+def _is_module(model: Any) -> bool:
+    return callable(getattr(model, "parameters", None)) and callable(model)
+
+
+def _is_outlier_detector(model: Any) -> bool:
+    """scikit-learn's outlier detectors (and rb.models.AutoencoderAnomalyDetector):
+    ``predict`` gives +1 (inlier) / -1 (outlier), there are no ``classes_``."""
+    from sklearn.base import is_outlier_detector
+
+    return hasattr(model, "__sklearn_tags__") and is_outlier_detector(model)
+
+
+def _model_inputs(X: Any, preprocessing: Any) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float64)
+    return X if preprocessing is None else preprocessing.transform(X)
 
 
 # ============================================================================ training
@@ -156,9 +181,10 @@ def plot_loss_curve(
 
     Parameters
     ----------
-    history : History or dict
+    history : History, dict or fitted estimator
         ``rb.fit``'s History, or its ``history`` dict: "loss" and optionally "val_loss",
-        "accuracy"/"val_accuracy" or "r2"/"val_r2".
+        "accuracy"/"val_accuracy" or "r2"/"val_r2"; or an estimator trained epoch by epoch
+        (its ``history``, else its ``loss_curve_``: rb.models' and scikit-learn's MLPs).
     path : str or Path, optional
         Where to write the figure.
     log_scale : bool
@@ -195,117 +221,30 @@ def plot_loss_curve(
 
 
 # ============================================================================ classifiers
-def plot_confusion_matrix(
-    cm: Any,
-    labels: Sequence[Any] | None = None,
-    path: PathLike | None = None,
-    *,
-    title: str = "Confusion matrix",
-) -> Any:
-    """C[i, j] = number of samples of true class i predicted as class j, as a heat map with
-    the counts written in the cells.
-
-    Parameters
-    ----------
-    cm : array_like, shape (k, k)
-        Counts, e.g. ``sklearn.metrics.confusion_matrix(y_true, y_pred)``.
-    labels : sequence, optional
-        Class names, in the order of the rows.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Its axes hold the image (``ax.images[0].get_array()`` is cm) and one text per cell.
-    """
-    cm = np.asarray(cm)
-    if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
-        raise ValueError(f"plot_confusion_matrix: cm must be square (k, k), got shape {cm.shape}")
-    k = cm.shape[0]
-    labels = list(range(k)) if labels is None else list(labels)
-    if len(labels) != k:
-        raise ValueError(f"plot_confusion_matrix: {len(labels)} labels for a {k}x{k} matrix")
-    size = min(3.0 + 0.45 * k, 12.0)
-    fig = _figure(size + 1.0, size)
-    ax = fig.subplots()
-    image = ax.imshow(cm, cmap="Blues")
-    fig.colorbar(image, ax=ax, shrink=0.8)
-    threshold = cm.max() / 2 if cm.size else 0
-    for i in range(k):
-        for j in range(k):
-            color = "white" if cm[i, j] > threshold else "black"
-            ax.text(j, i, f"{cm[i, j]:g}", ha="center", va="center", color=color, fontsize=8)
-    ticks = np.arange(k)
-    names = [str(c) for c in labels]
-    ax.set_xticks(ticks, names, rotation=45 if max(map(len, names)) > 3 else 0)
-    ax.set_yticks(ticks, names)
-    ax.set(xlabel="predicted", ylabel="true", title=title)
-    return _finish(fig, path)
-
-
-def plot_roc_curve(
-    y_true: Any, scores: Any, path: PathLike | None = None, *, title: str = "ROC curve"
-) -> Any:
-    """Receiver operating characteristic: TPR = TP / (TP + FN) against FPR = FP / (FP + TN)
-    as the decision threshold on ``scores`` falls; the area under it (AUC) in the legend.
-
-    Parameters
-    ----------
-    y_true : array_like, shape (n,)
-        0/1 (or False/True): 1 is the positive class.
-    scores : array_like, shape (n,)
-        Scores of the positive class (a probability or a logit).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Line 0 is the curve (``get_xdata()`` FPR, ``get_ydata()`` TPR, as
-        ``sklearn.metrics.roc_curve``), line 1 the chance diagonal.
-    """
-    from sklearn.metrics import auc, roc_curve
-
-    y_true, scores = np.asarray(y_true).ravel(), np.asarray(scores, dtype=np.float64).ravel()
-    if len(y_true) != len(scores):
-        raise ValueError(
-            f"plot_roc_curve: {len(y_true)} labels but {len(scores)} scores; one score each"
-        )
-    if len(np.unique(y_true)) != 2:
-        raise ValueError("plot_roc_curve: y_true must hold both classes (0 and 1)")
-    fpr, tpr, _ = roc_curve(y_true, scores)
-    fig = _figure(5.0, 5.0)
-    ax = fig.subplots()
-    ax.plot(fpr, tpr, label=f"AUC = {auc(fpr, tpr):.4f}")
-    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
-    ax.set(xlabel="false positive rate", ylabel="true positive rate", title=title)
-    ax.set(xlim=(0, 1), ylim=(0, 1.01))
-    ax.legend(loc="lower right")
-    ax.grid(alpha=0.3)
-    return _finish(fig, path)
-
-
-def _is_module(model: Any) -> bool:
-    return callable(getattr(model, "parameters", None)) and callable(model)
+def _codes_of(labels: np.ndarray, classes: np.ndarray, who: str) -> np.ndarray:
+    """Index of each label in the sorted ``classes``; a label they lack is an error."""
+    codes = np.clip(np.searchsorted(classes, labels), 0, len(classes) - 1)
+    if not np.array_equal(classes[codes], labels):
+        unknown = sorted(set(labels.tolist()) - set(classes.tolist()))[:5]
+        raise ValueError(f"{who} labels {unknown} that y does not hold (y has {classes.tolist()})")
+    return codes
 
 
 def _predicted_codes(model: Any, grid: np.ndarray, classes: np.ndarray) -> np.ndarray:
     """Class index (into ``classes``) that a model predicts at each row of ``grid``.
 
-    A module: arg-max of its outputs (one logit: class 1 where z > 0). An estimator:
-    ``predict`` mapped onto ``classes``; without ``predict``, the arg-max of
+    A module: arg-max of its class probabilities (one logit: class 1 where z > 0). An
+    estimator: ``predict`` mapped onto ``classes`` (an outlier detector's -1 is class 1,
+    "anomaly", when the classes are 0/1); without ``predict``, the arg-max of
     ``predict_proba`` or of ``decision_function`` (one column: class 1 where it is > 0).
     """
     if _is_module(model):
         return _class_scores(_outputs(model, grid)).argmax(axis=1)
     if hasattr(model, "predict"):
         labels = np.asarray(model.predict(grid)).ravel()
-        codes = np.searchsorted(classes, labels)
-        codes = np.clip(codes, 0, len(classes) - 1)
-        if not np.array_equal(classes[codes], labels):
-            unknown = sorted(set(labels.tolist()) - set(classes.tolist()))[:5]
-            raise ValueError(
-                f"plot_decision_boundary: the estimator predicts labels {unknown} that y "
-                f"does not hold (y has {classes.tolist()})"
-            )
-        return codes
+        if _is_outlier_detector(model) and set(classes.tolist()) <= {0, 1}:
+            labels = (labels == -1).astype(classes.dtype)  # -1 (outlier) = 1 (anomaly)
+        return _codes_of(labels, classes, "plot_decision_boundary: the estimator predicts")
     for method in ("predict_proba", "decision_function"):
         if hasattr(model, method):
             scores = np.asarray(getattr(model, method)(grid), dtype=np.float64)
@@ -320,6 +259,215 @@ def _predicted_codes(model: Any, grid: np.ndarray, classes: np.ndarray) -> np.nd
     )
 
 
+def _class_names(model: Any, y: np.ndarray) -> np.ndarray:
+    """The labels a model's class indices refer to: an estimator's ``classes_``, else the
+    sorted labels of y (a module's output k is the k-th of them)."""
+    classes = None if _is_module(model) else getattr(model, "classes_", None)
+    return np.asarray(classes) if classes is not None else np.unique(y)
+
+
+def plot_confusion_matrix(
+    cm: Any,
+    labels: Sequence[Any] | None = None,
+    path: PathLike | None = None,
+    *,
+    title: str = "Confusion matrix",
+    X: Any = None,
+    y: Any = None,
+    preprocessing: Any = None,
+) -> Any:
+    """C[i, j] = number of samples of true class i predicted as class j, as a heat map with
+    the counts written in the cells (scikit-learn's ``ConfusionMatrixDisplay``).
+
+    Parameters
+    ----------
+    cm : array_like, shape (k, k), or a model
+        Counts, e.g. ``sklearn.metrics.confusion_matrix(y_true, y_pred)``; or, with ``X``
+        and ``y``, a fitted estimator (its ``predict``, classes ``classes_``) or an
+        ``nn.Module`` (arg-max of its outputs; output k is the k-th label of
+        ``np.unique(y)``), whose predictions on X are counted against y.
+    labels : sequence, optional
+        Class names, in the order of the rows (default: the classes, or 0 .. k-1).
+    X, y : array_like, optional
+        Inputs and true labels, when ``cm`` is a model.
+    preprocessing : Preprocessor, optional
+        ``preprocessing.transform`` is applied to X before the model.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Its axes hold the image (``ax.images[0].get_array()`` is C) and one text per cell;
+        ``fig.display_`` is the ``ConfusionMatrixDisplay``.
+    """
+    from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
+
+    if X is not None:
+        if y is None:
+            raise ValueError("plot_confusion_matrix: a model needs the true labels y with X")
+        y = np.asarray(y).ravel()
+        classes = _class_names(cm, y)
+        predicted = _predicted_codes(cm, _model_inputs(X, preprocessing), classes)
+        true = _codes_of(y, classes, "plot_confusion_matrix: y holds")
+        k = max(len(classes), int(predicted.max(initial=0)) + 1)
+        names = list(classes) + list(range(len(classes), k))
+        cm = confusion_matrix(true, predicted, labels=np.arange(k))
+        labels = names if labels is None else labels
+    cm = np.asarray(cm)
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
+        raise ValueError(f"plot_confusion_matrix: cm must be square (k, k), got shape {cm.shape}")
+    k = cm.shape[0]
+    labels = list(range(k)) if labels is None else list(labels)
+    if len(labels) != k:
+        raise ValueError(f"plot_confusion_matrix: {len(labels)} labels for a {k}x{k} matrix")
+    names = [str(c) for c in labels]
+    size = min(3.0 + 0.45 * k, 12.0)
+    fig = _figure(size + 1.0, size)
+    ax = fig.subplots()
+    display = ConfusionMatrixDisplay(cm, display_labels=names).plot(
+        ax=ax,
+        cmap="Blues",
+        values_format="d" if cm.dtype.kind in "iu" else "g",
+        xticks_rotation=45 if max(map(len, names), default=0) > 3 else "horizontal",
+        text_kw={"fontsize": 8},
+    )
+    ax.set(xlabel="predicted", ylabel="true", title=title)
+    fig.display_ = display
+    return _finish(fig, path)
+
+
+def _roc_scores(model: Any, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, Any, Any]:
+    """(scores, classes, positive label) of a model for an ROC curve, higher = positive.
+
+    A module: its class probabilities (sigmoid or softmax of the outputs). An outlier
+    detector: ``anomaly_score`` (else -``decision_function``) with 1 = anomaly, or
+    ``decision_function`` with +1 = inlier when y holds scikit-learn's -1/+1. Otherwise
+    ``predict_proba``, else ``decision_function``.
+    """
+    if _is_module(model):
+        return _class_scores(_outputs(model, X)), np.unique(y), None
+    if _is_outlier_detector(model):
+        if -1 in set(y.tolist()):
+            return np.asarray(model.decision_function(X), dtype=np.float64), None, 1
+        if hasattr(model, "anomaly_score"):
+            return np.asarray(model.anomaly_score(X), dtype=np.float64), None, 1
+        return -np.asarray(model.decision_function(X), dtype=np.float64), None, 1
+    classes = _class_names(model, y)
+    for method in ("predict_proba", "decision_function"):
+        if hasattr(model, method):
+            return np.asarray(getattr(model, method)(X), dtype=np.float64), classes, None
+    raise TypeError(
+        f"plot_roc_curve: {type(model).__name__} gives no scores (no predict_proba, "
+        "decision_function or module outputs)"
+    )
+
+
+def plot_roc_curve(
+    y_true: Any,
+    scores: Any,
+    path: PathLike | None = None,
+    *,
+    title: str = "ROC curve",
+    X: Any = None,
+    preprocessing: Any = None,
+    pos_label: Any = None,
+    class_names: Sequence[Any] | None = None,
+) -> Any:
+    """Receiver operating characteristic: TPR = TP / (TP + FN) against FPR = FP / (FP + TN)
+    as the decision threshold on ``scores`` falls; the area under it (AUC) in the legend.
+    Drawn by scikit-learn's ``RocCurveDisplay.from_predictions``; several classes give one
+    curve per class, that class against the rest (one-vs-rest).
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n,)
+        Labels: 0/1 (or False/True, -1/+1) with 1 the positive class, or any labels (then
+        the positive class is ``pos_label``, by default the greater of the two).
+    scores : array_like, shape (n,) or (n, k), or a model
+        Scores of the positive class (a probability or a logit), or one column per class
+        (k = 2: column 1 is the positive class; k > 2: one-vs-rest). With ``X``, a model:
+        an ``nn.Module`` (its sigmoid/softmax probabilities, output k the k-th label of
+        ``np.unique(y_true)``) or a fitted estimator (``predict_proba``, else
+        ``decision_function``; an outlier detector's ``anomaly_score``).
+    X : array_like, optional
+        Inputs, when ``scores`` is a model.
+    preprocessing : Preprocessor, optional
+        ``preprocessing.transform`` is applied to X before the model.
+    pos_label : optional
+        The positive class of a binary problem.
+    class_names : sequence, optional
+        Names of the k classes (columns) for the legend.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Lines 0 .. c-1 are the curves (``get_xdata()`` FPR, ``get_ydata()`` TPR, as
+        ``sklearn.metrics.roc_curve``), line c the chance diagonal; ``fig.display_`` is the
+        ``RocCurveDisplay`` (a list of them, one per class, for one-vs-rest).
+    """
+    from matplotlib import colormaps
+    from sklearn.metrics import RocCurveDisplay
+
+    y_true = np.asarray(y_true).ravel()
+    classes = None
+    if X is not None:
+        scores, classes, positive = _roc_scores(scores, _model_inputs(X, preprocessing), y_true)
+        pos_label = positive if pos_label is None else pos_label
+    scores = np.asarray(scores, dtype=np.float64)
+    scores = scores[:, 0] if scores.ndim == 2 and scores.shape[1] == 1 else scores
+    if len(y_true) != len(scores):
+        raise ValueError(
+            f"plot_roc_curve: {len(y_true)} labels but {len(scores)} scores; one score each"
+        )
+    present = np.unique(y_true)
+    if classes is None:
+        classes = present if scores.ndim == 1 or len(present) == scores.shape[1] else None
+    if classes is None:
+        classes = np.arange(scores.shape[1])
+    curves: list[tuple[np.ndarray, np.ndarray, str]] = []  # (y == positive, score, name)
+    if scores.ndim == 1 or scores.shape[1] == 2:
+        if len(present) != 2:
+            raise ValueError("plot_roc_curve: y_true must hold both classes (0 and 1)")
+        positive = present[1] if pos_label is None else pos_label
+        column = scores if scores.ndim == 1 else scores[:, 1]
+        curves.append((y_true == positive, column, ""))
+    else:
+        names = [str(c) for c in (classes if class_names is None else class_names)]
+        if len(names) != scores.shape[1]:
+            raise ValueError(
+                f"plot_roc_curve: {scores.shape[1]} score columns but {len(names)} classes"
+            )
+        for c, name in enumerate(names):
+            positive = y_true == classes[c]
+            if positive.all() or not positive.any():
+                raise ValueError(
+                    f"plot_roc_curve: y_true has no sample, or only samples, of class {name}"
+                )
+            curves.append((positive, scores[:, c], f"{name} vs rest: "))
+    fig = _figure(5.0, 5.0)
+    ax = fig.subplots()
+    colours = colormaps["tab10"]
+    displays = []
+    for i, (positive, column, name) in enumerate(curves):
+        last = i == len(curves) - 1
+        display = RocCurveDisplay.from_predictions(
+            positive,
+            column,
+            pos_label=True,
+            ax=ax,
+            curve_kwargs={"color": colours(i % 10)},
+            plot_chance_level=last,
+            chance_level_kw={"label": "chance", "color": "grey", "linestyle": "--"},
+        )
+        display.line_.set_label(f"{name}AUC = {display.roc_auc:.4f}")
+        displays.append(display)
+    ax.set(xlabel="false positive rate", ylabel="true positive rate", title=title)
+    ax.set(xlim=(0, 1), ylim=(0, 1.01))
+    ax.legend(loc="lower right", fontsize=8 if len(curves) > 1 else None)
+    ax.grid(alpha=0.3)
+    fig.display_ = displays[0] if len(displays) == 1 else displays
+    return _finish(fig, path)
+
+
 def decision_grid(
     model: Any,
     X: Any,
@@ -328,7 +476,9 @@ def decision_grid(
     margin: float = 0.5,
     classes: Any = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The predicted class on a grid over the range of 2-D X (plus ``margin``).
+    """The predicted class on a grid over the range of 2-D X (plus ``margin``): the grid of
+    scikit-learn's ``DecisionBoundaryDisplay.from_estimator`` (``eps=margin``,
+    ``grid_resolution=resolution``).
 
     Parameters
     ----------
@@ -356,9 +506,7 @@ def decision_grid(
     xx, yy = np.meshgrid(
         np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
     )
-    grid = np.column_stack([xx.ravel(), yy.ravel()])
-    if preprocessing is not None:
-        grid = preprocessing.transform(grid)
+    grid = _model_inputs(np.column_stack([xx.ravel(), yy.ravel()]), preprocessing)
     if classes is None:
         classes = getattr(model, "classes_", None)
     labels = np.unique(np.asarray(classes)) if classes is not None else np.arange(2)
@@ -375,15 +523,19 @@ def plot_decision_boundary(
     resolution: int = 200,
     title: str = "Decision boundary",
     class_names: Sequence[Any] | None = None,
+    margin: float = 0.5,
 ) -> Any:
-    """The regions where a classifier of 2-D inputs predicts each class, with the samples.
+    """The regions where a classifier of 2-D inputs predicts each class, with the samples
+    and a legend of the classes. The regions are scikit-learn's ``DecisionBoundaryDisplay``
+    of the class predicted on :func:`decision_grid`, so modules, estimators and
+    preprocessing go through one path.
 
     Parameters
     ----------
     model : nn.Module or estimator
         A module with one logit (class 1 where z > 0) or one score per class (arg-max), or
         a fitted estimator with ``predict`` / ``predict_proba`` / ``decision_function``
-        (scikit-learn's, ``rb.models``').
+        (scikit-learn's, ``rb.models``'; an outlier detector's -1 is class 1 of 0/1 labels).
     X : array_like, shape (n, 2)
         Raw inputs; ``preprocessing.transform`` is applied to the grid before the model.
     y : array_like, shape (n,)
@@ -392,29 +544,39 @@ def plot_decision_boundary(
     preprocessing : Preprocessor, optional
     class_names : sequence, optional
         Names for the legend, in the order of ``np.unique(y)``.
+    margin : float
+        How far the grid reaches beyond the samples, in the units of X.
 
     Returns
     -------
     matplotlib.figure.Figure
         Its axes hold the filled regions (``collections[0]``), one scatter of the samples
-        per class (labelled in the legend) and the legend.
+        per class (labelled in the legend) and the legend; ``fig.display_`` is the
+        ``DecisionBoundaryDisplay`` (``xx0``, ``xx1`` the grid, ``response`` the index of
+        the predicted class in ``np.unique(y)``).
     """
     from matplotlib import colormaps
+    from sklearn.inspection import DecisionBoundaryDisplay
 
     labels, y_codes = np.unique(np.asarray(y), return_inverse=True)
-    xx, yy, codes = decision_grid(model, X, resolution, preprocessing, classes=labels)
+    xx, yy, codes = decision_grid(model, X, resolution, preprocessing, margin, classes=labels)
     X = np.asarray(X, dtype=np.float64)
     names = [str(c) for c in (labels if class_names is None else class_names)]
-    k = max(int(codes.max()) + 1, len(labels))
+    k = max(int(codes.max()) + 1, len(labels), 2)
     cmap = colormaps["coolwarm"] if k <= 2 else colormaps["tab10"]
     colours = [cmap(i / max(k - 1, 1)) if k <= 2 else cmap(i % 10) for i in range(k)]
     fig = _figure(5.5, 5.0)
     ax = fig.subplots()
-    ax.contourf(xx, yy, codes, levels=np.arange(k + 1) - 0.5, colors=colours, alpha=0.3)
+    display = DecisionBoundaryDisplay(
+        xx0=xx, xx1=yy, n_classes=k, response=codes, multiclass_colors=colours
+    )
+    binary = {"levels": [-0.5, 0.5, 1.5], "colors": colours} if k == 2 else {}
+    display.plot(ax=ax, plot_method="contourf", xlabel="x1", ylabel="x2", alpha=0.3, **binary)
     for c, name in enumerate(names):
         ax.scatter(*X[y_codes == c].T, color=colours[c], edgecolors="k", label=f"class {name}")
-    ax.set(xlabel="x1", ylabel="x2", title=title)
+    ax.set(title=title)
     ax.legend(loc="best", fontsize=8)
+    fig.display_ = display
     return _finish(fig, path)
 
 
