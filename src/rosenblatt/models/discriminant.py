@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import ProbabilisticClassifierMixin, check_param
+from ._base import ProbabilisticClassifierMixin, check_param, store_params
 
 __all__ = ["LinearDiscriminantAnalysis", "QuadraticDiscriminantAnalysis"]
 
@@ -120,8 +120,7 @@ class LinearDiscriminantAnalysis(_DiscriminantBase):
     """
 
     def __init__(self, *, priors: Any = None, tol: float = 1e-10) -> None:
-        self.priors = priors
-        self.tol = tol
+        store_params(self, locals())
 
     def fit(self, X: Any, y: Any) -> LinearDiscriminantAnalysis:
         """Estimate the class means, the pooled covariance and the priors.
@@ -183,9 +182,7 @@ class QuadraticDiscriminantAnalysis(_DiscriminantBase):
     """
 
     def __init__(self, *, priors: Any = None, reg_param: float = 0.0, tol: float = 1e-4) -> None:
-        self.priors = priors
-        self.reg_param = reg_param
-        self.tol = tol
+        store_params(self, locals())
 
     def fit(self, X: Any, y: Any) -> QuadraticDiscriminantAnalysis:
         """Estimate the mean, the covariance and the prior of each class.

@@ -26,7 +26,7 @@ from ..nn import functional as F
 from ..random import use_generator
 from ..tensor import Tensor
 from ..train import fit
-from ._base import check_param, integer, make_rng, on_array, real
+from ._base import check_param, integer, make_rng, on_array, real, store_params
 from .vae import batch_size, check_network_params, mlp
 
 __all__ = ["GAN"]
@@ -134,17 +134,7 @@ class GAN(BaseEstimator):
         non_saturating: bool = True,
         random_state: Any = None,
     ) -> None:
-        self.latent_dim = latent_dim
-        self.generator_hidden = generator_hidden
-        self.discriminator_hidden = discriminator_hidden
-        self.activation = activation
-        self.learning_rate_init = learning_rate_init
-        self.beta_1 = beta_1
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.k_discriminator = k_discriminator
-        self.non_saturating = non_saturating
-        self.random_state = random_state
+        store_params(self, locals())
 
     def _check_params(self) -> None:
         check_network_params(

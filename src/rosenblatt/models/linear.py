@@ -32,6 +32,7 @@ from ._base import (
     check_params,
     make_rng,
     on_array,
+    store_params,
 )
 from ._train import descend, estimator_weights, lbfgs, linear_unit
 
@@ -136,13 +137,7 @@ class LinearRegression(LossCurveMixin, RegressorMixin, BaseEstimator):
         batch_size: int = 32,
         random_state: Any = None,
     ) -> None:
-        self.solver = solver
-        self.fit_intercept = fit_intercept
-        self.learning_rate = learning_rate
-        self.max_iter = max_iter
-        self.tol = tol
-        self.batch_size = batch_size
-        self.random_state = random_state
+        store_params(self, locals())
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> LinearRegression:
         """Fit theta by the chosen solver.
@@ -291,16 +286,7 @@ class LogisticRegression(
         random_state: Any = None,
         class_weight: str | dict[Any, float] | None = None,
     ) -> None:
-        self.penalty = penalty
-        self.C = C
-        self.fit_intercept = fit_intercept
-        self.solver = solver
-        self.max_iter = max_iter
-        self.tol = tol
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.random_state = random_state
-        self.class_weight = class_weight
+        store_params(self, locals())
 
     # ------------------------------------------------------------------ fit
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> LogisticRegression:

@@ -31,12 +31,46 @@ from ._base import (
     is_finite,
     make_rng,
     real,
+    store_params,
 )
+from ._docs import fill, sections
 from ._train import descend, estimator_weights, linear_unit
 
 __all__ = ["Adaline", "Perceptron", "perceptron_epoch", "perceptron_or_demo"]
 
 Trace = Callable[[int, float, bool, np.ndarray], None]
+
+#: The hyperparameters, attributes and fit arguments that the perceptron and Adaline share.
+_DOC = {
+    "eta0": """eta0 : float
+    Learning rate eta (scikit-learn's name).""",
+    "max_iter": """max_iter : int
+    Maximum number of epochs (passes over the data).""",
+    "shuffle": """shuffle : bool
+    Visit the samples in a new random order each epoch; False visits them in the given
+    order, as the decks do by hand.""",
+    "tail": """random_state : None, int or numpy Generator
+    Seeds the shuffling; None draws from rosenblatt's global generator.
+fit_intercept : bool
+    Learn the bias b; False keeps it at ``intercept_init`` (0 by default).""",
+    "class_weight": """class_weight : "balanced", dict or None
+    Weight of each class's samples, scikit-learn's ("balanced": n / (2 n_c)).""",
+    "attributes": """coef_ : ndarray of shape (1, n_features)
+    The weights w.
+intercept_ : ndarray of shape (1,)
+    The bias b (the deck's w_0).
+classes_ : ndarray of shape (2,)
+    The two labels; ``classes_[1]`` is coded t = +1, ``classes_[0]`` t = -1. So {0, 1}
+    targets become {-1, +1} and {-1, +1} targets are used as they are.""",
+}
+_FIT = (
+    "X",
+    "y : array-like of shape (n_samples,), two distinct labels",
+    """coef_init : array-like of shape (n_features,) or (1, n_features), optional
+    Starting weights (default zeros, as in the EDSF deck).""",
+    """intercept_init : float, optional
+    Starting bias (default 0).""",
+)
 
 
 def perceptron_epoch(
@@ -146,6 +180,7 @@ class _LinearUnit(LinearUnitClassifier):
         check_params(self, {"eta0": ABOVE_0, "max_iter": COUNT})
 
 
+@fill(**_DOC)
 class Perceptron(_LinearUnit):
     """Rosenblatt's perceptron: w += eta t x, b += eta t for each sample with t (w.x + b) <= 0.
 
@@ -157,29 +192,15 @@ class Perceptron(_LinearUnit):
 
     Parameters
     ----------
-    eta0 : float
-        Learning rate eta (scikit-learn's name).
-    max_iter : int
-        Maximum number of epochs (passes over the data).
-    shuffle : bool
-        Visit the samples in a new random order each epoch; False visits them in the given
-        order, as the decks do by hand.
-    random_state : None, int or numpy Generator
-        Seeds the shuffling; None draws from rosenblatt's global generator.
-    fit_intercept : bool
-        Learn the bias b; False keeps it at ``intercept_init`` (0 by default).
-    class_weight : "balanced", dict or None
-        Weight of each class's samples, scikit-learn's ("balanced": n / (2 n_c)).
+    {eta0}
+    {max_iter}
+    {shuffle}
+    {tail}
+    {class_weight}
 
     Attributes
     ----------
-    coef_ : ndarray of shape (1, n_features)
-        The weights w.
-    intercept_ : ndarray of shape (1,)
-        The bias b (the deck's w_0).
-    classes_ : ndarray of shape (2,)
-        The two labels; ``classes_[1]`` is coded t = +1, ``classes_[0]`` t = -1. So {0, 1}
-        targets become {-1, +1} and {-1, +1} targets are used as they are.
+    {attributes}
     n_iter_ : int
         Epochs run (the last one error-free when converged).
     n_updates_ : int
@@ -222,13 +243,15 @@ class Perceptron(_LinearUnit):
         fit_intercept: bool = True,
         class_weight: str | dict[Any, float] | None = None,
     ) -> None:
-        self.eta0 = eta0
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.fit_intercept = fit_intercept
-        self.class_weight = class_weight
+        store_params(self, locals())
 
+    @sections(
+        *_FIT,
+        """sample_weight : array-like of shape (n_samples,), optional
+    The update of sample i is scaled by its weight; samples of weight 0 are not
+    visited (times ``class_weight``).""",
+        returns="self : Perceptron",
+    )
     def fit(
         self,
         X: Any,
@@ -237,24 +260,7 @@ class Perceptron(_LinearUnit):
         intercept_init: Any = None,
         sample_weight: Any = None,
     ) -> Perceptron:
-        """Run the perceptron rule until an epoch makes no update, or for max_iter epochs.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,), two distinct labels
-        coef_init : array-like of shape (n_features,) or (1, n_features), optional
-            Starting weights (default zeros, as in the EDSF deck).
-        intercept_init : float, optional
-            Starting bias (default 0).
-        sample_weight : array-like of shape (n_samples,), optional
-            The update of sample i is scaled by its weight; samples of weight 0 are not
-            visited (times ``class_weight``).
-
-        Returns
-        -------
-        self : Perceptron
-        """
+        """Run the perceptron rule until an epoch makes no update, or for max_iter epochs."""
         self._check_common()
         X, y = validate_data(self, X, y)
         self.classes_, t = encode_binary(self, y)
@@ -286,21 +292,13 @@ class Perceptron(_LinearUnit):
             )
         return self
 
+    @sections("X", "y : array-like of shape (n_samples,), labels among classes_", returns="float")
     def criterion(self, X: Any, y: Any) -> float:
         """Perceptron criterion D(w, b) = -sum over misclassified i of t_i (w.x_i + b).
 
         A sample is misclassified when t (w.x + b) <= 0. D >= 0 is proportional to the
         summed distances of the misclassified samples from the boundary; it is 0 exactly
         when every sample is on its side (the Matteucci deck's error function).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,), labels among classes_
-
-        Returns
-        -------
-        float
         """
         s = self.decision_function(X)
         t = self._targets(y)
@@ -311,6 +309,7 @@ class Perceptron(_LinearUnit):
         return F.perceptron_criterion(Tensor(s, dtype=np.float64), t).item()
 
 
+@fill(**_DOC)
 class Adaline(LossCurveMixin, _LinearUnit):
     """Adaline (Widrow-Hoff LMS): w += eta (t - w.x - b) x on the linear output, then sign.
 
@@ -333,31 +332,22 @@ class Adaline(LossCurveMixin, _LinearUnit):
 
     Parameters
     ----------
-    eta0 : float
-        Learning rate eta.
-    max_iter : int
-        Maximum number of epochs.
+    {eta0}
+    {max_iter}
     tol : float or None
         Convergence test on E; None runs all ``max_iter`` epochs.
     solver : {"online", "batch"}
         Per-sample LMS updates or one full-batch gradient step per epoch.
-    shuffle : bool
-        Visit the samples in a new random order each epoch (online only).
-    random_state : None, int or numpy Generator
-        Seeds the shuffling; None draws from rosenblatt's global generator.
-    fit_intercept : bool
-        Learn the bias b.
+    {shuffle}
+        Online only.
+    {tail}
     convergence : {"decrease", "change"}
         The convergence test: E_prev - E < tol (the KIT deck's, default) or |E_prev - E| < tol.
-    class_weight : "balanced", dict or None
-        Weight of each class's samples (scikit-learn's "balanced": n / (2 n_c)).
+    {class_weight}
 
     Attributes
     ----------
-    coef_ : ndarray of shape (1, n_features)
-    intercept_ : ndarray of shape (1,)
-    classes_ : ndarray of shape (2,)
-        ``classes_[1]`` is coded t = +1, ``classes_[0]`` t = -1.
+    {attributes}
     loss_curve_ : list of float
         E(w, b) after each epoch.
     n_iter_ : int
@@ -378,16 +368,15 @@ class Adaline(LossCurveMixin, _LinearUnit):
         convergence: str = "decrease",
         class_weight: str | dict[Any, float] | None = None,
     ) -> None:
-        self.eta0 = eta0
-        self.max_iter = max_iter
-        self.tol = tol
-        self.solver = solver
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.fit_intercept = fit_intercept
-        self.convergence = convergence
-        self.class_weight = class_weight
+        store_params(self, locals())
 
+    @sections(
+        *_FIT,
+        """sample_weight : array-like of shape (n_samples,), optional
+    E becomes the weighted mean sum_i s_i (t_i - y_i)^2 / (2 sum_i s_i) (times
+    ``class_weight``).""",
+        returns="self : Adaline",
+    )
     def fit(
         self,
         X: Any,
@@ -396,22 +385,7 @@ class Adaline(LossCurveMixin, _LinearUnit):
         intercept_init: Any = None,
         sample_weight: Any = None,
     ) -> Adaline:
-        """Minimise E(w, b) with the LMS rule.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,), two distinct labels
-        coef_init, intercept_init : optional
-            Starting weights and bias (default zeros).
-        sample_weight : array-like of shape (n_samples,), optional
-            E becomes the weighted mean sum_i s_i (t_i - y_i)^2 / (2 sum_i s_i) (times
-            ``class_weight``).
-
-        Returns
-        -------
-        self : Adaline
-        """
+        """Minimise E(w, b) with the LMS rule."""
         self._check_common()
         check_param(
             self, "solver", self.solver, self.solver in ("online", "batch"), '"online" or "batch"'

@@ -30,7 +30,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..nn import functional as F
-from ._base import COUNT, check_params, make_rng, on_array, real
+from ._base import COUNT, check_params, make_rng, on_array, real, store_params
 
 __all__ = ["RBM"]
 
@@ -106,14 +106,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         persistent: bool = False,
         verbose: bool = False,
     ) -> None:
-        self.n_components = n_components
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.n_iter = n_iter
-        self.random_state = random_state
-        self.k = k
-        self.persistent = persistent
-        self.verbose = verbose
+        store_params(self, locals())
 
     # ------------------------------------------------------------------ the model
     def _check_params(self) -> None:

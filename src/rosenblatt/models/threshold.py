@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import validate_data
 
-from ._base import LinearUnitClassifier, encode_binary
+from ._base import LinearUnitClassifier, encode_binary, store_params
+from ._docs import sections
 
 __all__ = ["ThresholdUnit"]
 
@@ -56,26 +57,17 @@ class ThresholdUnit(LinearUnitClassifier):
     """
 
     def __init__(self, weights: Any = None, bias: float = 0.0, fires_at_zero: bool = False) -> None:
-        self.weights = weights
-        self.bias = bias
-        self.fires_at_zero = fires_at_zero
+        store_params(self, locals())
 
+    @sections("X", returns="ndarray of shape (n_samples,)")
     def predict(self, X: Any) -> np.ndarray:
         """The Heaviside step of s = w.x + b: classes_[1] where s > 0 (s >= 0 with
-        ``fires_at_zero``), else classes_[0].
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
+        ``fires_at_zero``), else classes_[0]."""
         s = self.decision_function(X)
         fires = s >= 0 if self.fires_at_zero else s > 0
         return self._labels()[fires.astype(np.intp)]
 
+    @sections("X", "y : array-like of shape (n_samples,), two labels", returns="self")
     def fit(self, X: Any, y: Any) -> ThresholdUnit:
         """Record the classes; keep the given weights, or place the unit between the classes.
 
@@ -87,15 +79,6 @@ class ThresholdUnit(LinearUnitClassifier):
             w = mu_1 - mu_0,   b = (|mu_0|^2 - |mu_1|^2) / 2
 
         so a sample fires when it is nearer to mu_1 than to mu_0.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,), two distinct labels
-
-        Returns
-        -------
-        self : ThresholdUnit
         """
         X, y = validate_data(self, X, y)
         self.classes_, t = encode_binary(self, y)

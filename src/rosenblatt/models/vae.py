@@ -37,6 +37,7 @@ from ._base import (
     make_rng,
     on_array,
     real,
+    store_params,
 )
 from .mlp import ACTIVATIONS
 
@@ -183,15 +184,7 @@ class VAE(LossCurveMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         beta: float = 1.0,
         random_state: Any = None,
     ) -> None:
-        self.latent_dim = latent_dim
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.likelihood = likelihood
-        self.learning_rate_init = learning_rate_init
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.beta = beta
-        self.random_state = random_state
+        store_params(self, locals())
 
     # ------------------------------------------------------------------ the model
     def _check_params(self) -> None:
