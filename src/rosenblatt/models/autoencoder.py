@@ -19,15 +19,13 @@ the samples whose distance exceeds a threshold (credit-card fraud detection in t
 A denoising autoencoder (``noise > 0``) receives a corrupted sample x~ and is trained to
 output the clean x: it learns the vector field g(f(x~)) - x~ that points back to the data.
 
-Both estimators are :class:`~rosenblatt.models.MLPRegressor`'s adapter over ``rb.fit``
-(float32, mini-batches, any first-order ``rb.optim`` optimizer or L-BFGS, scikit-learn's
-stopping rule; the fast path of rb.fit when there is no corruption): the network is an
-MLP whose targets are its inputs.
+Both estimators are the MLPs' adapter over ``rb.fit`` (float32, mini-batches, any
+first-order ``rb.optim`` optimizer or L-BFGS, scikit-learn's stopping rule): the network is
+an MLP whose targets are its inputs, after an ``nn.Corruption`` when denoising.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,17 +36,34 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .. import nn
-from ..autograd import no_grad
 from ..nn.noise import NOISE_TYPES, Corruption
-from ..tensor import Tensor
-from ._base import check_param, real
+from ._base import real, store_params
+from ._docs import PARAMETERS, parameters, sections
 from ._input_scaling import SCALINGS, InputScaler
-from .mlp import ACTIVATIONS, _BaseMLP
+from .mlp import _BaseMLP
 
 __all__ = ["Autoencoder", "AutoencoderAnomalyDetector", "Corruption"]
 
 OUTPUT_ACTIVATIONS = {"identity": nn.Identity, "sigmoid": nn.Sigmoid}
 METRICS = ("mse", "sse", "euclidean")
+
+#: the autoencoders' own hyperparameters (the others are the MLPs', models._docs)
+AUTOENCODER_PARAMETERS = {
+    "hidden_layer_sizes": """hidden_layer_sizes : sequence of int
+    Encoder sizes, the last the code size (the deck: (100, 100, 15)).""",
+    "activation": """activation : str or sequence of str
+    Hidden activation ("relu", "tanh", "sigmoid", "identity", ... as MLPRegressor), or
+    one per encoder layer (mirrored onto the decoder).""",
+    "output_activation": """output_activation : {"identity", "sigmoid"}
+    "sigmoid" keeps x_hat in (0, 1), for min-max scaled inputs.""",
+    "noise": """noise : float
+    Corruption of the training inputs: the standard deviation of Gaussian noise, or the
+    masking probability. 0 (default) is a plain autoencoder.""",
+    "noise_type": 'noise_type : {"gaussian", "masking"}',
+}
+_NORMAL = '\n    For anomaly detection, "normal" samples only.'
+_D = "ndarray of shape (n_samples,)"
+_X_HAT = "ndarray of shape (n_samples, n_features), float64"
 
 
 class _BaseAutoencoder(_BaseMLP):
@@ -88,25 +103,7 @@ class _BaseAutoencoder(_BaseMLP):
         warm_start: bool = False,
         verbose: bool = False,
     ) -> None:
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.output_activation = output_activation
-        self.noise = noise
-        self.noise_type = noise_type
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.momentum = momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.warm_start = warm_start
-        self.verbose = verbose
+        store_params(self, locals())
 
     # ------------------------------------------------------------------ architecture
     def _encoder_sizes(self) -> list[int]:
@@ -117,48 +114,24 @@ class _BaseAutoencoder(_BaseMLP):
         enc = self._encoder_sizes()
         return enc + enc[-2::-1]
 
-    def _activations(self, n_hidden: int) -> list[str]:
-        """One activation name for every hidden layer, or one per encoder layer mirrored
-        onto the decoder (("tanh", "relu") -> tanh, relu, tanh)."""
-        act, n_enc = self.activation, len(self._encoder_sizes())
-        names = [act] * n_hidden if isinstance(act, str) else list(act)
-        if not isinstance(act, str) and len(names) == n_enc:
-            names = names + names[-2::-1]
-        ok = len(names) == n_hidden and all(isinstance(a, str) and a in ACTIVATIONS for a in names)
-        check_param(
-            self,
-            "activation",
-            self.activation,
-            ok,
-            f"one of {sorted(ACTIVATIONS)} or a list of them, one per encoder layer ({n_enc})",
-        )
-        return names
+    def _activations(self, n_hidden: int, mirror: int = 0) -> list[str]:
+        return super()._activations(n_hidden, mirror=len(self._encoder_sizes()))
 
-    def _check_params(self) -> None:
-        super()._check_params()
-        check_param(
-            self,
-            "output_activation",
-            self.output_activation,
-            isinstance(self.output_activation, str)
-            and self.output_activation in OUTPUT_ACTIVATIONS,
-            f"one of {sorted(OUTPUT_ACTIVATIONS)}",
-        )
-        check_param(self, "noise_type", self.noise_type, self.noise_type in NOISE_TYPES,
-                    f"one of {list(NOISE_TYPES)}")  # fmt: skip
-        limit = 1.0 if self.noise_type == "masking" else np.inf
-        check_param(
-            self,
-            "noise",
-            self.noise,
-            real(self.noise) and 0 <= self.noise < limit,
-            ">= 0" if limit == np.inf else "a masking probability in [0, 1)",
-        )
-        if self.solver == "lbfgs" and self.noise:
-            raise ValueError(
-                f"{type(self).__name__}: noise={self.noise} needs a stochastic solver; "
-                "L-BFGS needs a deterministic loss (use noise=0.0 or solver='adam')"
-            )
+    def _rules(self) -> dict[str, tuple[Any, str]]:
+        masking = self.noise_type == "masking"
+        limit = 1.0 if masking else np.inf
+        return {
+            **super()._rules(),
+            "output_activation": (
+                lambda v: isinstance(v, str) and v in OUTPUT_ACTIVATIONS,
+                f"one of {sorted(OUTPUT_ACTIVATIONS)}",
+            ),
+            "noise_type": (lambda v: v in NOISE_TYPES, f"one of {list(NOISE_TYPES)}"),
+            "noise": (
+                lambda v: real(v) and 0 <= v < limit,
+                "a masking probability in [0, 1)" if masking else ">= 0",
+            ),
+        }
 
     def _build(self, n_in: int, n_out: int) -> nn.Sequential:
         """[Corruption] -> the MLP n_in-enc-...-code-...-enc-n_in -> [Sigmoid]."""
@@ -205,61 +178,26 @@ class _BaseAutoencoder(_BaseMLP):
         return -float(np.mean((out - target) ** 2))
 
     # ------------------------------------------------------------------ fit
+    @sections(PARAMETERS["X"] + _NORMAL, "y_ignored", returns="self")
     def fit(self, X: Any, y: Any = None) -> _BaseAutoencoder:
-        """Train the network to reproduce X (the targets are the clean inputs; y is ignored).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            For anomaly detection, "normal" samples only.
-        y : ignored
-
-        Returns
-        -------
-        self
-        """
+        """Train the network to reproduce X (the targets are the clean inputs; y is ignored)."""
         return self._fit(X, X, incremental=False)
 
     @available_if(lambda self: self.solver != "lbfgs")
+    @sections("X", "y_ignored", returns="self")
     def partial_fit(self, X: Any, y: Any = None) -> _BaseAutoencoder:
-        """One epoch over X from the current weights (stochastic solvers only).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : ignored
-
-        Returns
-        -------
-        self
-        """
+        """One epoch over X from the current weights (stochastic solvers only)."""
         return self._fit(X, X, incremental=True)
 
     # ------------------------------------------------------------------ evaluation
+    @sections("X", returns=_X_HAT)
     def reconstruct(self, X: Any) -> np.ndarray:
-        """x_hat = g(f(x)), the float32 weights evaluated in float64 (no corruption).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_features), float64
-        """
+        """x_hat = g(f(x)), the float32 weights evaluated in float64 (no corruption)."""
         return self._outputs(X)
 
+    @sections("X", returns=_D)
     def reconstruction_error(self, X: Any) -> np.ndarray:
-        """d(x) = ||x - g(f(x))||^2 / n_features per sample (the mean squared error).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
+        """d(x) = ||x - g(f(x))||^2 / n_features per sample (the mean squared error)."""
         return self._distance(X, "mse")
 
     def _distance(self, X: Any, metric: str) -> np.ndarray:
@@ -274,12 +212,8 @@ class _BaseAutoencoder(_BaseMLP):
         """The rows as the network sees them: X itself (the detector min-max scales them)."""
         return X
 
-    def _run(self, modules: list[nn.Module], Z: np.ndarray) -> np.ndarray:
-        net = copy.deepcopy(nn.Sequential(*modules)).double().eval()
-        with no_grad():
-            return net(Tensor._make(Z, None))._data
 
-
+@parameters(**AUTOENCODER_PARAMETERS)
 class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _BaseAutoencoder):
     """Autoencoder x -> h = f(x) -> x_hat = g(h); loss = mean ||x - x_hat||^2 / n_features.
 
@@ -300,24 +234,11 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _BaseAutoen
     leading principal subspace and the reconstruction error equals PCA's with
     n_components = code size.
 
+    The deck's fraud example used batch_size=2048 and 500 epochs (max_iter).
+
     Parameters
     ----------
-    hidden_layer_sizes : sequence of int
-        Encoder sizes, the last the code size (the deck: (100, 100, 15)).
-    activation : str or sequence of str
-        Hidden activation ("relu", "tanh", "sigmoid", "identity", ... as MLPRegressor), or
-        one per encoder layer (mirrored onto the decoder).
-    output_activation : {"identity", "sigmoid"}
-        "sigmoid" keeps x_hat in (0, 1), for min-max scaled inputs.
-    noise : float
-        Corruption of the training inputs: the standard deviation of Gaussian noise, or the
-        masking probability. 0 (default) is a plain autoencoder.
-    noise_type : {"gaussian", "masking"}
-    solver, alpha, batch_size, learning_rate_init, max_iter, shuffle, random_state, tol,
-    momentum, early_stopping, validation_fraction, n_iter_no_change, warm_start, verbose
-        As :class:`~rosenblatt.models.MLPRegressor` (alpha defaults to 0 here); the deck's
-        fraud example used batch_size=2048 and 500 epochs (max_iter).
-        early_stopping scores the held-out part by -mean d(x).
+    {parameters}
 
     Attributes
     ----------
@@ -344,33 +265,19 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _BaseAutoen
     True
     """
 
+    @sections("X", returns="ndarray of shape (n_samples, code_size), float64")
     def transform(self, X: Any) -> np.ndarray:
-        """The code h = f(x).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, code_size), float64
-        """
+        """The code h = f(x)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
         return self._run(self._split()[0], X)
 
+    @sections(
+        "X : array-like of shape (n_samples, code_size)\n    Codes, e.g. from :meth:`transform`.",
+        returns="ndarray of shape (n_samples, n_features_in_), float64",
+    )
     def inverse_transform(self, X: Any) -> np.ndarray:
-        """The decoding x_hat = g(h) of codes h.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, code_size)
-            Codes, e.g. from :meth:`transform`.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_features_in_), float64
-        """
+        """The decoding x_hat = g(h) of codes h."""
         check_is_fitted(self)
         Z = check_array(X, dtype=np.float64, input_name="X")
         if Z.shape[1] != self._n_features_out:
@@ -380,31 +287,14 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _BaseAutoen
             )
         return self._run(self._split()[1], Z)
 
+    @sections("X", returns=_X_HAT)
     def predict(self, X: Any) -> np.ndarray:
-        """The reconstruction x_hat = g(f(x)) (see :meth:`reconstruct`).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_features)
-        """
+        """The reconstruction x_hat = g(f(x)) (see :meth:`reconstruct`)."""
         return self.reconstruct(X)
 
+    @sections("X", "y_ignored", returns="float")
     def score(self, X: Any, y: Any = None) -> float:
-        """-mean d(x): the negative mean reconstruction error (higher is better).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : ignored
-
-        Returns
-        -------
-        float
-        """
+        """-mean d(x): the negative mean reconstruction error (higher is better)."""
         return -float(np.mean(self.reconstruction_error(X)))
 
     @property
@@ -412,6 +302,17 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _BaseAutoen
         return self._encoder_sizes()[-1]
 
 
+@parameters(
+    **AUTOENCODER_PARAMETERS,
+    threshold="""threshold : float or None
+    The distance above which a sample is an anomaly (e.g. the deck's 0.20 or 0.55).""",
+    contamination="""contamination : float in (0, 0.5] or None
+    Fraction of training samples to flag (used when threshold is None; default 0.01).""",
+    metric='metric : {"mse", "sse", "euclidean"}',
+    scaling="""scaling : {"minmax", "standard", "none"}
+    The scaling of the rows, fitted on the training rows: x' = (x - min)/(max - min)
+    (default, the deck's), (x - mean)/std, or none.""",
+)
 class AutoencoderAnomalyDetector(OutlierMixin, _BaseAutoencoder):
     """Anomaly detection by reconstruction: x is an anomaly when d(x) > threshold_.
 
@@ -447,18 +348,7 @@ class AutoencoderAnomalyDetector(OutlierMixin, _BaseAutoencoder):
 
     Parameters
     ----------
-    hidden_layer_sizes, activation, output_activation, noise, noise_type, solver, alpha,
-    batch_size, learning_rate_init, max_iter, shuffle, random_state, tol, momentum,
-    early_stopping, validation_fraction, n_iter_no_change, warm_start, verbose
-        The autoencoder's, as :class:`Autoencoder`.
-    threshold : float or None
-        The distance above which a sample is an anomaly (e.g. the deck's 0.20 or 0.55).
-    contamination : float in (0, 0.5] or None
-        Fraction of training samples to flag (used when threshold is None; default 0.01).
-    metric : {"mse", "sse", "euclidean"}
-    scaling : {"minmax", "standard", "none"}
-        The scaling of the rows, fitted on the training rows: x' = (x - min)/(max - min)
-        (default, the deck's), (x - mean)/std, or none.
+    {parameters}
 
     Attributes
     ----------
@@ -510,71 +400,34 @@ class AutoencoderAnomalyDetector(OutlierMixin, _BaseAutoencoder):
         verbose: bool = False,
         scaling: str = "minmax",
     ) -> None:
-        super().__init__(
-            hidden_layer_sizes,
-            activation,
-            output_activation,
-            noise=noise,
-            noise_type=noise_type,
-            solver=solver,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate_init=learning_rate_init,
-            max_iter=max_iter,
-            shuffle=shuffle,
-            random_state=random_state,
-            tol=tol,
-            momentum=momentum,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            warm_start=warm_start,
-            verbose=verbose,
-        )
-        self.threshold = threshold
-        self.contamination = contamination
-        self.metric = metric
-        self.scaling = scaling
+        store_params(self, locals())
 
-    def _check_params(self) -> None:
-        super()._check_params()
-        check_param(self, "metric", self.metric, self.metric in METRICS, f"one of {list(METRICS)}")
-        check_param(self, "scaling", self.scaling, self.scaling in SCALINGS, f"one of {SCALINGS}")
-        t, c = self.threshold, self.contamination
-        check_param(self, "threshold", t, t is None or (real(t) and np.isfinite(t)),
-                    "None or a finite float")  # fmt: skip
-        check_param(self, "contamination", c, c is None or (real(c) and 0 < c <= 0.5),
-                    "None or a float in (0, 0.5]")  # fmt: skip
+    def _rules(self) -> dict[str, tuple[Any, str]]:
+        return {
+            **super()._rules(),
+            "metric": (lambda v: v in METRICS, f"one of {list(METRICS)}"),
+            "scaling": (lambda v: v in SCALINGS, f"one of {SCALINGS}"),
+            "threshold": (
+                lambda v: v is None or (real(v) and np.isfinite(v)),
+                "None or a finite float",
+            ),
+            "contamination": (
+                lambda v: v is None or (real(v) and 0 < v <= 0.5),
+                "None or a float in (0, 0.5]",
+            ),
+        }
 
+    @sections("X", "y_ignored", returns="self")
     def fit(self, X: Any, y: Any = None) -> AutoencoderAnomalyDetector:
-        """Train the autoencoder on X (normal samples; y ignored) and set threshold_.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : ignored
-
-        Returns
-        -------
-        self
-        """
+        """Train the autoencoder on X (normal samples; y ignored) and set threshold_."""
         super().fit(self._fit_scaling(X, first=True))
         self._set_threshold(X)
         return self
 
     @available_if(lambda self: self.solver != "lbfgs")
+    @sections("X", "y_ignored", returns="self")
     def partial_fit(self, X: Any, y: Any = None) -> AutoencoderAnomalyDetector:
-        """One epoch over X from the current weights, then threshold_ from X again.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : ignored
-
-        Returns
-        -------
-        self
-        """
+        """One epoch over X from the current weights, then threshold_ from X again."""
         super().partial_fit(self._fit_scaling(X, first=not hasattr(self, "scaler_")))
         self._set_threshold(X)
         return self
@@ -599,17 +452,9 @@ class AutoencoderAnomalyDetector(OutlierMixin, _BaseAutoencoder):
         """x' = (x - shift_) / scale_ of ``scaler_`` (the deck's min-max by default)."""
         return self.scaler_.transform(X)
 
+    @sections("X", returns=_X_HAT)
     def reconstruct(self, X: Any) -> np.ndarray:
-        """x_hat in the units of X: the reconstruction of the scaled rows, scaled back.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_features), float64
-        """
+        """x_hat in the units of X: the reconstruction of the scaled rows, scaled back."""
         check_is_fitted(self)
         X = self._scaled(validate_data(self, X, reset=False, dtype=np.float64))
         return self.scaler_.inverse_transform(self._run(list(self.model_), X))
@@ -625,56 +470,24 @@ class AutoencoderAnomalyDetector(OutlierMixin, _BaseAutoencoder):
         self.offset_ = -self.threshold_
 
     # ------------------------------------------------------------------ scores
+    @sections("X", returns=_D)
     def anomaly_score(self, X: Any) -> np.ndarray:
-        """d(x), the reconstruction distance of ``metric``: higher = more anomalous.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
+        """d(x), the reconstruction distance of ``metric``: higher = more anomalous."""
         return self._distance(X, self.metric)
 
+    @sections("X", returns=_D)
     def score_samples(self, X: Any) -> np.ndarray:
-        """-d(x): higher = more normal (scikit-learn's convention).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
+        """-d(x): higher = more normal (scikit-learn's convention)."""
         return -self.anomaly_score(X)
 
+    @sections("X", returns=_D)
     def decision_function(self, X: Any) -> np.ndarray:
-        """threshold_ - d(x) = score_samples(x) - offset_: negative for outliers.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
+        """threshold_ - d(x) = score_samples(x) - offset_: negative for outliers."""
         return self.score_samples(X) - self.offset_
 
+    @sections("X", returns="ndarray of shape (n_samples,), int")
     def predict(self, X: Any) -> np.ndarray:
-        """+1 for inliers (d(x) <= threshold_), -1 for outliers (d(x) > threshold_).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,), int
-        """
+        """+1 for inliers (d(x) <= threshold_), -1 for outliers (d(x) > threshold_)."""
         return np.where(self.decision_function(X) < 0, -1, 1)
 
     # ------------------------------------------------------------------ evaluation
