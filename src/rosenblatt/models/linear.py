@@ -28,12 +28,12 @@ from ._base import (
     ConvergenceWarning,
     LossCurveMixin,
     ProbabilisticClassifierMixin,
-    check_param,
     check_params,
     make_rng,
     on_array,
     store_params,
 )
+from ._docs import fill, sections
 from ._train import descend, estimator_weights, lbfgs, linear_unit
 
 __all__ = ["LinearRegression", "LogisticRegression"]
@@ -41,11 +41,36 @@ __all__ = ["LinearRegression", "LogisticRegression"]
 _F64 = np.float64
 
 
-def _check_iterative(est: Any) -> None:
-    """Checks of the hyperparameters shared by the iterative solvers."""
-    tol = (lambda v: v is None or AT_LEAST_0[0](v), ">= 0 or None")
+#: The hyperparameters and attributes that the two linear models share.
+_DOC = {
+    "fit_intercept": """fit_intercept : bool
+    Learn the bias b (theta_0).""",
+    "learning_rate": """learning_rate : float
+    The step size alpha of "gd" and "sgd".""",
+    "batch_size": """batch_size : int
+    Mini-batch size of "sgd" (1 is the per-sample rule).
+random_state : None, int or numpy Generator
+    Seeds the shuffling of "sgd"; None draws from rosenblatt's global generator.""",
+    "curve": """loss_curve_ : list of float
+    J after each epoch ("gd", "sgd") or iteration (lbfgs, newton; one for "normal").
+n_iter_ : int
+    Epochs or iterations run.
+n_features_in_ : int""",
+}
+
+
+def _check_params(est: Any, solvers: tuple[str, ...], **rules: tuple[Any, str]) -> None:
+    """Checks of the solver and of the hyperparameters of the iterative solvers."""
     check_params(
-        est, {"max_iter": COUNT, "tol": tol, "learning_rate": ABOVE_0, "batch_size": COUNT}
+        est,
+        {
+            "solver": (lambda v: v in solvers, f"one of {solvers}"),
+            "max_iter": COUNT,
+            "tol": (lambda v: v is None or AT_LEAST_0[0](v), ">= 0 or None"),
+            "learning_rate": ABOVE_0,
+            "batch_size": COUNT,
+            **rules,
+        },
     )
 
 
@@ -63,6 +88,7 @@ def _descend(
     return model.weight._data.copy(), np.zeros(k) if model.bias is None else model.bias._data.copy()
 
 
+@fill(**_DOC)
 class LinearRegression(LossCurveMixin, RegressorMixin, BaseEstimator):
     """Least squares: minimise J(theta) = 1/(2n) sum_i (h_theta(x_i) - y_i)^2, h = w.x + b.
 
@@ -84,19 +110,14 @@ class LinearRegression(LossCurveMixin, RegressorMixin, BaseEstimator):
     ----------
     solver : {"normal", "gd", "sgd"}
         Normal equations, batch gradient descent, or mini-batch stochastic gradient descent.
-    fit_intercept : bool
-        Learn the bias b (theta_0).
-    learning_rate : float
-        The step size alpha of "gd" and "sgd".
+    {fit_intercept}
+    {learning_rate}
     max_iter : int
         Maximum number of epochs of "gd" and "sgd".
     tol : float or None
         Convergence test of "gd" and "sgd": stop when J changes by less than tol in one
         epoch (the KIT deck's 10^-3); None runs max_iter epochs.
-    batch_size : int
-        Mini-batch size of "sgd" (1 is the per-sample rule).
-    random_state : None, int or numpy Generator
-        Seeds the shuffling of "sgd"; None draws from rosenblatt's global generator.
+    {batch_size}
 
     Attributes
     ----------
@@ -104,11 +125,7 @@ class LinearRegression(LossCurveMixin, RegressorMixin, BaseEstimator):
         The weights w (theta_1 ... theta_D).
     intercept_ : float or ndarray of shape (n_targets,)
         The bias b (theta_0).
-    loss_curve_ : list of float
-        J after each epoch ("gd", "sgd"); one value for "normal".
-    n_iter_ : int
-        Epochs run (1 for "normal").
-    n_features_in_ : int
+    {curve}
 
     Examples
     --------
@@ -139,29 +156,16 @@ class LinearRegression(LossCurveMixin, RegressorMixin, BaseEstimator):
     ) -> None:
         store_params(self, locals())
 
+    @sections(
+        "X",
+        "y : array-like of shape (n_samples,) or (n_samples, n_targets)",
+        "sample_weight",
+        returns="self : LinearRegression",
+    )
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> LinearRegression:
-        """Fit theta by the chosen solver.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-        sample_weight : array-like of shape (n_samples,), optional
-            J becomes the weighted mean sum_i w_i r_i^2 / (2 sum_i w_i): an integer weight
-            counts as that many copies of the sample.
-
-        Returns
-        -------
-        self : LinearRegression
-        """
-        check_param(
-            self,
-            "solver",
-            self.solver,
-            self.solver in ("normal", "gd", "sgd"),
-            'one of "normal", "gd", "sgd"',
-        )
-        _check_iterative(self)
+        """Fit theta by the chosen solver; with sample weights J is the weighted mean
+        sum_i w_i r_i^2 / (2 sum_i w_i)."""
+        _check_params(self, ("normal", "gd", "sgd"))
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=_F64)
         Y = y.reshape(len(y), -1).astype(_F64)
         w = estimator_weights(self, sample_weight, X)
@@ -188,17 +192,9 @@ class LinearRegression(LossCurveMixin, RegressorMixin, BaseEstimator):
         self.n_iter_ = 1
         return W.T.copy(), b.copy()
 
+    @sections("X", returns="ndarray of shape (n_samples,) or (n_samples, n_targets)")
     def predict(self, X: Any) -> np.ndarray:
-        """h(x) = w.x + b.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,) or (n_samples, n_targets)
-        """
+        """h(x) = w.x + b."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=_F64)
         return X @ self.coef_.T + self.intercept_
@@ -209,6 +205,7 @@ class LinearRegression(LossCurveMixin, RegressorMixin, BaseEstimator):
         return tags
 
 
+@fill(**_DOC)
 class LogisticRegression(
     LossCurveMixin, ProbabilisticClassifierMixin, ClassifierMixin, BaseEstimator
 ):
@@ -238,17 +235,13 @@ class LogisticRegression(
         Inverse penalty strength (scikit-learn's); ``np.inf`` also means no penalty. It is
         rosenblatt's one penalty (``rosenblatt.train.objective``) with l2 = 1/(2C) per unit
         of sample weight: J = weighted mean loss + |W|^2 / (2 C sum_i w_i).
-    fit_intercept : bool
+    {fit_intercept}
     solver : {"lbfgs", "newton", "gd", "sgd"}
     max_iter : int
         Maximum iterations (lbfgs, newton) or epochs (gd, sgd).
     tol : float
-    learning_rate : float
-        Step size of gd and sgd.
-    batch_size : int
-        Mini-batch size of sgd.
-    random_state : None, int or numpy Generator
-        Seeds the shuffling of sgd.
+    {learning_rate}
+    {batch_size}
     class_weight : "balanced", dict or None
         Weight of each class's samples, scikit-learn's ("balanced": n / (n_classes n_c)).
 
@@ -257,10 +250,7 @@ class LogisticRegression(
     classes_ : ndarray of shape (n_classes,)
     coef_ : ndarray of shape (1, n_features) for two classes, else (n_classes, n_features)
     intercept_ : ndarray of shape (1,) or (n_classes,)
-    loss_curve_ : list of float
-        J after each iteration / epoch.
-    n_iter_ : int
-    n_features_in_ : int
+    {curve}
 
     Examples
     --------
@@ -288,27 +278,17 @@ class LogisticRegression(
     ) -> None:
         store_params(self, locals())
 
-    # ------------------------------------------------------------------ fit
+    @sections(
+        "X",
+        "y : array-like of shape (n_samples,), at least two classes",
+        "sample_weight",
+        returns="self : LogisticRegression",
+    )
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> LogisticRegression:
-        """Fit W and b by the chosen solver, starting from zeros.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,), at least two classes
-        sample_weight : array-like of shape (n_samples,), optional
-            J becomes the weighted mean cross-entropy plus |W|^2 / (2 C sum_i w_i)
-            (scikit-learn's objective): an integer weight counts as that many copies.
-
-        Returns
-        -------
-        self : LogisticRegression
-        """
-        solvers = ("lbfgs", "newton", "gd", "sgd")
-        check_param(self, "solver", self.solver, self.solver in solvers, f"one of {solvers}")
-        check_param(self, "penalty", self.penalty, self.penalty in ("l2", None), '"l2" or None')
-        check_param(self, "C", self.C, self.C > 0, "> 0")
-        _check_iterative(self)
+        """Fit W and b by the chosen solver, starting from zeros; with sample weights J is
+        the weighted mean cross-entropy plus |W|^2 / (2 C sum_i w_i) (scikit-learn's)."""
+        penalty = (lambda v: v in ("l2", None), '"l2" or None')
+        _check_params(self, ("lbfgs", "newton", "gd", "sgd"), penalty=penalty, C=ABOVE_0)
         X, y = validate_data(self, X, y, dtype=_F64)
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
@@ -388,35 +368,18 @@ class LogisticRegression(
             return theta[:, 1:].copy(), theta[:, 0].copy()
         return theta.copy(), np.zeros(T.shape[1])
 
-    # ------------------------------------------------------------------ predict
+    @sections("X", returns="ndarray of shape (n_samples,) or (n_samples, n_classes)")
     def decision_function(self, X: Any) -> np.ndarray:
         """The scores z = W x + b: shape (n_samples,) for two classes (the logit of
-        p(classes_[1] | x)), else (n_samples, n_classes).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray
-        """
+        p(classes_[1] | x)), else (n_samples, n_classes)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=_F64)
         z = X @ self.coef_.T + self.intercept_
         return z[:, 0] if z.shape[1] == 1 else z
 
+    @sections("X", returns="ndarray of shape (n_samples,)")
     def predict(self, X: Any) -> np.ndarray:
-        """The most probable class (p >= 0.5 -> classes_[1] for two classes, as the deck).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
+        """The most probable class (p >= 0.5 -> classes_[1] for two classes, as the deck)."""
         z = self.decision_function(X)
         return self.classes_[(z >= 0).astype(np.intp) if z.ndim == 1 else z.argmax(axis=1)]
 
