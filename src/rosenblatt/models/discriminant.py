@@ -17,9 +17,26 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import ProbabilisticClassifierMixin, check_param, store_params
+from ._base import (
+    AT_LEAST_0,
+    ProbabilisticClassifierMixin,
+    check_params,
+    real,
+    store_params,
+)
+from ._docs import fill, sections
 
 __all__ = ["LinearDiscriminantAnalysis", "QuadraticDiscriminantAnalysis"]
+
+#: What LDA and QDA share: the prior hyperparameter, the fitted attributes, fit's docs.
+_DOC = {
+    "priors": """priors : array-like of shape (n_classes,), optional
+    P(t = y); default the class frequencies in the training data.""",
+    "attributes": """classes_ : ndarray of shape (n_classes,)
+priors_ : ndarray of shape (n_classes,)
+means_ : ndarray of shape (n_classes, n_features)""",
+}
+_fit_docs = sections("X", "y : array-like of shape (n_samples,)", returns="self")
 
 
 def _classes_and_priors(est: Any, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -55,19 +72,12 @@ class _DiscriminantBase(ProbabilisticClassifierMixin, ClassifierMixin, BaseEstim
     def _log_joint(self, X: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    @sections("X", returns="ndarray of shape (n_samples,) or (n_samples, n_classes)")
     def decision_function(self, X: Any) -> np.ndarray:
         """ln P(x | t = y) P(t = y) up to a term that does not depend on y.
 
         For two classes the log-odds ln P(t=1|x)/P(t=0|x), shape (n_samples,); otherwise
         shape (n_samples, n_classes).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
@@ -83,6 +93,7 @@ def _pinv_psd(S: np.ndarray, tol: float) -> np.ndarray:
     return (vecs[:, keep] / vals[keep]) @ vecs[:, keep].T
 
 
+@fill(**_DOC)
 class LinearDiscriminantAnalysis(_DiscriminantBase):
     """LDA: Gaussian classes N(mu_y, Sigma) with one shared covariance; P(t=1|x) = sigma(w.x + b).
 
@@ -102,16 +113,13 @@ class LinearDiscriminantAnalysis(_DiscriminantBase):
 
     Parameters
     ----------
-    priors : array-like of shape (n_classes,), optional
-        P(t = y); default the class frequencies in the training data.
+    {priors}
     tol : float
         Eigenvalues of Sigma below tol times the largest count as zero.
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-    priors_ : ndarray of shape (n_classes,)
-    means_ : ndarray of shape (n_classes, n_features)
+    {attributes}
     covariance_ : ndarray of shape (n_features, n_features)
         The pooled covariance Sigma.
     coef_ : ndarray of shape (1, n_features) for two classes, else (n_classes, n_features)
@@ -122,19 +130,10 @@ class LinearDiscriminantAnalysis(_DiscriminantBase):
     def __init__(self, *, priors: Any = None, tol: float = 1e-10) -> None:
         store_params(self, locals())
 
+    @_fit_docs
     def fit(self, X: Any, y: Any) -> LinearDiscriminantAnalysis:
-        """Estimate the class means, the pooled covariance and the priors.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-
-        Returns
-        -------
-        self : LinearDiscriminantAnalysis
-        """
-        check_param(self, "tol", self.tol, self.tol >= 0, ">= 0")
+        """Estimate the class means, the pooled covariance and the priors."""
+        check_params(self, {"tol": AT_LEAST_0})
         X, codes, priors = _classes_and_priors(self, X, y)
         centered = X - self.means_[codes]
         self.covariance_ = centered.T @ centered / len(X)
@@ -152,6 +151,7 @@ class LinearDiscriminantAnalysis(_DiscriminantBase):
         return np.column_stack([np.zeros(len(z)), z[:, 0]]) if z.shape[1] == 1 else z
 
 
+@fill(**_DOC)
 class QuadraticDiscriminantAnalysis(_DiscriminantBase):
     """QDA: Gaussian classes N(mu_y, Sigma_y), each with its own covariance.
 
@@ -163,8 +163,7 @@ class QuadraticDiscriminantAnalysis(_DiscriminantBase):
 
     Parameters
     ----------
-    priors : array-like of shape (n_classes,), optional
-        P(t = y); default the class frequencies.
+    {priors}
     reg_param : float in [0, 1]
         Regularisation of the class covariances.
     tol : float
@@ -173,9 +172,7 @@ class QuadraticDiscriminantAnalysis(_DiscriminantBase):
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-    priors_ : ndarray of shape (n_classes,)
-    means_ : ndarray of shape (n_classes, n_features)
+    {attributes}
     covariance_ : list of ndarray of shape (n_features, n_features)
         Sigma_y of each class (after regularisation).
     n_features_in_ : int
@@ -184,21 +181,11 @@ class QuadraticDiscriminantAnalysis(_DiscriminantBase):
     def __init__(self, *, priors: Any = None, reg_param: float = 0.0, tol: float = 1e-4) -> None:
         store_params(self, locals())
 
+    @_fit_docs
     def fit(self, X: Any, y: Any) -> QuadraticDiscriminantAnalysis:
-        """Estimate the mean, the covariance and the prior of each class.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-
-        Returns
-        -------
-        self : QuadraticDiscriminantAnalysis
-        """
-        ok = 0.0 <= self.reg_param <= 1.0
-        check_param(self, "reg_param", self.reg_param, ok, "a float in [0, 1]")
-        check_param(self, "tol", self.tol, self.tol >= 0, ">= 0")
+        """Estimate the mean, the covariance and the prior of each class."""
+        unit = (lambda v: real(v) and 0 <= v <= 1, "a float in [0, 1]")
+        check_params(self, {"reg_param": unit, "tol": AT_LEAST_0})
         X, codes, _ = _classes_and_priors(self, X, y)
         covariances, precisions, logdets = [], [], []
         for c, label in enumerate(self.classes_):
