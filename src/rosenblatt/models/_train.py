@@ -2,8 +2,8 @@
 
 An estimator builds its ``nn`` model, loss and optimizer and calls :func:`run`; what makes it
 a scikit-learn estimator are the callbacks: :class:`NoImprovement` (the stopping rule of
-scikit-learn's MLP, with its early stopping on a validation score) and :class:`UntilRise`
-(the KIT deck's convergence test, ``rosenblatt.train.convergence``). :func:`descend` is
+scikit-learn's MLP, with its early stopping on a validation score) and the KIT deck's
+``ConvergenceTest`` (``rosenblatt.train.convergence``). :func:`descend` is
 gradient descent for the linear models, :func:`lbfgs` the full-batch L-BFGS of the MLP and
 of logistic regression, and :func:`estimator_weights` turns ``sample_weight`` and
 ``class_weight`` into one weight per sample. The penalty of all of them is
@@ -31,7 +31,6 @@ from ..train.objective import Penalty, per_sample_loss, weighted_mean
 
 __all__ = [
     "NoImprovement",
-    "UntilRise",
     "descend",
     "estimator_weights",
     "lbfgs",
@@ -122,16 +121,6 @@ class NoImprovement(Callback):
             set_weights(self.model, self.best)
 
 
-class UntilRise(ConvergenceTest):
-    """The convergence test on J after each epoch; when it stops because J rose (the step
-    overshot), the weights of the epoch before are put back (rb.fit's last good ones)."""
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
-        super().on_epoch_end(epoch, logs)
-        if self.stopped_on_rise:
-            self.loop.last_good.restore()
-
-
 def descend(
     est: Any,
     model: nn.Module,
@@ -160,7 +149,9 @@ def descend(
     ``n_iter_`` and ``converged_``; warns when max_iter epochs did not converge.
     """
     w = mean_one(sample_weight)
-    test = None if tol is None else UntilRise(tol, monitor="val_loss", rule=convergence)
+    test: ConvergenceTest | None = None
+    if tol is not None:  # J rose: the weights of the epoch before are put back
+        test = ConvergenceTest(tol, "val_loss", convergence, restore_on_rise=True)
     params = [p for p in model.parameters() if p.requires_grad]
     history = run(
         est, model, X, T, loss=loss, optimizer=optim.SGD(params, lr=learning_rate),

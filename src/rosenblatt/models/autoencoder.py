@@ -1,27 +1,10 @@
 """Autoencoders as scikit-learn estimators: compression, denoising and anomaly detection.
 
-An autoencoder is a network trained to reproduce its input through a narrow layer (the
-EDSF deck, "Autoencoders")::
-
-    x -> h = f(x) -> x_hat = g(h)          (f the encoder, g the decoder)
-
-The decoder mirrors the encoder: encoder sizes (100, 100, 15) on 30 features give the
-network 30-100-100-15-100-100-30. Training minimises the mean squared reconstruction error
-over samples and features, and the figure of merit of a sample is its distance
-
-    d(x) = ||x - g(f(x))||^2 / n_features
-
-(the deck's d = ||x - x_hat||^2, divided by the number of features so that it does not
-grow with the width of the table). An autoencoder trained on "normal" data only fails to
-reconstruct an anomaly, d(anomaly) > d(normal): :class:`AutoencoderAnomalyDetector` flags
-the samples whose distance exceeds a threshold (credit-card fraud detection in the deck).
-
-A denoising autoencoder (``noise > 0``) receives a corrupted sample x~ and is trained to
-output the clean x: it learns the vector field g(f(x~)) - x~ that points back to the data.
-
-Both estimators are the MLPs' adapter over ``rb.fit`` (float32, mini-batches, any
-first-order ``rb.optim`` optimizer or L-BFGS, scikit-learn's stopping rule): the network is
-an MLP whose targets are its inputs, after an ``nn.Corruption`` when denoising.
+An autoencoder x -> h = f(x) -> x_hat = g(h) (f the encoder, g the decoder; the EDSF deck,
+"Autoencoders") is trained to reproduce its input through a narrow layer: an MLP whose
+targets are its inputs, on the MLPs' adapter over ``rb.fit``. :class:`Autoencoder`
+compresses (and denoises), :class:`AutoencoderAnomalyDetector` flags the samples it fails
+to reconstruct (credit-card fraud detection in the deck).
 """
 
 from __future__ import annotations
@@ -62,6 +45,9 @@ AUTOENCODER_PARAMETERS = {
     "noise_type": 'noise_type : {"gaussian", "masking"}',
 }
 _NORMAL = '\n    For anomaly detection, "normal" samples only.'
+_LABELS = """y : array-like of shape (n_samples,)
+    1 = anomaly, 0 = normal (or -1 = outlier, +1 = inlier)."""
+_ROC = "fpr, tpr, thresholds : ndarray\nauc : float"
 _D = "ndarray of shape (n_samples,)"
 _X_HAT = "ndarray of shape (n_samples, n_features), float64"
 
@@ -166,9 +152,6 @@ class _BaseAutoencoder(_BaseMLP):
     def _targets(self, y: np.ndarray, first: bool, classes: Any = None) -> np.ndarray:
         return np.asarray(y, dtype=np.float32)
 
-    def _n_outputs(self, Y: np.ndarray) -> int:
-        return Y.shape[1]
-
     @property
     def _loss(self) -> nn.Module:
         """mean over the batch and the features of (x_hat - x)^2 = the batch's mean d(x)."""
@@ -224,11 +207,14 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _BaseAutoen
     The loss of a batch is the mean over its samples and features of (x_hat - x)^2 (the
     deck's sum of ||x_i - x_hat_i||^2 divided by batch size and n_features; the factor only
     rescales the step of plain SGD) plus alpha/(2m) sum |W|^2. The distance of a sample is
-    d(x) = ||x - g(f(x))||^2 / n_features (:meth:`reconstruction_error`).
+    d(x) = ||x - g(f(x))||^2 / n_features (:meth:`reconstruction_error`): the deck's
+    d = ||x - x_hat||^2, divided by the number of features so that it does not grow with
+    the width of the table.
 
     With ``noise > 0`` it is a denoising autoencoder: each training batch is corrupted
-    afresh (x~ = x + N(0, noise^2), or features zeroed with probability ``noise`` for
-    ``noise_type="masking"``) and the target stays the clean x; predictions never corrupt.
+    afresh (``nn.Corruption``: x~ = x + N(0, noise^2), or features zeroed with probability
+    ``noise`` for ``noise_type="masking"``) and the target stays the clean x, so it learns
+    the vector field g(f(x~)) - x~ that points back to the data; predictions never corrupt.
 
     With identity activations and no penalty the optimum is PCA's: the code spans the
     leading principal subspace and the reconstruction error equals PCA's with
@@ -491,22 +477,13 @@ class AutoencoderAnomalyDetector(OutlierMixin, _BaseAutoencoder):
         return np.where(self.decision_function(X) < 0, -1, 1)
 
     # ------------------------------------------------------------------ evaluation
+    @sections("threshold : float", "X", _LABELS, returns="(fpr, tpr) : tuple of float")
     def rates_at(self, threshold: float, X: Any, y: Any) -> tuple[float, float]:
         """(FPR, TPR) when the samples with d(x) > threshold are flagged as anomalies.
 
         FPR = flagged normal / normal (normal -> fraud); TPR = flagged anomalies / anomalies
-        (fraud -> fraud), as the deck prints them for thresholds 0.20 and 0.55.
-
-        Parameters
-        ----------
-        threshold : float
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            1 = anomaly, 0 = normal (or -1 = outlier, +1 = inlier).
-
-        Returns
-        -------
-        (fpr, tpr) : tuple of float
+        (fraud -> fraud), as the deck prints them for thresholds 0.20 and 0.55 (NaN for a
+        class that y lacks).
         """
         positive = self._anomaly_labels(y, X)
         flagged = self.anomaly_score(X) > threshold
@@ -514,22 +491,12 @@ class AutoencoderAnomalyDetector(OutlierMixin, _BaseAutoencoder):
         tpr = float(flagged[positive].mean()) if positive.any() else float("nan")
         return fpr, tpr
 
+    @sections("X", _LABELS + " Both must occur.", returns=_ROC)
     def roc(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
         """The ROC curve of the anomaly score: (fpr, tpr, thresholds, auc).
 
         sklearn.metrics.roc_curve on (y, d(x)): tpr[i] and fpr[i] are the rates of flagging
         d(x) >= thresholds[i]; auc is the area under the curve.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            1 = anomaly, 0 = normal (or -1 = outlier, +1 = inlier); both must occur.
-
-        Returns
-        -------
-        fpr, tpr, thresholds : ndarray
-        auc : float
         """
         positive = self._anomaly_labels(y, X)
         if positive.all() or not positive.any():

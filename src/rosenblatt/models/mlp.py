@@ -123,9 +123,6 @@ class _BaseMLP(LossCurveMixin, BaseEstimator):
     def _score_outputs(self, out: np.ndarray, target: np.ndarray, w: Any = None) -> float:
         raise NotImplementedError  # pragma: no cover
 
-    def _n_outputs(self, Y: np.ndarray) -> int:
-        raise NotImplementedError  # pragma: no cover
-
     # ------------------------------------------------------------------ checks
     def _hidden_sizes(self) -> list[int]:
         sizes: list[Any] = self.hidden_layer_sizes  # type: ignore[assignment]
@@ -255,7 +252,7 @@ class _BaseMLP(LossCurveMixin, BaseEstimator):
         w = estimator_weights(self, sample_weight, X, y)
         if fresh:
             self._rng = make_rng(self.random_state)
-            n_out = self._n_outputs(Y)
+            n_out = Y.shape[1] if Y.ndim == 2 else len(self.classes_)  # 1-D: class codes
             with use_generator(self._rng):  # the layers' own initialisation draws too
                 self.model_ = self._build(X.shape[1], n_out)
             self.n_outputs_ = n_out
@@ -466,9 +463,6 @@ class MLPClassifier(ProbabilisticClassifierMixin, ClassifierMixin, _BaseMLP):
             return codes.astype(_F32)[:, None]
         return codes.astype(np.int64)
 
-    def _n_outputs(self, Y: np.ndarray) -> int:
-        return 1 if len(self.classes_) == 2 else len(self.classes_)
-
     @property
     def _loss(self) -> nn.Module:
         """Cross-entropy of the softmax outputs, or of one sigmoid unit for two classes;
@@ -546,9 +540,6 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                 f"{self.n_outputs_}"
             )
         return Y
-
-    def _n_outputs(self, Y: np.ndarray) -> int:
-        return Y.shape[1]
 
     @property
     def _loss(self) -> nn.Module:

@@ -300,6 +300,9 @@ class ConvergenceTest(Callback):
         The logged quantity J ("loss" by default; "val_loss" works too).
     rule : {"decrease", "change"}
         "decrease" (default, the KIT deck's) or "change".
+    restore_on_rise : bool
+        When it fires because J rose (the step overshot), put back the weights of the epoch
+        before (rb.fit's last good ones).
 
     Attributes
     ----------
@@ -312,11 +315,18 @@ class ConvergenceTest(Callback):
         changed by less than tol.
     """
 
-    def __init__(self, tol: float = 1e-3, monitor: str = "loss", rule: str = "decrease") -> None:
+    def __init__(
+        self,
+        tol: float = 1e-3,
+        monitor: str = "loss",
+        rule: str = "decrease",
+        restore_on_rise: bool = False,
+    ) -> None:
         if tol < 0:
             raise ValueError(f"ConvergenceTest: tol must be >= 0, got {tol}")
         check_rule(rule, "ConvergenceTest")
         self.tol, self.monitor, self.rule = tol, monitor, rule
+        self.restore_on_rise = restore_on_rise
         self.previous: float | None = None
         self.converged = False
         self.converged_epoch: int | None = None
@@ -334,6 +344,8 @@ class ConvergenceTest(Callback):
             self.converged, self.converged_epoch = True, epoch
             self.stopped_on_rise = current - self.previous >= self.tol
             self.model.stop_training = True
+            if self.stopped_on_rise and self.restore_on_rise:
+                self.loop.last_good.restore()
         self.previous = current
 
     def state_dict(self) -> dict[str, Any]:
