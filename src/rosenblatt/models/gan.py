@@ -26,8 +26,9 @@ from ..nn import functional as F
 from ..random import use_generator
 from ..tensor import Tensor
 from ..train import fit
-from ._base import check_param, integer, make_rng, on_array, real, store_params
-from .vae import batch_size, check_network_params, mlp
+from ._base import COUNT, check_params, make_rng, on_array, real, store_params
+from ._docs import fill, sections
+from .vae import DOC, batch_size, check_network_params, mlp
 
 __all__ = ["GAN"]
 
@@ -57,6 +58,7 @@ class Game(nn.Module):
         return logs
 
 
+@fill(**DOC)
 class GAN(BaseEstimator):
     """GAN: min_G max_D E[ln D(x)] + E[ln(1 - D(G(z)))], trained by alternating Adam steps.
 
@@ -81,33 +83,28 @@ class GAN(BaseEstimator):
 
     Parameters
     ----------
-    latent_dim : int
-        Dimension of the noise z.
+    {latent_dim}
     generator_hidden, discriminator_hidden : sequence of int
         Hidden layer sizes of G and D.
-    activation : str
-        Hidden activation of both (MLPClassifier's names; "leaky_relu" slope 0.01).
-    learning_rate_init : float
-        Adam's lr for both networks.
+    {activation}
+    {learning_rate_init}
+        For both networks.
     beta_1 : float
         Adam's first-moment decay (0.5 is the usual choice for GANs).
-    batch_size : int or "auto"
-        "auto" is min(200, n_samples).
-    max_iter : int
-        Epochs over the data.
+    {batch_size}
+    {max_iter}
     k_discriminator : int
         D steps per G step.
     non_saturating : bool
         The generator's loss (see above).
-    random_state : None, int or numpy Generator
-        Seeds the initial weights, the shuffling, the noise and ``sample``.
+    {random_state}
 
     Attributes
     ----------
     generator_, discriminator_ : nn.Sequential
     discriminator_loss_curve_, generator_loss_curve_ : list of float
         Mean L_D and L_G of each epoch.
-    n_iter_, n_features_in_ : int
+    {n_iter}
 
     Examples
     --------
@@ -144,10 +141,8 @@ class GAN(BaseEstimator):
                 "discriminator_hidden": self.discriminator_hidden,
             },
         )
-        k = self.k_discriminator
-        check_param(self, "k_discriminator", k, integer(k) and k >= 1, "an int >= 1")
-        b1 = self.beta_1
-        check_param(self, "beta_1", b1, real(b1) and 0 <= b1 < 1, "a float in [0, 1)")
+        beta = (lambda v: real(v) and 0 <= v < 1, "a float in [0, 1)")
+        check_params(self, {"k_discriminator": COUNT, "beta_1": beta})
 
     def _initialize(self, n_features: int) -> None:
         """Build G: z -> x and D: x -> logit, their Adam optimizers and the curves."""
@@ -195,19 +190,10 @@ class GAN(BaseEstimator):
     def _noise(self, n: int) -> np.ndarray:
         return self._rng.standard_normal((n, self.latent_dim), _F32)
 
+    @sections("X", "y_ignored", returns="self : GAN")
     def fit(self, X: Any, y: Any = None) -> GAN:
-        """Alternate k_discriminator D steps and one G step over max_iter epochs of X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples of the data distribution.
-        y : ignored
-
-        Returns
-        -------
-        self : GAN
-        """
+        """Alternate k_discriminator D steps and one G step over max_iter epochs of X,
+        samples of the data distribution."""
         self._check_params()
         X = validate_data(self, X, dtype=_F32)
         self._initialize(X.shape[1])
@@ -228,32 +214,16 @@ class GAN(BaseEstimator):
             "generator_loss": self.generator_loss_curve_,
         }
 
+    @sections("n_samples : int", returns="ndarray of shape (n_samples, n_features)")
     def sample(self, n_samples: int = 1) -> np.ndarray:
-        """Generated data G(z), z ~ N(0, I) drawn from random_state.
-
-        Parameters
-        ----------
-        n_samples : int
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_features)
-        """
+        """Generated data G(z), z ~ N(0, I) drawn from random_state."""
         check_is_fitted(self)
         with no_grad():
             return self.generator_(Tensor._make(self._noise(n_samples), None))._data.copy()
 
+    @sections("X", returns="ndarray of shape (n_samples,)")
     def discriminate(self, X: Any) -> np.ndarray:
-        """D(x) = sigma(s(x)): the discriminator's probability that x is real data.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
+        """D(x) = sigma(s(x)): the discriminator's probability that x is real data."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=_F32)
         with no_grad():

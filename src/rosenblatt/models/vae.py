@@ -3,17 +3,16 @@
 An encoder network maps x to the mean mu and log-variance ln sigma^2 of a Gaussian
 q(z|x) = N(mu, diag sigma^2) over a latent code z; a decoder maps z back to the parameters
 of p(x|z). Training maximises the evidence lower bound (ELBO) of each sample,
+ELBO(x) = E_q[ln p(x|z)] - KL(q(z|x) || N(0, I)), with one draw eps ~ N(0, I) per sample
+(the reparameterisation trick z = mu + sigma * eps: z is a differentiable function of mu
+and sigma, so backpropagation reaches the encoder), as in the EDSF deck.
 
-    ELBO(x) = E_q[ln p(x|z)] - KL(q(z|x) || N(0, I))
-            ~ ln p(x | z = mu + sigma * eps) + 1/2 sum_j (1 + ln sigma_j^2 - mu_j^2 - sigma_j^2),
-
-with one draw eps ~ N(0, I) per sample (the reparameterisation trick: z is a differentiable
-function of mu and sigma, so backpropagation reaches the encoder), as in the EDSF deck.
+Also the pieces that the GAN shares: the networks (:func:`mlp`), the checks of their
+hyperparameters and their documentation (``DOC``).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,11 +38,29 @@ from ._base import (
     real,
     store_params,
 )
+from ._docs import PARAMETERS, fill, sections
 from .mlp import ACTIVATIONS
 
 __all__ = ["VAE", "gaussian_kl"]
 
 _F32 = np.float32
+
+#: The hyperparameters and attributes that the VAE and the GAN share.
+DOC = {
+    "latent_dim": """latent_dim : int
+    Dimension of z.""",
+    "activation": """activation : str
+    Hidden activation (the names of MLPClassifier: "relu", "tanh", "logistic",
+    "leaky_relu" with slope 0.01, ...).""",
+    "learning_rate_init": """learning_rate_init : float
+    Adam's lr.""",
+    "batch_size": PARAMETERS["batch_size"],
+    "max_iter": """max_iter : int
+    Epochs over the data.""",
+    "random_state": """random_state : None, int or numpy Generator
+    Seeds the initial weights, the shuffling, the draws of training and ``sample``.""",
+    "n_iter": """n_iter_, n_features_in_ : int""",
+}
 
 
 def gaussian_kl(mu: Tensor, log_var: Tensor) -> Tensor:
@@ -118,6 +135,7 @@ def _mean(out: Tensor, target: Tensor) -> Tensor:
     return out.mean()
 
 
+@fill(**DOC)
 class VAE(LossCurveMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Variational autoencoder: loss = -ln p(x|z) + beta KL(N(mu, sigma^2) || N(0, 1)).
 
@@ -127,29 +145,24 @@ class VAE(LossCurveMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         -ln p(x|z) - 1/2 sum_j (1 + ln sigma_j^2 - mu_j^2 - sigma_j^2),
 
     where -ln p(x|z) is the binary cross-entropy sum_i BCE(logit_i, x_i) for
-    ``likelihood="bernoulli"`` (x in [0, 1]) and 1/2 |x - x_hat|^2 + d/2 ln 2 pi for
-    ``likelihood="gaussian"`` (unit variance). Minimised with Adam on mini-batches, in float32.
+    ``likelihood="bernoulli"`` (x in [0, 1]) and the Gaussian negative log-likelihood
+    1/2 |x - x_hat|^2 + d/2 ln 2 pi for ``likelihood="gaussian"`` (unit variance,
+    ``F.gaussian_nll_loss``). Minimised with Adam on mini-batches, in float32.
 
     Parameters
     ----------
-    latent_dim : int
-        Dimension of z.
+    {latent_dim}
     hidden_layer_sizes : sequence of int
         Hidden layers of the encoder; the decoder mirrors them.
-    activation : str
-        Hidden activation (the names of MLPClassifier: "relu", "tanh", "logistic", ...).
+    {activation}
     likelihood : {"bernoulli", "gaussian"}
         The decoder's distribution p(x|z).
-    learning_rate_init : float
-        Adam's lr.
-    batch_size : int or "auto"
-        "auto" is min(200, n_samples).
-    max_iter : int
-        Epochs.
+    {learning_rate_init}
+    {batch_size}
+    {max_iter}
     beta : float
         Weight of the KL term (beta-VAE; 1 gives the ELBO).
-    random_state : None, int or numpy Generator
-        Seeds the initial weights, shuffling, eps and ``sample``.
+    {random_state}
 
     Attributes
     ----------
@@ -159,7 +172,7 @@ class VAE(LossCurveMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         z -> logits (bernoulli) or mean (gaussian) of p(x|z).
     loss_curve_ : list of float
         Mean negative ELBO (beta-weighted) per sample of each epoch.
-    n_iter_, n_features_in_ : int
+    {n_iter}
 
     Examples
     --------
@@ -202,8 +215,7 @@ class VAE(LossCurveMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         """-ln p(x|z) per row: sum_i BCE(logit_i, x_i), or 1/2 |x - mean|^2 + d/2 ln 2 pi."""
         if self.likelihood == "bernoulli":
             return F.binary_cross_entropy_with_logits(out, x, reduction="none").sum(axis=1)
-        diff = out - x
-        return 0.5 * (diff * diff).sum(axis=1) + 0.5 * x.shape[1] * math.log(2 * math.pi)
+        return F.gaussian_nll_loss(out, x, 1.0, full=True, reduction="none").sum(axis=1)
 
     def _negative_elbo(self, x: Tensor, eps: Tensor) -> tuple[Tensor, Tensor]:
         """(-ln p(x|z), KL) per sample, z = mu + exp(ln sigma^2 / 2) * eps."""
@@ -226,18 +238,9 @@ class VAE(LossCurveMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
             )
         return X
 
+    @sections("X", "y_ignored", returns="self : VAE")
     def fit(self, X: Any, y: Any = None) -> VAE:
-        """Minimise the mean negative ELBO of X with Adam, max_iter epochs of mini-batches.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : ignored
-
-        Returns
-        -------
-        self : VAE
-        """
+        """Minimise the mean negative ELBO of X with Adam, max_iter epochs of mini-batches."""
         self._check_params()
         X = self._validate(X, reset=True)
         n, d = X.shape
@@ -256,33 +259,20 @@ class VAE(LossCurveMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         return self
 
     # ------------------------------------------------------------------ use
+    @sections("X", returns="ndarray of shape (n_samples, latent_dim)")
     def transform(self, X: Any) -> np.ndarray:
-        """The latent mean mu(x) of q(z|x).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, latent_dim)
-        """
+        """The latent mean mu(x) of q(z|x)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=_F32)
         with no_grad():
             return self._encode(Tensor._make(X, None))[0]._data.copy()
 
+    @sections(
+        "Z : array-like of shape (n_samples, latent_dim)",
+        returns="ndarray of shape (n_samples, n_features)",
+    )
     def inverse_transform(self, Z: Any) -> np.ndarray:
-        """The mean of p(x|z) for the codes Z (sigmoid of the logits for bernoulli).
-
-        Parameters
-        ----------
-        Z : array-like of shape (n_samples, latent_dim)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_features)
-        """
+        """The mean of p(x|z) for the codes Z (sigmoid of the logits for bernoulli)."""
         check_is_fitted(self)
         Z = np.asarray(Z, dtype=_F32)
         if Z.ndim != 2 or Z.shape[1] != self.latent_dim:
@@ -293,35 +283,19 @@ class VAE(LossCurveMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         with no_grad():
             return self._decode_mean(self.decoder_(Tensor._make(Z, None))._data)
 
+    @sections("n_samples : int", returns="ndarray of shape (n_samples, n_features)")
     def sample(self, n_samples: int = 1) -> np.ndarray:
-        """Generated data: the mean of p(x|z) for z ~ N(0, I) (drawn from random_state).
-
-        Parameters
-        ----------
-        n_samples : int
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_features)
-        """
+        """Generated data: the mean of p(x|z) for z ~ N(0, I) (drawn from random_state)."""
         check_is_fitted(self)
         return self.inverse_transform(self._rng.standard_normal((n_samples, self.latent_dim)))
 
+    @sections("X", "y_ignored", returns="float")
     def score(self, X: Any, y: Any = None) -> float:
         """The mean ELBO per sample, ln p(x|z) - KL(q(z|x) || p(z)), higher is better.
 
         One draw eps per sample from a generator seeded with 0, so the value is
         deterministic; it is -loss_curve_ when beta = 1. (For the Gaussian likelihood the
         ELBO includes the -d/2 ln 2 pi of the unit-variance density.)
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : ignored
-
-        Returns
-        -------
-        float
         """
         check_is_fitted(self)
         X = self._validate(X, reset=False)
