@@ -31,8 +31,15 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..nn import functional as F
 from ._base import COUNT, check_params, make_rng, on_array, real, store_params
+from ._docs import sections
 
 __all__ = ["RBM"]
+
+_fit_docs = sections(
+    "X : array-like of shape (n_samples, n_features), values in [0, 1]",
+    "y_ignored",
+    returns="self : RBM",
+)
 
 
 class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -129,54 +136,32 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _free_energy(self, v: np.ndarray) -> np.ndarray:
         """F(v) = -b'v - sum_j softplus(c_j + W_j . v) = -ln sum_h exp(-E(v, h))."""
         z = v @ self.components_.T + self.intercept_hidden_
-        return -(v @ self.intercept_visible_) - on_array(F.softplus, z, threshold=np.inf).sum(
-            axis=1
-        )
+        softplus = on_array(F.softplus, z, threshold=np.inf)
+        return -(v @ self.intercept_visible_) - softplus.sum(axis=1)
 
+    @sections(
+        "v : array-like of shape (n_samples, n_features)",
+        returns="ndarray of shape (n_samples, n_features), values in {0, 1}",
+    )
     def gibbs(self, v: Any) -> np.ndarray:
-        """One Gibbs step v -> h ~ P(h|v) -> v' ~ P(v|h); returns the new visible sample.
-
-        Parameters
-        ----------
-        v : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_features), values in {0, 1}
-        """
+        """One Gibbs step v -> h ~ P(h|v) -> v' ~ P(v|h); returns the new visible sample."""
         check_is_fitted(self)
         v = validate_data(self, v, reset=False, dtype=np.float64)
         rng = self._rng
         h = self._sample(self._mean_hiddens(v), rng)
         return self._sample(self._mean_visibles(h), rng)
 
+    @sections("X", returns="ndarray of shape (n_samples, n_components)")
     def transform(self, X: Any) -> np.ndarray:
-        """Hidden activation probabilities P(h_j = 1 | v) = sigma(c_j + W_j . v).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_components)
-        """
+        """Hidden activation probabilities P(h_j = 1 | v) = sigma(c_j + W_j . v)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
         return self._mean_hiddens(X)
 
+    @sections("X", returns="ndarray of shape (n_samples,)")
     def score_samples(self, X: Any) -> np.ndarray:
         """Pseudo-log-likelihood n_features * ln sigma(F(v~) - F(v)), v~ = v with one random
-        bit flipped (scikit-learn's stochastic estimate of sum_i ln P(v_i | v_-i)).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
+        bit flipped (scikit-learn's stochastic estimate of sum_i ln P(v_i | v_-i))."""
         check_is_fitted(self)
         v = validate_data(self, X, reset=False, dtype=np.float64)
         rng = self._rng
@@ -246,18 +231,9 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             )
         return X
 
+    @_fit_docs
     def partial_fit(self, X: Any, y: Any = None) -> RBM:
-        """One CD update on the batch X (the model is created on the first call).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features), values in [0, 1]
-        y : ignored
-
-        Returns
-        -------
-        self : RBM
-        """
+        """One CD update on the batch X (the model is created on the first call)."""
         self._check_params()
         first = not hasattr(self, "components_")
         X = self._validate_X(X, reset=first)
@@ -266,18 +242,9 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self._fit_batch(X, self._rng)
         return self
 
+    @_fit_docs
     def fit(self, X: Any, y: Any = None) -> RBM:
-        """n_iter epochs of CD-k (or PCD-k) over shuffled mini-batches of X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features), values in [0, 1]
-        y : ignored
-
-        Returns
-        -------
-        self : RBM
-        """
+        """n_iter epochs of CD-k (or PCD-k) over shuffled mini-batches of X."""
         self._check_params()
         X = self._validate_X(X, reset=True)
         self._initialize(X.shape[1])
