@@ -544,3 +544,272 @@ def test_fgsm_perturbation_equals_eps_sign_of_torchs_input_gradient(tmp_path):
             pred = tm(xt + eps * xt.grad.sign()).argmax(1).numpy()
         accuracy.append(np.mean(pred == y))
     np.testing.assert_allclose(fig.axes[3].get_lines()[0].get_ydata(), accuracy)
+
+
+# ============================================================================ displays
+def _drawn_regions(fig):
+    """The class whose filled region (a band of the DecisionBoundaryDisplay's contourf,
+    read back from the figure's paths) holds each grid point; -1 where none or several."""
+    display = fig.display_
+    points = np.column_stack([display.xx0.ravel(), display.xx1.ravel()])
+    inside = np.array([p.contains_points(points) for p in display.surface_.get_paths()])
+    drawn = np.where(inside.sum(0) == 1, inside.argmax(0), -1)
+    return drawn.reshape(display.xx0.shape)
+
+
+def _clear_of_the_boundary(codes):
+    """Interior grid points whose four neighbours have the same class: the contour between
+    classes passes between grid points, so these lie inside their class's region."""
+    c = codes[1:-1, 1:-1]
+    same = (c == codes[:-2, 1:-1]) & (c == codes[2:, 1:-1])
+    same &= (c == codes[1:-1, :-2]) & (c == codes[1:-1, 2:])
+    mask = np.zeros(codes.shape, dtype=bool)
+    mask[1:-1, 1:-1] = same
+    return mask
+
+
+def _blobs(centers=3):
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(150, centers=centers, cluster_std=1.5, random_state=0)
+    return X, np.array(["ant", "bee", "cat", "dog"])[y]
+
+
+def _check_regions_equal_predict(fig, predicted_labels, classes):
+    """The display's response is the index of predict's label at every grid point, and
+    the filled regions drawn are where it says; the legend names the classes, each in the
+    colour of its region."""
+    display = fig.display_
+    grid = np.column_stack([display.xx0.ravel(), display.xx1.ravel()])
+    expected = np.searchsorted(classes, predicted_labels(grid)).reshape(display.xx0.shape)
+    np.testing.assert_array_equal(display.response, expected)
+    assert len(np.unique(expected)) == len(classes)  # every class has a region
+    clear = _clear_of_the_boundary(expected)
+    assert clear.mean() > 0.8
+    np.testing.assert_array_equal(_drawn_regions(fig)[clear], expected[clear])
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == [f"class {c}" for c in classes]
+    bands = display.surface_.get_facecolor()[:, :3]
+    for k, handle in enumerate(legend.legend_handles):
+        np.testing.assert_allclose(handle.get_facecolor()[0][:3], bands[k])
+
+
+@pytest.mark.parametrize("centers", [2, 3])
+def test_decision_regions_of_an_nn_sequential_equal_its_argmax(centers):
+    """A module's regions: arg-max of its outputs (one logit: class 1 where z > 0), with
+    the classes the sorted labels of y."""
+    rb.manual_seed(0)
+    X, y = _blobs(centers)
+    classes = np.unique(y)
+    width = 1 if centers == 2 else centers
+    t = np.searchsorted(classes, y)
+    model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, width)).double()
+    loss = nn.CrossEntropyLoss()
+    if width == 1:
+        t, loss = t.reshape(-1, 1).astype(np.float64), nn.BCEWithLogitsLoss()
+    optimizer = rb.optim.Adam(model.parameters(), lr=0.05)
+    rb.fit(model, X, t, loss=loss, optimizer=optimizer, epochs=30, batch_size=None, verbose=0)
+    tm = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, width))
+    tm = tm.double()
+    tm.load_state_dict({k: torch.tensor(np.asarray(v)) for k, v in model.state_dict().items()})
+
+    def predict(grid):  # torch's outputs: z > 0, or the arg-max
+        with torch.no_grad():
+            z = tm(torch.tensor(grid)).numpy()
+        return classes[(z[:, 0] > 0).astype(int) if width == 1 else z.argmax(1)]
+
+    fig = viz.plot_decision_boundary(model, X, y, resolution=80)
+    _check_regions_equal_predict(fig, predict, classes)
+
+
+def test_decision_regions_of_rb_estimators_equal_predict_and_sklearns_display():
+    """Perceptron, LogisticRegression, LDA, QDA and MLPClassifier of rb.models and
+    scikit-learn's LogisticRegression: the regions are predict's classes on the grid, the
+    grid and response those of scikit-learn's DecisionBoundaryDisplay.from_estimator."""
+    import warnings
+
+    from matplotlib.figure import Figure
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.inspection import DecisionBoundaryDisplay
+    from sklearn.linear_model import LogisticRegression
+
+    estimators = [
+        (2, rb.models.Perceptron(random_state=0)),  # two classes only
+        (2, rb.models.Adaline(random_state=0)),
+        (3, rb.models.LogisticRegression()),
+        (3, rb.models.LinearDiscriminantAnalysis()),
+        (3, rb.models.QuadraticDiscriminantAnalysis()),
+        (3, rb.models.MLPClassifier((8,), solver="lbfgs", random_state=0)),
+        (3, LogisticRegression()),
+    ]
+    for centers, est in estimators:
+        X, y = _blobs(centers)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(X, y)
+        fig = viz.plot_decision_boundary(est, X, y, resolution=60)
+        _check_regions_equal_predict(fig, est.predict, est.classes_)
+        theirs = DecisionBoundaryDisplay.from_estimator(
+            est, X, grid_resolution=60, eps=0.5, response_method="predict", ax=Figure().subplots()
+        )
+        ours = fig.display_
+        np.testing.assert_array_equal(ours.xx0, theirs.xx0)
+        np.testing.assert_array_equal(ours.xx1, theirs.xx1)
+        np.testing.assert_array_equal(ours.response, theirs.response)
+
+
+def test_decision_regions_of_an_anomaly_detector_and_preprocessing():
+    """An outlier detector predicts -1 for an anomaly: class 1 of 0/1 labels. With
+    preprocessing the model sees the transformed grid, the axes stay in raw units."""
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(size=(200, 2)), rng.uniform(-6, 6, size=(20, 2))])
+    y = np.r_[np.zeros(200, int), np.ones(20, int)]
+    det = rb.models.AutoencoderAnomalyDetector((2,), max_iter=20, random_state=0)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        det.fit(X[:200])
+    fig = viz.plot_decision_boundary(det, X, y, resolution=50, class_names=["normal", "anomaly"])
+    grid = np.column_stack([fig.display_.xx0.ravel(), fig.display_.xx1.ravel()])
+    expected = (det.predict(grid) == -1).reshape(fig.display_.xx0.shape)
+    np.testing.assert_array_equal(fig.display_.response, expected)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["class normal", "class anomaly"]
+    pre = Preprocessor("standard", task="classification").fit(100 * X, y)
+    lr = rb.models.LogisticRegression().fit(pre.transform(100 * X), y)
+    fig = viz.plot_decision_boundary(lr, 100 * X, y, preprocessing=pre, resolution=40)
+    grid = np.column_stack([fig.display_.xx0.ravel(), fig.display_.xx1.ravel()])
+    assert grid[:, 0].max() == pytest.approx(100 * X[:, 0].max() + 0.5)
+    np.testing.assert_array_equal(fig.display_.response.ravel(), lr.predict(pre.transform(grid)))
+
+
+def _curves(fig):
+    return [(line.get_xdata(), line.get_ydata()) for line in fig.axes[0].get_lines()]
+
+
+def test_roc_curves_of_models_equal_sklearns_roc_curve_of_their_scores():
+    """With X the scores are the model's: predict_proba (one-vs-rest for three classes), a
+    module's sigmoid or softmax (scipy's as the oracle), a detector's anomaly score."""
+    from scipy.special import expit, softmax
+
+    X, y = _blobs(3)
+    lr = rb.models.LogisticRegression().fit(X, y)
+    fig = viz.plot_roc_curve(y, lr, X=X)
+    p = lr.predict_proba(X)
+    assert len(fig.axes[0].get_lines()) == 4  # three classes and chance
+    for (fpr, tpr), c in zip(_curves(fig), range(3)):
+        expected = roc_curve(y == lr.classes_[c], p[:, c])
+        np.testing.assert_array_equal(fpr, expected[0])
+        np.testing.assert_array_equal(tpr, expected[1])
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == [
+        f"{c} vs rest: AUC = {roc_auc_score(y == c, p[:, k]):.4f}"
+        for k, c in enumerate(lr.classes_)
+    ] + ["chance"]
+    assert isinstance(fig.display_, list) and len(fig.display_) == 3
+
+    rb.manual_seed(0)
+    two = y != "cat"
+    model = nn.Sequential(nn.Linear(2, 1)).double()
+    fig = viz.plot_roc_curve(y[two], model, X=X[two])
+    z = X[two] @ np.asarray(model[0].weight.numpy()).T[:, 0] + np.asarray(model[0].bias.numpy())
+    fpr, tpr, _ = roc_curve(y[two] == "bee", expit(z))
+    np.testing.assert_allclose(_curves(fig)[0][0], fpr)
+    np.testing.assert_allclose(_curves(fig)[0][1], tpr)
+    model = nn.Sequential(nn.Linear(2, 3)).double()
+    fig = viz.plot_roc_curve(y, model, X=X)
+    z = X @ np.asarray(model[0].weight.numpy()).T + np.asarray(model[0].bias.numpy())
+    for (f, t), c in zip(_curves(fig), range(3)):
+        fpr, tpr, _ = roc_curve(y == np.unique(y)[c], softmax(z, axis=1)[:, c])
+        np.testing.assert_allclose(f, fpr)
+        np.testing.assert_allclose(t, tpr)
+
+    rng = np.random.default_rng(0)
+    Xd = np.vstack([rng.normal(size=(200, 2)), rng.uniform(-6, 6, size=(20, 2))])
+    yd = np.r_[np.zeros(200, int), np.ones(20, int)]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        det = rb.models.AutoencoderAnomalyDetector((2,), max_iter=20, random_state=0)
+        det.fit(Xd[:200])
+    fig = viz.plot_roc_curve(yd, det, X=Xd)
+    fpr, tpr, _ = roc_curve(yd, det.anomaly_score(Xd))
+    np.testing.assert_array_equal(_curves(fig)[0][0], fpr)
+    np.testing.assert_array_equal(_curves(fig)[0][1], tpr)
+    fig = viz.plot_roc_curve(np.where(yd == 1, -1, 1), det, X=Xd)  # sklearn's -1 = outlier
+    fpr, tpr, _ = roc_curve(np.where(yd == 1, -1, 1), det.decision_function(Xd))
+    np.testing.assert_array_equal(_curves(fig)[0][0], fpr)
+
+
+def test_roc_curve_of_string_labels_and_a_score_matrix():
+    rng = np.random.default_rng(1)
+    y = np.array(["no", "yes"])[rng.integers(0, 2, 100)]
+    s = (y == "yes") + rng.normal(size=100)
+    fig = viz.plot_roc_curve(y, s)  # positive: the greater label
+    fpr, tpr, _ = roc_curve(y, s, pos_label="yes")
+    np.testing.assert_array_equal(_curves(fig)[0][0], fpr)
+    fig = viz.plot_roc_curve(y, -s, pos_label="no")
+    fpr, _, _ = roc_curve(y, -s, pos_label="no")
+    np.testing.assert_array_equal(_curves(fig)[0][0], fpr)
+    fig = viz.plot_roc_curve(y, np.column_stack([-s, s]))  # two columns: column 1 positive
+    fpr, _, _ = roc_curve(y, s, pos_label="yes")
+    np.testing.assert_array_equal(_curves(fig)[0][0], fpr)
+    with pytest.raises(ValueError, match="3 score columns but 2 classes"):
+        viz.plot_roc_curve(y, np.ones((100, 3)), class_names=["a", "b"])
+
+
+def test_confusion_matrix_of_models_equals_sklearns():
+    """With X and y the counts are the model's predictions against y, cell by cell as
+    scikit-learn's confusion_matrix; a module's output k is the k-th label of y."""
+    from sklearn.metrics import confusion_matrix
+
+    X, y = _blobs(3)
+    lda = rb.models.LinearDiscriminantAnalysis().fit(X, y)
+    fig = viz.plot_confusion_matrix(lda, X=X, y=y)
+    cm = confusion_matrix(y, lda.predict(X), labels=lda.classes_)
+    ax = fig.axes[0]
+    texts = {(t.get_position(), t.get_text()) for t in ax.texts}
+    assert texts == {((j, i), str(cm[i, j])) for i in range(3) for j in range(3)}
+    np.testing.assert_array_equal(fig.display_.confusion_matrix, cm)
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(lda.classes_)
+    rb.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 3)).double()
+    fig = viz.plot_confusion_matrix(model, ["a", "b", "c"], X=X, y=y)
+    z = X @ np.asarray(model[0].weight.numpy()).T + np.asarray(model[0].bias.numpy())
+    cm = confusion_matrix(y, np.unique(y)[z.argmax(1)], labels=np.unique(y))
+    np.testing.assert_array_equal(fig.axes[0].images[0].get_array(), cm)
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="needs the true labels"):
+        viz.plot_confusion_matrix(model, X=X)
+    with pytest.raises(ValueError, match=r"labels \['eel'\] that y does not hold"):
+        viz.plot_confusion_matrix(lda, X=X[:2], y=["ant", "eel"])
+
+
+def test_loss_curve_of_estimators_and_a_history():
+    import warnings
+
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = _blobs(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = MLPClassifier((4,), max_iter=7, random_state=0).fit(X, y)  # no history
+        ours = rb.models.MLPClassifier((4,), max_iter=7, random_state=0).fit(X, y)
+    for est in (theirs, ours):
+        line = viz.plot_loss_curve(est).axes[0].get_lines()[0]
+        np.testing.assert_array_equal(line.get_ydata(), est.loss_curve_)
+        np.testing.assert_array_equal(line.get_xdata(), np.arange(1, 8))
+    with pytest.raises(ValueError, match="loss_curve_"):
+        viz.plot_loss_curve(MLPClassifier())  # not fitted
+
+
+def test_class_scores_are_the_ops_sigmoid_and_softmax():
+    from scipy.special import expit, softmax
+
+    z = np.array([[-800.0], [-3.0], [0.0], [2.5], [800.0]])
+    np.testing.assert_allclose(viz._class_scores(z), np.column_stack([expit(-z), expit(z)]))
+    Z = np.array([[1000.0, 0.0, -1000.0], [0.1, 0.2, 0.3]])
+    np.testing.assert_allclose(viz._class_scores(Z), softmax(Z, axis=1))

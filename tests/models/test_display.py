@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 from sklearn.datasets import make_blobs  # noqa: E402
 from sklearn.inspection import DecisionBoundaryDisplay  # noqa: E402
 from sklearn.metrics import (  # noqa: E402
@@ -48,11 +49,17 @@ def test_the_decision_boundary_of_a_fitted_estimator_is_drawn(name, tmp_path):
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert legend == ["class no", "class yes"]  # the class legend
     display = DecisionBoundaryDisplay.from_estimator(
-        est, X, grid_resolution=40, response_method="predict"
+        est, X, grid_resolution=40, eps=0.5, response_method="predict", ax=Figure().subplots()
     )
     grid = np.c_[display.xx0.ravel(), display.xx1.ravel()]
     codes = np.searchsorted(est.classes_, est.predict(grid)).reshape(display.xx0.shape)
-    np.testing.assert_array_equal(display.response, codes)  # sklearn's display, ours
+    np.testing.assert_array_equal(display.response, codes)  # sklearn's display takes ours
+    drawn = fig.display_  # and the regions drawn are that display's
+    assert isinstance(drawn, DecisionBoundaryDisplay)
+    np.testing.assert_array_equal(drawn.xx0, display.xx0)
+    np.testing.assert_array_equal(drawn.xx1, display.xx1)
+    np.testing.assert_array_equal(drawn.response, codes)
+    assert drawn.surface_ is fig.axes[0].collections[0]
 
 
 def test_loss_curve_roc_and_confusion_matrix_of_estimators(tmp_path):
@@ -70,12 +77,21 @@ def test_loss_curve_roc_and_confusion_matrix_of_estimators(tmp_path):
     fig = viz.plot_roc_curve(y, scores, tmp_path / "roc.png")
     fpr, tpr, _ = roc_curve(y, clf.predict_proba(X)[:, 1])
     np.testing.assert_array_equal(fig.axes[0].lines[0].get_xdata(), fpr)
-    RocCurveDisplay.from_estimator(clf, X, y)  # scikit-learn's display takes it too
+    theirs = RocCurveDisplay.from_estimator(clf, X, y, ax=Figure().subplots())  # takes it too
+    np.testing.assert_array_equal(theirs.fpr, fpr)
+    fig = viz.plot_roc_curve(y, clf, X=X)  # the scores of the estimator itself
+    np.testing.assert_array_equal(fig.axes[0].lines[0].get_xdata(), fpr)
+    np.testing.assert_array_equal(fig.axes[0].lines[0].get_ydata(), tpr)
+    assert fig.display_.roc_auc == pytest.approx(theirs.roc_auc)
     cm, labels = confusion(clf, X, y)
     np.testing.assert_array_equal(cm, confusion_matrix(y, clf.predict(X)))
     viz.plot_confusion_matrix(cm, labels, tmp_path / "cm.png")
-    disp = ConfusionMatrixDisplay.from_estimator(clf, X, y)
+    disp = ConfusionMatrixDisplay.from_estimator(clf, X, y, ax=Figure().subplots())
     np.testing.assert_array_equal(disp.confusion_matrix, cm)
+    fig = viz.plot_confusion_matrix(clf, X=X, y=y)  # the estimator's predictions counted
+    np.testing.assert_array_equal(fig.display_.confusion_matrix, cm)
+    texts = {(t.get_position(), t.get_text()) for t in fig.axes[0].texts}
+    assert texts == {((j, i), str(cm[i, j])) for i in range(2) for j in range(2)}
     detector = models.AutoencoderAnomalyDetector((2,), max_iter=5, random_state=0).fit(X)
     np.testing.assert_array_equal(roc_scores(detector, X), detector.anomaly_score(X))
     gan = models.GAN(1, max_iter=2, random_state=0).fit(X)
