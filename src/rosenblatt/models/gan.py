@@ -5,10 +5,9 @@ probability that x came from the data rather than from G. They play
 
     min_G max_D V(D, G) = E_x[ln D(x)] + E_z[ln(1 - D(G(z)))]
 
-(the EDSF deck's loss function), by alternating gradient steps: k steps of D ascending V,
-then one step of G. D outputs a logit s, D(x) = sigma(s), so every log-probability is a
-binary cross-entropy on logits (numerically stable): ln D(x) = -BCE(s, 1) and
-ln(1 - D(x)) = -BCE(s, 0).
+(the EDSF deck's loss function). D outputs a logit s, D(x) = sigma(s), so every
+log-probability is a binary cross-entropy on logits (numerically stable):
+ln D(x) = -BCE(s, 1) and ln(1 - D(x)) = -BCE(s, 0).
 """
 
 from __future__ import annotations

@@ -7,17 +7,10 @@ across the two layers:
     P(h_j = 1 | v) = sigma(c_j + W_j . v),   P(v_i = 1 | h) = sigma(b_i + W_:i . h)
     free energy F(v) = -ln sum_h exp(-E(v, h)) = -b'v - sum_j softplus(c_j + W_j . v)
 
-The gradient of the log-likelihood is <h v'>_data - <h v'>_model; contrastive divergence
-replaces the model's expectation by the end of a k-step Gibbs chain started at the data
-(CD-k), or at the chain of the previous update (persistent CD, Tieleman 2008). The names
-and the semantics follow scikit-learn's ``BernoulliRBM`` (W is ``components_``, b is
-``intercept_visible_``, c is ``intercept_hidden_``).
-
-The Carrazza deck writes the energy of the general Boltzmann machine as
-E = 1/2 v'Tv + 1/2 h'Qh + v'W_deck h + B_h h + B_v v (``models.BoltzmannMachine``). The RBM
-is its case without lateral couplings, with the signs flipped::
-
-    T = 0,   Q = 0,   W_deck = -W^T,   B_v = -b,   B_h = -c
+The names and the semantics follow scikit-learn's ``BernoulliRBM`` (W is ``components_``,
+b is ``intercept_visible_``, c is ``intercept_hidden_``). The RBM is the Carrazza deck's
+general Boltzmann machine without lateral couplings; :mod:`rosenblatt.models.boltzmann`
+maps the parameters of the one onto the other.
 """
 
 from __future__ import annotations
@@ -50,10 +43,10 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         dW = eta/m (P(h=1|v0)' v0 - P(h=1|vk)' vk),  dc = eta/m sum(P(h|v0) - P(h|vk)),
         db = eta/m sum(v0 - vk),
 
-    i.e. eta (<h v'>_data - <h v'>_model) with the model's expectation taken at the end
-    vk of k Gibbs steps v -> h -> v (CD-k). With ``persistent=True`` the chain is not
-    restarted at the data but continues from the previous update (PCD, scikit-learn's
-    ``BernoulliRBM`` is PCD-1).
+    i.e. eta (<h v'>_data - <h v'>_model), the gradient of the log-likelihood, with the
+    model's expectation taken at the end vk of k Gibbs steps v -> h -> v (CD-k). With
+    ``persistent=True`` the chain is not restarted at the data but continues from the
+    previous update (PCD, Tieleman 2008; scikit-learn's ``BernoulliRBM`` is PCD-1).
 
     Parameters
     ----------
