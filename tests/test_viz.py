@@ -813,3 +813,13 @@ def test_class_scores_are_the_ops_sigmoid_and_softmax():
     np.testing.assert_allclose(viz._class_scores(z), np.column_stack([expit(-z), expit(z)]))
     Z = np.array([[1000.0, 0.0, -1000.0], [0.1, 0.2, 0.3]])
     np.testing.assert_allclose(viz._class_scores(Z), softmax(Z, axis=1))
+
+
+def test_a_figure_pickles_with_its_display():
+    import pickle
+
+    X, y = _blobs(2)
+    fig = viz.plot_decision_boundary(rb.models.LogisticRegression().fit(X, y), X, y, resolution=20)
+    copy = pickle.loads(pickle.dumps(fig))
+    assert type(copy).__name__ == "ReprFigure" and copy._repr_png_()[:8] == PNG
+    np.testing.assert_array_equal(copy.display_.response, fig.display_.response)

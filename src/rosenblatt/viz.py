@@ -7,8 +7,10 @@ no ``%matplotlib inline`` needed::
 
     plot_loss_curve(history, "loss.png")                   # train / val loss per epoch
     plot_confusion_matrix(cm, labels, "confusion.png")     # counts, rows true
+    plot_confusion_matrix(model, X=X, y=y)                 # a module's or estimator's counts
     plot_decision_boundary(model, X, y, "boundary.png")    # module or estimator, 2-D inputs
     plot_roc_curve(y_true, p_positive, "roc.png")          # TPR against FPR, with the AUC
+    plot_roc_curve(y_true, model, X=X)                     # its scores; one-vs-rest for k > 2
     plot_gradient_histograms(model, X, y, nn.CrossEntropyLoss(), "grads.png")
     plot_function_fit(x, y, model, "fit.png")              # a network's fit of a 1-D function
     plot_computation_graph(loss, model, "graph.png")       # the graph backward walks
@@ -18,7 +20,12 @@ no ``%matplotlib inline`` needed::
     plot_loss_surface(J, optimizer_paths(J, w0, optimizers))    # contours + paths
     plot_adversarial(model, x, y, eps)                     # x + eps sign(grad_x J)
 
-The numbers behind the last four come from :mod:`rosenblatt.demos.lessons`.
+The numbers behind the last four come from :mod:`rosenblatt.demos.lessons`. The decision
+boundary, ROC curve and confusion matrix are drawn by scikit-learn's display classes
+(``DecisionBoundaryDisplay``, ``RocCurveDisplay``, ``ConfusionMatrixDisplay``), kept as the
+returned figure's ``display_``; a model is a ``rosenblatt.nn`` module (its outputs are
+logits: one column is read through the sigmoid, several through the softmax) or a fitted
+estimator of ``rosenblatt.models`` or scikit-learn.
 """
 
 from __future__ import annotations
@@ -80,6 +87,7 @@ def _figure_class() -> Any:
                 return buffer.getvalue()
 
         ReprFigure.__module__ = __name__
+        ReprFigure.__qualname__ = "ReprFigure"  # pickled as rosenblatt.viz.ReprFigure
         _FIGURE_CLASS = ReprFigure
     return _FIGURE_CLASS
 
@@ -427,7 +435,9 @@ def plot_roc_curve(
     if scores.ndim == 1 or scores.shape[1] == 2:
         if len(present) != 2:
             raise ValueError("plot_roc_curve: y_true must hold both classes (0 and 1)")
-        positive = present[1] if pos_label is None else pos_label
+        if pos_label is None:  # an estimator's classes_[1], else the greater label
+            pos_label = classes[1] if len(classes) == 2 else present[1]
+        positive = pos_label
         column = scores if scores.ndim == 1 else scores[:, 1]
         curves.append((y_true == positive, column, ""))
     else:
