@@ -239,15 +239,8 @@ class _BaseMLP(LossCurveMixin, BaseEstimator):
     ) -> _BaseMLP:
         self._check_params()
         fresh = not hasattr(self, "model_") or not (self.warm_start or incremental)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=fresh,
-            dtype=_F32,
-            multi_output=self._target_kind == "values",
-            y_numeric=self._target_kind == "values",
-        )
+        num = self._target_kind == "values"  # numeric targets, one or more per sample
+        X, y = validate_data(self, X, y, reset=fresh, dtype=_F32, multi_output=num, y_numeric=num)
         Y = self._targets(y, first=fresh, classes=classes)
         w = estimator_weights(self, sample_weight, X, y)
         if fresh:
