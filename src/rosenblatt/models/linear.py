@@ -52,7 +52,7 @@ _DOC = {
 random_state : None, int or numpy Generator
     Seeds the shuffling of "sgd"; None draws from rosenblatt's global generator.""",
     "curve": """loss_curve_ : list of float
-    J after each epoch ("gd", "sgd") or iteration (lbfgs, newton; one for "normal").
+    J after each epoch ("gd", "sgd") or iteration of the solver (one for "normal").
 n_iter_ : int
     Epochs or iterations run.
 n_features_in_ : int""",

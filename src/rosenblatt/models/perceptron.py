@@ -339,7 +339,7 @@ class Adaline(LossCurveMixin, _LinearUnit):
     solver : {"online", "batch"}
         Per-sample LMS updates or one full-batch gradient step per epoch.
     {shuffle}
-        Online only.
+        Only the online solver shuffles.
     {tail}
     convergence : {"decrease", "change"}
         The convergence test: E_prev - E < tol (the KIT deck's, default) or |E_prev - E| < tol.
