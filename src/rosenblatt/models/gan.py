@@ -25,7 +25,7 @@ from ..nn import functional as F
 from ..random import use_generator
 from ..tensor import Tensor
 from ..train import fit
-from ._base import COUNT, check_params, make_rng, on_array, real, store_params
+from ._base import COUNT, make_rng, on_array, real, store_params
 from ._docs import fill, sections
 from .vae import DOC, batch_size, check_network_params, mlp
 
@@ -133,15 +133,9 @@ class GAN(BaseEstimator):
         store_params(self, locals())
 
     def _check_params(self) -> None:
-        check_network_params(
-            self,
-            {
-                "generator_hidden": self.generator_hidden,
-                "discriminator_hidden": self.discriminator_hidden,
-            },
-        )
         beta = (lambda v: real(v) and 0 <= v < 1, "a float in [0, 1)")
-        check_params(self, {"k_discriminator": COUNT, "beta_1": beta})
+        hidden = ["generator_hidden", "discriminator_hidden"]
+        check_network_params(self, hidden, k_discriminator=COUNT, beta_1=beta)
 
     def _initialize(self, n_features: int) -> None:
         """Build G: z -> x and D: x -> logit, their Adam optimizers and the curves."""

@@ -30,7 +30,6 @@ from ._base import (
     ABOVE_0,
     COUNT,
     LossCurveMixin,
-    check_param,
     check_params,
     integer,
     make_rng,
@@ -89,23 +88,21 @@ def mlp(sizes: Sequence[int], activation: str, dtype: Any = _F32) -> nn.Sequenti
     return nn.Sequential(*layers)
 
 
-def check_network_params(est: Any, hidden: dict[str, Any]) -> None:
-    """The hyperparameters that the VAE and the GAN share."""
+def check_network_params(est: Any, hidden: Sequence[str], **rules: tuple[Any, str]) -> None:
+    """The hyperparameters that the VAE and the GAN share (the sizes of the hidden layers
+    named ``hidden``), then the estimator's own ``rules``."""
     sizes = (
         lambda v: isinstance(v, Sequence) and all(integer(s) and s >= 1 for s in v),
         "a sequence of ints >= 1, e.g. (128,)",
     )
-    check_params(est, dict.fromkeys(hidden, sizes))
-    check_params(
-        est,
-        {
-            "latent_dim": COUNT,
-            "activation": (lambda v: v in ACTIVATIONS, f"one of {sorted(ACTIVATIONS)}"),
-            "learning_rate_init": ABOVE_0,
-            "max_iter": COUNT,
-            "batch_size": (lambda v: v == "auto" or COUNT[0](v), "an int >= 1 or 'auto'"),
-        },
-    )
+    shared = {
+        "latent_dim": COUNT,
+        "activation": (lambda v: v in ACTIVATIONS, f"one of {sorted(ACTIVATIONS)}"),
+        "learning_rate_init": ABOVE_0,
+        "max_iter": COUNT,
+        "batch_size": (lambda v: v == "auto" or COUNT[0](v), "an int >= 1 or 'auto'"),
+    }
+    check_params(est, {**dict.fromkeys(hidden, sizes), **shared, **rules})
 
 
 def batch_size(size: Any, n: int) -> int:
@@ -201,10 +198,9 @@ class VAE(LossCurveMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
 
     # ------------------------------------------------------------------ the model
     def _check_params(self) -> None:
-        check_network_params(self, {"hidden_layer_sizes": self.hidden_layer_sizes})
-        ok = self.likelihood in ("bernoulli", "gaussian")
-        check_param(self, "likelihood", self.likelihood, ok, "'bernoulli' or 'gaussian'")
-        check_param(self, "beta", self.beta, real(self.beta) and self.beta >= 0, "a float >= 0")
+        likelihood = (lambda v: v in ("bernoulli", "gaussian"), "'bernoulli' or 'gaussian'")
+        beta = (lambda v: real(v) and v >= 0, "a float >= 0")
+        check_network_params(self, ["hidden_layer_sizes"], likelihood=likelihood, beta=beta)
 
     def _encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """(mu, ln sigma^2), each (n_samples, latent_dim)."""
