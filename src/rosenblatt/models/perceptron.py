@@ -25,7 +25,6 @@ from ._base import (
     ConvergenceWarning,
     LinearUnitClassifier,
     LossCurveMixin,
-    check_param,
     check_params,
     encode_binary,
     is_finite,
@@ -176,8 +175,8 @@ class _LinearUnit(LinearUnitClassifier):
             )
         return np.where(y == self.classes_[1], 1.0, -1.0)
 
-    def _check_common(self) -> None:
-        check_params(self, {"eta0": ABOVE_0, "max_iter": COUNT})
+    def _check_params(self, **rules: tuple[Any, str]) -> None:
+        check_params(self, {"eta0": ABOVE_0, "max_iter": COUNT, **rules})
 
 
 @fill(**_DOC)
@@ -261,7 +260,7 @@ class Perceptron(_LinearUnit):
         sample_weight: Any = None,
     ) -> Perceptron:
         """Run the perceptron rule until an epoch makes no update, or for max_iter epochs."""
-        self._check_common()
+        self._check_params()
         X, y = validate_data(self, X, y)
         self.classes_, t = encode_binary(self, y)
         s = estimator_weights(self, sample_weight, X, y)
@@ -386,11 +385,8 @@ class Adaline(LossCurveMixin, _LinearUnit):
         sample_weight: Any = None,
     ) -> Adaline:
         """Minimise E(w, b) with the LMS rule."""
-        self._check_common()
-        check_param(
-            self, "solver", self.solver, self.solver in ("online", "batch"), '"online" or "batch"'
-        )
-        check_param(self, "tol", self.tol, self.tol is None or real(self.tol), "a float or None")
+        solver = (lambda v: v in ("online", "batch"), '"online" or "batch"')
+        self._check_params(solver=solver, tol=(lambda v: v is None or real(v), "a float or None"))
         check_rule(self.convergence, "Adaline")
         X, y = validate_data(self, X, y, dtype=np.float64)
         self.classes_, t = encode_binary(self, y)
