@@ -108,7 +108,6 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     ) -> None:
         store_params(self, locals())
 
-    # ------------------------------------------------------------------ the model
     def _check_params(self) -> None:
         rules = dict.fromkeys(("n_components", "batch_size", "n_iter", "k"), COUNT)
         rate = (lambda v: real(v) and np.isfinite(v) and v > 0, "a float > 0")
@@ -165,7 +164,6 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         delta = self._free_energy(v_flip) - self._free_energy(v)  # ln sigma(d) = -softplus(-d)
         return -v.shape[1] * on_array(F.softplus, -delta, threshold=np.inf)
 
-    # ------------------------------------------------------------------ training
     def _contrastive_divergence(
         self, v0: np.ndarray, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

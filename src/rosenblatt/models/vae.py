@@ -196,7 +196,6 @@ class VAE(LossCurveMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
     ) -> None:
         store_params(self, locals())
 
-    # ------------------------------------------------------------------ the model
     def _check_params(self) -> None:
         likelihood = (lambda v: v in ("bernoulli", "gaussian"), "'bernoulli' or 'gaussian'")
         beta = (lambda v: real(v) and v >= 0, "a float >= 0")
@@ -223,7 +222,6 @@ class VAE(LossCurveMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         """The mean of p(x|z): sigmoid(logits) for bernoulli, the output for gaussian."""
         return on_array(F.sigmoid, out) if self.likelihood == "bernoulli" else out
 
-    # ------------------------------------------------------------------ fit
     def _validate(self, X: Any, reset: bool) -> np.ndarray:
         X = validate_data(self, X, reset=reset, dtype=_F32)
         if self.likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):
@@ -254,7 +252,6 @@ class VAE(LossCurveMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         self.n_iter_ = len(self.loss_curve_)
         return self
 
-    # ------------------------------------------------------------------ use
     @sections("X", returns="ndarray of shape (n_samples, latent_dim)")
     def transform(self, X: Any) -> np.ndarray:
         """The latent mean mu(x) of q(z|x)."""
