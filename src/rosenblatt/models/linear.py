@@ -399,14 +399,14 @@ class _NewtonTerms:
         self.first = first  # the column where W starts (1 after the bias column)
 
     def objective(self, theta: np.ndarray) -> float:
-        """J(theta) = weighted mean cross-entropy + scale P(W), computed stably."""
+        """J(theta) = weighted mean cross-entropy (the losses of the ops) + scale P(W)."""
         Z, T = self.A @ theta.T, self.T
-        if T.shape[1] == 1:  # (1 - t) z + ln(1 + e^-z) = -[t ln sigma(z) + (1 - t) ln sigma(-z)]
-            losses = ((1 - T) * Z + on_array(F.softplus, -Z, threshold=np.inf))[:, 0]
+        if T.shape[1] == 1:  # -[t ln sigma(z) + (1 - t) ln sigma(-z)]
+            losses = on_array(F.binary_cross_entropy_with_logits, Z, target=T, reduction="none")
         else:  # -sum_k t_k ln softmax(z)_k
-            losses = -np.sum(T * on_array(F.log_softmax, Z, dim=1), axis=1)
+            losses = on_array(F.cross_entropy, Z, target=T, reduction="none")
         W = theta[:, self.first :]
-        return float(self.v @ losses + self.penalty.value([W], self.scale))
+        return float(self.v @ losses.ravel() + self.penalty.value([W], self.scale))
 
     def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         A, T, v, k = self.A, self.T, self.v, self.T.shape[1]
