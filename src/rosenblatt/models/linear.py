@@ -48,8 +48,8 @@ _DOC = {
     "learning_rate": """learning_rate : float
     The step size alpha of "gd" and "sgd".""",
     "batch_size": """batch_size : int
-    Mini-batch size of "sgd" (1 is the per-sample rule).
-random_state : None, int or numpy Generator
+    Mini-batch size of "sgd" (1 is the per-sample rule).""",
+    "random_state": """random_state : None, int or numpy Generator
     Seeds the shuffling of "sgd"; None draws from rosenblatt's global generator.""",
     "curve": """loss_curve_ : list of float
     J after each epoch ("gd", "sgd") or iteration of the solver (one for "normal").
@@ -118,6 +118,7 @@ class LinearRegression(LossCurveMixin, RegressorMixin, BaseEstimator):
         Convergence test of "gd" and "sgd": stop when J changes by less than tol in one
         epoch (the KIT deck's 10^-3); None runs max_iter epochs.
     {batch_size}
+    {random_state}
 
     Attributes
     ----------
@@ -242,6 +243,7 @@ class LogisticRegression(
     tol : float
     {learning_rate}
     {batch_size}
+    {random_state}
     class_weight : "balanced", dict or None
         Weight of each class's samples, scikit-learn's ("balanced": n / (n_classes n_c)).
 

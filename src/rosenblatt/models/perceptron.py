@@ -48,9 +48,9 @@ _DOC = {
     "shuffle": """shuffle : bool
     Visit the samples in a new random order each epoch; False visits them in the given
     order, as the decks do by hand.""",
-    "tail": """random_state : None, int or numpy Generator
-    Seeds the shuffling; None draws from rosenblatt's global generator.
-fit_intercept : bool
+    "random_state": """random_state : None, int or numpy Generator
+    Seeds the shuffling; None draws from rosenblatt's global generator.""",
+    "fit_intercept": """fit_intercept : bool
     Learn the bias b; False keeps it at ``intercept_init`` (0 by default).""",
     "class_weight": """class_weight : "balanced", dict or None
     Weight of each class's samples, scikit-learn's ("balanced": n / (2 n_c)).""",
@@ -194,7 +194,8 @@ class Perceptron(_LinearUnit):
     {eta0}
     {max_iter}
     {shuffle}
-    {tail}
+    {random_state}
+    {fit_intercept}
     {class_weight}
 
     Attributes
@@ -339,7 +340,8 @@ class Adaline(LossCurveMixin, _LinearUnit):
         Per-sample LMS updates or one full-batch gradient step per epoch.
     {shuffle}
         Only the online solver shuffles.
-    {tail}
+    {random_state}
+    {fit_intercept}
     convergence : {"decrease", "change"}
         The convergence test: E_prev - E < tol (the KIT deck's, default) or |E_prev - E| < tol.
     {class_weight}
