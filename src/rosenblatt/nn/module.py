@@ -99,7 +99,16 @@ class Module:
     _modules: OrderedDict[str, Any]  # name -> Module or None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Module:
-        # Remember the constructor arguments: rb.save records the architecture from them.
+        """Create the module, recording its constructor arguments as ``_init_args``.
+
+        ``(args, kwargs)`` exactly as the caller passed them, kept for ``rosenblatt.io``
+        alone (nothing in nn reads them): ``rb.save(model)`` writes a whole model's
+        architecture as these constructor calls, recursively, and ``rb.load`` makes the
+        calls again from a whitelist of classes -- nothing is pickled (see
+        ``rosenblatt.io.architecture``). Recorded here, once for every subclass, no layer
+        has to describe itself; a layer whose arguments are not JSON values (or modules,
+        tuples, dicts, dtypes) still trains, but only its ``state_dict()`` can be saved.
+        """
         self = super().__new__(cls)
         self.__dict__["_init_args"] = (args, kwargs)
         return self
