@@ -26,6 +26,7 @@ __all__ = [
     "ABOVE_0",
     "AT_LEAST_0",
     "COUNT",
+    "augment",
     "check_param",
     "check_params",
     "confusion",
@@ -78,6 +79,12 @@ def store_params(estimator: Any, given: dict[str, Any]) -> None:
     for name, value in given.items():
         if name not in ("self", "__class__"):
             setattr(estimator, name, value)
+
+
+def augment(X: np.ndarray) -> np.ndarray:
+    """The decks' augmented inputs (x_0 = 1, x_1, ..., x_D): the bias input as a first
+    column of ones, (n, D) -> (n, 1 + D)."""
+    return np.hstack([np.ones((len(X), 1)), X])
 
 
 def encode_binary(estimator: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
