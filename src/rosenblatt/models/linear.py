@@ -28,6 +28,7 @@ from ._base import (
     ConvergenceWarning,
     LossCurveMixin,
     ProbabilisticClassifierMixin,
+    augment,
     check_params,
     make_rng,
     on_array,
@@ -183,7 +184,7 @@ class LinearRegression(LossCurveMixin, RegressorMixin, BaseEstimator):
     ) -> tuple[np.ndarray, np.ndarray]:
         """theta = X^+ y (least-squares solution of minimum norm); with sample weights the
         rows of X and y scaled by sqrt(w_i)."""
-        A = np.hstack([np.ones((len(X), 1)), X]) if self.fit_intercept else X
+        A = augment(X) if self.fit_intercept else X
         root = np.ones((len(X), 1)) if w is None else np.sqrt(w)[:, None]
         theta = np.linalg.lstsq(root * A, root * Y, rcond=None)[0]  # (1 + D, k)
         b = theta[0] if self.fit_intercept else np.zeros(Y.shape[1])
@@ -334,7 +335,7 @@ class LogisticRegression(
         self, X: np.ndarray, T: np.ndarray, w: np.ndarray | None, penalty: Penalty
     ) -> tuple[np.ndarray, np.ndarray]:
         """Newton / IRLS: theta := theta - s H^-1 g, s halved until J decreases enough."""
-        A = np.hstack([np.ones((len(X), 1)), X]) if self.fit_intercept else X
+        A = augment(X) if self.fit_intercept else X
         v = np.full(len(X), 1.0 / len(X)) if w is None else w / w.sum()  # the mean's weights
         scale = 1.0 / (len(X) if w is None else w.sum())  # P(W) / sum(w)
         terms = _NewtonTerms(A, T, v, penalty, scale, int(self.fit_intercept))

@@ -25,6 +25,7 @@ from ._base import (
     ConvergenceWarning,
     LinearUnitClassifier,
     LossCurveMixin,
+    augment,
     check_params,
     encode_binary,
     is_finite,
@@ -134,11 +135,6 @@ def perceptron_epoch(
             trace(int(i), float(s[stop]), True, w)
         pos += stop + 1
     return errors
-
-
-def _augment(X: np.ndarray) -> np.ndarray:
-    """Prepend the bias input x_0 = 1: (n, D) -> (n, 1 + D)."""
-    return np.hstack([np.ones((X.shape[0], 1), dtype=np.float64), X])
 
 
 def _initial_weights(name: str, n_features: int, coef_init: Any, intercept_init: Any) -> np.ndarray:
@@ -266,7 +262,7 @@ class Perceptron(_LinearUnit):
         self.classes_, t = encode_binary(self, y)
         s = estimator_weights(self, sample_weight, X, y)
         w = _initial_weights("Perceptron", X.shape[1], coef_init, intercept_init)
-        Xa = _augment(X)
+        Xa = augment(X)
         visited = np.arange(len(t)) if s is None else np.flatnonzero(s)
         rng = make_rng(self.random_state) if self.shuffle else None
         errors: list[int] = []
@@ -441,7 +437,7 @@ def perceptron_or_demo(out: Callable[[str], Any] = print) -> Perceptron:
         y = int(np.sign(s))  # sign(0) = 0: on the boundary counts as a mistake
         out(f"{epoch[0]:>5}  {x:>8}  {t[i]:+2.0f}  {s:5.2f}  {y:+2d}  {step:<24}  [{weights}]")
 
-    Xa = _augment(X)
+    Xa = augment(X)
     n_updates = 0
     while True:
         epoch[0] += 1
