@@ -31,6 +31,7 @@ __all__ = [
     "check_params",
     "confusion",
     "encode_binary",
+    "encode_classes",
     "is_finite",
     "log_proba",
     "integer",
@@ -85,6 +86,19 @@ def augment(X: np.ndarray) -> np.ndarray:
     """The decks' augmented inputs (x_0 = 1, x_1, ..., x_D): the bias input as a first
     column of ones, (n, D) -> (n, 1 + D)."""
     return np.hstack([np.ones((len(X), 1)), X])
+
+
+def encode_classes(estimator: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(classes_, codes): the sorted labels of y, at least two of them, and the index of
+    each sample's label among them."""
+    check_classification_targets(y)
+    classes, codes = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(
+            f"{type(estimator).__name__} needs samples of at least 2 classes, "
+            f"got 1 class: '{classes[0]}'"
+        )
+    return classes, codes
 
 
 def encode_binary(estimator: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
