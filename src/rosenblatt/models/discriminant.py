@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import (
     AT_LEAST_0,
     ProbabilisticClassifierMixin,
     check_params,
+    encode_classes,
     real,
     store_params,
 )
@@ -42,14 +42,8 @@ _fit_docs = sections("X", "y : array-like of shape (n_samples,)", returns="self"
 def _classes_and_priors(est: Any, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validate, and return (X, class codes, priors): the given priors or the class shares."""
     X, y = validate_data(est, X, y, dtype=np.float64)
-    check_classification_targets(y)
-    est.classes_, codes = np.unique(y, return_inverse=True)
+    est.classes_, codes = encode_classes(est, y)
     k = len(est.classes_)
-    if k < 2:
-        raise ValueError(
-            f"{type(est).__name__} needs samples of at least 2 classes, "
-            f"got 1 class: '{est.classes_[0]}'"
-        )
     if est.priors is None:
         priors = np.bincount(codes, minlength=k) / len(codes)
     else:

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import nn
@@ -30,6 +29,7 @@ from ._base import (
     ProbabilisticClassifierMixin,
     augment,
     check_params,
+    encode_classes,
     make_rng,
     on_array,
     store_params,
@@ -293,13 +293,7 @@ class LogisticRegression(
         penalty = (lambda v: v in ("l2", None), '"l2" or None')
         _check_params(self, ("lbfgs", "newton", "gd", "sgd"), penalty=penalty, C=ABOVE_0)
         X, y = validate_data(self, X, y, dtype=_F64)
-        check_classification_targets(y)
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(
-                "LogisticRegression needs samples of at least 2 classes, "
-                f"got 1 class: '{self.classes_[0]}'"
-            )
+        self.classes_, codes = encode_classes(self, y)
         w = estimator_weights(self, sample_weight, X, y)
         total = float(len(X) if w is None else w.sum())
         k = 1 if len(self.classes_) == 2 else len(self.classes_)
