@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import nn
 from ..nn import functional as F
+from ..optim._line_search import backtracking
 from ..train.objective import Penalty, ScaledLoss
 from ._base import (
     ABOVE_0,
@@ -328,31 +329,27 @@ class LogisticRegression(
     def _newton(
         self, X: np.ndarray, T: np.ndarray, w: np.ndarray | None, penalty: Penalty
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Newton / IRLS: theta := theta - s H^-1 g, s halved until J decreases enough."""
+        """Newton / IRLS: theta := theta + t d, H d = -g, t halved until J decreases enough
+        (Armijo backtracking, ``rosenblatt.optim``'s line search)."""
         A = augment(X) if self.fit_intercept else X
         v = np.full(len(X), 1.0 / len(X)) if w is None else w / w.sum()  # the mean's weights
         scale = 1.0 / (len(X) if w is None else w.sum())  # P(W) / sum(w)
         terms = _NewtonTerms(A, T, v, penalty, scale, int(self.fit_intercept))
         theta = np.zeros((T.shape[1], A.shape[1]))
         curve: list[float] = []
-        self.converged_ = False
-        it = 0
-        while it < self.max_iter:
-            it += 1
+        for _ in range(self.max_iter):
             loss, g, H = terms(theta)
             curve.append(loss)
-            if np.max(np.abs(g)) <= self.tol:
-                self.converged_ = True
+            self.converged_ = bool(np.max(np.abs(g)) <= self.tol)
+            if self.converged_:
                 break
-            step = np.linalg.lstsq(H, g.ravel(), rcond=None)[0].reshape(theta.shape)
-            s, slope = 1.0, float(np.sum(g * step))
-            while s > 1e-10:
-                trial = theta - s * step
-                if terms.objective(trial) <= loss - 1e-4 * s * slope:
-                    break
-                s /= 2
-            theta = trial
-        else:
+            d = -np.linalg.lstsq(H, g.ravel(), rcond=None)[0].reshape(theta.shape)
+
+            def phi(t: float, theta: np.ndarray = theta, d: np.ndarray = d) -> float:
+                return terms.objective(theta + t * d)
+
+            theta = theta + backtracking(phi, loss, float(np.sum(g * d)), max_ls=34)[0] * d
+        if not self.converged_:
             warnings.warn(
                 f"LogisticRegression (newton) did not converge in max_iter={self.max_iter} "
                 f"iterations (largest gradient component {np.max(np.abs(g)):.3g} > "
@@ -360,7 +357,7 @@ class LogisticRegression(
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        self.loss_curve_, self.n_iter_ = curve, it
+        self.loss_curve_, self.n_iter_ = curve, len(curve)
         if self.fit_intercept:
             return theta[:, 1:].copy(), theta[:, 0].copy()
         return theta.copy(), np.zeros(T.shape[1])
