@@ -24,7 +24,6 @@ from . import (
     viz,
 )
 from . import functions as _functions
-from ._memory import keep_freed_memory as _keep_freed_memory
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .device import cuda, device, mps
 from .functions import *  # noqa: F403  (torch's top-level functions: rb.sum, rb.max ...)
@@ -63,8 +62,6 @@ from .tensor import (
     zeros_like,
 )
 from .train import History, fit
-
-_keep_freed_memory()  # reuse freed arrays instead of page-faulting on new ones (see _memory)
 
 __version__ = "0.1.0"
 

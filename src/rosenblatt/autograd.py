@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import _memory
+
 if TYPE_CHECKING:
     from .tensor import Tensor
 
@@ -343,6 +345,7 @@ def backward(
             "element 0 of tensors does not require grad and does not have a grad_fn "
             "(was it computed under no_grad, or from tensors without requires_grad=True?)"
         )
+    _memory.keep_freed_memory_once()  # training has started: reuse freed arrays (see _memory)
     g0 = _root_grad(root, grad)
     if create_graph:
         g0 = grad if _is_tensor(grad) else _make(g0, None)

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _memory
 from ..autograd import enable_grad
 from ..kernels.optim import gradient as _gradient  # noqa: F401  (Adagrad, Adadelta)
 from ..tensor import Tensor
@@ -62,6 +63,7 @@ class Optimizer:
     """
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        _memory.keep_freed_memory_once()  # training starts: reuse freed arrays (see _memory)
         self.defaults = dict(defaults)
         self._check_hyperparameters(self.defaults)
         if isinstance(params, Tensor):
