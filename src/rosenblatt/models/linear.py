@@ -291,8 +291,8 @@ class LogisticRegression(
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> LogisticRegression:
         """Fit W and b by the chosen solver, starting from zeros; with sample weights J is
         the weighted mean cross-entropy plus |W|^2 / (2 C sum_i w_i) (scikit-learn's)."""
-        penalty = (lambda v: v in ("l2", None), '"l2" or None')
-        _check_params(self, ("lbfgs", "newton", "gd", "sgd"), penalty=penalty, C=ABOVE_0)
+        l2_or_none = (lambda v: v in ("l2", None), '"l2" or None')
+        _check_params(self, ("lbfgs", "newton", "gd", "sgd"), penalty=l2_or_none, C=ABOVE_0)
         X, y = validate_data(self, X, y, dtype=_F64)
         self.classes_, codes = encode_classes(self, y)
         w = estimator_weights(self, sample_weight, X, y)
