@@ -4,6 +4,7 @@ predict_proba from a classifier's scores, and what plots read from an estimator 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .. import nn
 from ..nn import functional as F
 from ..random import get_rng
 from ..tensor import Tensor
@@ -33,6 +35,7 @@ __all__ = [
     "encode_binary",
     "encode_classes",
     "is_finite",
+    "linear_unit",
     "log_proba",
     "integer",
     "make_rng",
@@ -86,6 +89,19 @@ def augment(X: np.ndarray) -> np.ndarray:
     """The decks' augmented inputs (x_0 = 1, x_1, ..., x_D): the bias input as a first
     column of ones, (n, D) -> (n, 1 + D)."""
     return np.hstack([np.ones((len(X), 1)), X])
+
+
+def linear_unit(
+    n_in: int, n_out: int, bias: bool, coef: Sequence[float] | np.ndarray | None = None
+) -> nn.Linear:
+    """A float64 nn.Linear starting at zeros (or at the given weights), the starting point
+    of the linear models' solvers."""
+    layer = nn.Linear(n_in, n_out, bias=bias, dtype=np.float64)
+    for p in layer.parameters():
+        p._data[...] = 0.0
+    if coef is not None:
+        layer.weight._data[...] = np.asarray(coef, dtype=np.float64).reshape(n_out, n_in)
+    return layer
 
 
 def encode_classes(estimator: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
