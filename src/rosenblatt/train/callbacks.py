@@ -14,7 +14,7 @@ running loop: its ``optimizer``, ``history``, ``callbacks``).
 The course's convergence test (KIT deck: "declare convergence when J(theta) decreases by
 less than 1e-3 in one iteration") is :class:`ConvergenceTest`; early stopping, checkpoints,
 learning-rate schedules, CSV logs, resuming after a crash and the progress bar are the
-others.
+others. :class:`NoImprovement` is scikit-learn's stopping rule, which its estimators use.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ __all__ = [
     "EarlyStopping",
     "LearningRateScheduler",
     "ModelCheckpoint",
+    "NoImprovement",
     "ProgressBar",
     "TerminateOnNaN",
 ]
@@ -282,6 +283,74 @@ class EarlyStopping(Callback):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         for k, v in state.items():
             setattr(self, k, v)
+
+
+class NoImprovement(Callback):
+    """scikit-learn's stopping rule for its MLP (``n_iter_no_change``), and the estimator's
+    bookkeeping of the epochs.
+
+    Without validation data an epoch improves when the training loss fell to
+    ``best_loss_ - tol`` or below; ``best_loss_`` is the lowest loss so far, whether or not
+    that epoch counted as an improvement. With validation data (scikit-learn's
+    ``early_stopping``) an epoch improves when ``est._validation_score(X_val, y_val)``
+    rose to ``best_validation_score_ + tol`` or above, and the weights of the best-scoring
+    epoch are put back at the end. Training stops when more than ``n_iter_no_change``
+    epochs in a row did not improve. Each epoch adds to the estimator's ``n_iter_``, ``t_``
+    (by ``n_samples``), ``loss_curve_`` (and ``validation_scores_``) and prints
+    ``Iteration k, loss = ...`` when ``est.verbose``.
+
+    How it differs from :class:`EarlyStopping` (Keras's rule, kept distinct): Keras stops
+    after ``patience`` epochs without improvement (``wait >= patience``), scikit-learn after
+    ``n_iter_no_change + 1``; Keras's improvement is strict (``current < best - min_delta``)
+    and moves ``best`` only on an improvement, while scikit-learn counts a fall of exactly
+    ``tol`` and keeps ``best_loss_`` at the lowest loss; with ``restore_best_weights`` Keras
+    keeps the weights of the last improving epoch, scikit-learn those of the highest
+    validation score. And this callback writes into a scikit-learn estimator.
+
+    Parameters
+    ----------
+    est : estimator
+        Reads ``tol``, ``n_iter_no_change``, ``verbose`` (and ``_validation_score``);
+        updates ``n_iter_``, ``t_``, ``loss_curve_``, ``best_loss_`` (or
+        ``validation_scores_`` and ``best_validation_score_``), which it must have set
+        before training.
+    n_samples : int
+        Training samples per epoch (added to ``t_``).
+    validation : (X_val, y_val), optional
+        The held-out data whose score decides; None: the training loss decides.
+    """
+
+    def __init__(
+        self, est: Any, n_samples: int, validation: tuple[np.ndarray, np.ndarray] | None
+    ) -> None:
+        self.est, self.n_samples, self.validation = est, n_samples, validation
+        self.count = 0
+        self.best: dict[str, np.ndarray] | None = None
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        est, loss = self.est, (logs or {})["loss"]
+        est.n_iter_ += 1
+        est.t_ += self.n_samples
+        est.loss_curve_.append(loss)
+        if est.verbose:
+            print(f"Iteration {est.n_iter_}, loss = {loss:.8f}")
+        if self.validation is None:
+            improved = loss <= est.best_loss_ - est.tol
+            est.best_loss_ = min(est.best_loss_, loss)
+        else:
+            score = est._validation_score(*self.validation)
+            est.validation_scores_.append(score)
+            improved = score >= est.best_validation_score_ + est.tol
+            if score > est.best_validation_score_:
+                est.best_validation_score_ = score
+                self.best = get_weights(self.model)
+        self.count = 0 if improved else self.count + 1
+        if self.count > est.n_iter_no_change:
+            self.model.stop_training = True
+
+    def on_train_end(self, logs: Logs | None = None) -> None:
+        if self.best is not None:
+            set_weights(self.model, self.best)
 
 
 class ConvergenceTest(Callback):

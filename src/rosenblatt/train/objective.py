@@ -13,7 +13,10 @@ with the one penalty of rosenblatt,
 
 A loss with one value per output (MSE) counts the mean over a sample's outputs as its l_i.
 In the "sklearn" convention the penalty is shared by the samples of the batch, so a sample
-of integer weight k counts exactly as k copies of it. How the estimators map onto it:
+of integer weight k counts exactly as k copies of it. The weights w_i = sample_weight_i *
+c(y_i) come from :func:`sample_weights`, with Keras's class weights c for rb.fit and
+scikit-learn's (a dict or "balanced") for the estimators (:func:`estimator_weights`). How
+the estimators map onto it:
 
     MLPClassifier, MLPRegressor,     "sklearn", l2 = alpha / 2, l1 = l1:
     Autoencoder                        alpha/(2m) sum W^2 + l1/m sum |W| per batch of weight m
@@ -37,6 +40,8 @@ __all__ = [
     "CONVENTIONS",
     "Penalty",
     "ScaledLoss",
+    "estimator_weights",
+    "mean_one",
     "per_sample_loss",
     "sample_weights",
     "weighted_mean",
@@ -158,30 +163,113 @@ def weighted_mean(losses: Tensor, w: np.ndarray, denominator: float) -> Tensor:
 
 
 def sample_weights(
-    sample_weight: Any, class_weight: dict[Any, float] | None, y: np.ndarray, n: int
+    sample_weight: Any,
+    class_weight: dict[Any, float] | str | None,
+    y: np.ndarray,
+    n: int,
+    *,
+    convention: str = "keras",
 ) -> np.ndarray:
-    """w_i = sample_weight_i * class_weight[y_i] (each factor 1 when not given), float64.
+    """w_i = sample_weight_i * c(y_i), float64: one weight per sample (each factor 1 when not
+    given). The one place where sample and class weights meet, for ``rb.fit`` and for the
+    scikit-learn estimators.
+
+    The class weights c follow one of two conventions:
+
+        "keras"    (rb.fit): a dict class -> c with a weight for every class of y; y holds
+                   class indices (or 0/1), shape (n,) or (n, 1).
+        "sklearn"  (the estimators): y holds labels of any kind; a dict label -> c (a
+                   class it does not name weighs 1), or "balanced":
+                   c = sum_i s_i / (k sum_{i: y_i = c} s_i) for k classes and the sample
+                   weights s (all 1: n / (k n_c)) -- scikit-learn's compute_class_weight.
 
     Raises
     ------
     ValueError
         Weights of the wrong shape, negative or not finite, or all zero; a class_weight for
-        targets that are not class indices (or 0/1).
+        targets that are not class indices (or 0/1), or without a weight for a class of y
+        ("keras").
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([0, 0, 0, 1])
+    >>> sample_weights([1.0, 2.0, 1.0, 1.0], {0: 1.0, 1: 3.0}, y, 4)
+    array([1., 2., 1., 3.])
+    >>> sample_weights(None, "balanced", y, 4, convention="sklearn")   # n / (k n_c)
+    array([0.66666667, 0.66666667, 0.66666667, 2.        ])
     """
+    if convention not in CONVENTIONS:
+        raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
     w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     if w.shape != (n,):
         raise ValueError(f"sample_weight must have shape ({n},), one per sample, got {w.shape}")
     if not np.all(np.isfinite(w)) or np.any(w < 0):
         raise ValueError("sample_weight must be finite and >= 0")
     if class_weight is not None:
-        labels = y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
-        if labels.ndim != 1 or not np.all(labels == np.round(labels)):
-            raise ValueError("class_weight needs class-index (or 0/1) targets")
-        classes, codes = np.unique(labels.astype(np.int64), return_inverse=True)
-        unknown = set(classes.tolist()) - set(class_weight)
-        if unknown:
-            raise ValueError(f"class_weight has no weight for the classes {sorted(unknown)}")
-        w = w * np.array([float(class_weight[c]) for c in classes.tolist()])[codes]
+        if convention == "sklearn":
+            from sklearn.utils.class_weight import compute_class_weight
+
+            classes, codes = np.unique(y, return_inverse=True)
+            c = compute_class_weight(class_weight, classes=classes, y=y, sample_weight=w)
+        else:
+            c, codes = _keras_class_weights(class_weight, y)
+        w = w * c[codes]
     if not w.any():
         raise ValueError("the sample weights are all zero: at least one sample must count")
     return w
+
+
+def _keras_class_weights(class_weight: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(c of each class of y, the class code of each sample) from a dict class index -> c."""
+    if not isinstance(class_weight, dict):
+        raise ValueError(f"class_weight must be a dict class -> weight, got {class_weight!r}")
+    labels = y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
+    if labels.ndim != 1 or not np.all(labels == np.round(labels)):
+        raise ValueError("class_weight needs class-index (or 0/1) targets")
+    classes, codes = np.unique(labels.astype(np.int64), return_inverse=True)
+    unknown = set(classes.tolist()) - set(class_weight)
+    if unknown:
+        raise ValueError(f"class_weight has no weight for the classes {sorted(unknown)}")
+    return np.array([float(class_weight[c]) for c in classes.tolist()]), codes
+
+
+def estimator_weights(
+    est: Any, sample_weight: Any, X: np.ndarray, y: np.ndarray | None = None
+) -> np.ndarray | None:
+    """One weight per sample for a scikit-learn estimator: ``sample_weight`` (checked as
+    scikit-learn checks it) times the weight of the sample's class from the estimator's
+    ``class_weight``, by :func:`sample_weights` in the "sklearn" convention; None when
+    neither is given. Errors name the estimator.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X, y = np.zeros((4, 1)), np.array(["a", "a", "a", "b"])
+    >>> estimator_weights(LogisticRegression(class_weight="balanced"), None, X, y)
+    array([0.66666667, 0.66666667, 0.66666667, 2.        ])
+    """
+    class_weight = getattr(est, "class_weight", None)
+    if sample_weight is None and class_weight is None:
+        return None
+    from sklearn.utils.validation import _check_sample_weight
+
+    s = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    if class_weight is not None and y is None:
+        raise ValueError(f"{type(est).__name__}: class_weight needs the targets y")
+    labels = np.zeros(len(s)) if y is None else y  # read only with class weights
+    try:
+        return sample_weights(s, class_weight, labels, len(s), convention="sklearn")
+    except ValueError as e:
+        raise ValueError(f"{type(est).__name__}: {e}") from None
+
+
+def mean_one(w: np.ndarray | None) -> np.ndarray | None:
+    """w n / sum(w): weights of mean 1, so that Keras's normalisation sum_i w_i l_i / n of
+    these is the weighted mean sum_i w_i l_i / sum_i w_i of the given ones (None stays None).
+
+    >>> mean_one(np.array([1.0, 3.0]))
+    array([0.5, 1.5])
+    """
+    return None if w is None else w * (len(w) / w.sum())
