@@ -2,6 +2,7 @@
 
 Callback, EarlyStopping, ModelCheckpoint, BackupAndRestore, ConvergenceTest,
 LearningRateScheduler, CSVLogger, TerminateOnNaN, ProgressBar; History is ``rb.History``.
+NoImprovement is scikit-learn's stopping rule (n_iter_no_change), which its estimators use.
 """
 
 from .train.callbacks import (
@@ -13,6 +14,7 @@ from .train.callbacks import (
     EarlyStopping,
     LearningRateScheduler,
     ModelCheckpoint,
+    NoImprovement,
     ProgressBar,
     TerminateOnNaN,
 )
@@ -28,6 +30,7 @@ __all__ = [
     "History",
     "LearningRateScheduler",
     "ModelCheckpoint",
+    "NoImprovement",
     "ProgressBar",
     "TerminateOnNaN",
 ]
