@@ -13,7 +13,7 @@ from a shuffled epoch, the weighted mean loss of the batch plus the penalty
 (rb.fit's "sklearn" convention with l2 = alpha/2, see ``rosenblatt.train.objective``), an
 epoch loss that is the size-weighted mean of the batch losses (``loss_curve_``), and the
 stopping rule "no improvement larger than tol for n_iter_no_change epochs" on the training
-loss, or on the validation score with ``early_stopping`` (``models._train.NoImprovement``).
+loss, or on the validation score with ``early_stopping`` (``rb.callbacks.NoImprovement``).
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ from .. import nn, optim
 from ..autograd import no_grad
 from ..random import use_generator
 from ..tensor import Tensor
-from ..train.objective import Penalty, ScaledLoss
+from ..train.callbacks import NoImprovement
+from ..train.estimators import lbfgs, run
+from ..train.objective import Penalty, ScaledLoss, estimator_weights
 from ._base import (
     ABOVE_0,
     AT_LEAST_0,
@@ -51,7 +53,6 @@ from ._base import (
     store_params,
 )
 from ._docs import parameters, sections
-from ._train import NoImprovement, estimator_weights, lbfgs, run
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
