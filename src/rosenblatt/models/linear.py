@@ -3,7 +3,7 @@
 Both are fitted in float64. LinearRegression solves the normal equations (CERN deck) or
 descends the squared error (KIT deck); LogisticRegression minimises the cross-entropy (EDSF
 deck) by gradient descent, stochastic gradient descent, Newton's method (IRLS) or L-BFGS.
-Gradient descent is ``rb.fit`` on a float64 ``nn.Linear`` (``models._train.descend``),
+Gradient descent is ``rb.fit`` on a float64 ``nn.Linear`` (``train.estimators.descend``),
 L-BFGS takes its gradients from backward; the penalty is the one of
 ``rosenblatt.train.objective`` (C maps to l2 = 1/(2C) per unit of sample weight).
 """
@@ -20,7 +20,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .. import nn
 from ..nn import functional as F
 from ..optim._line_search import backtracking
-from ..train.objective import Penalty, ScaledLoss
+from ..train.estimators import descend, lbfgs
+from ..train.objective import Penalty, ScaledLoss, estimator_weights
 from ._base import (
     ABOVE_0,
     AT_LEAST_0,
@@ -31,12 +32,12 @@ from ._base import (
     augment,
     check_params,
     encode_classes,
+    linear_unit,
     make_rng,
     on_array,
     store_params,
 )
 from ._docs import fill, sections
-from ._train import descend, estimator_weights, lbfgs, linear_unit
 
 __all__ = ["LinearRegression", "LogisticRegression"]
 
