@@ -428,24 +428,19 @@ def perceptron_or_demo(out: Callable[[str], Any] = print) -> Perceptron:
     out("Perceptron learning OR (Matteucci deck): w = [w0 w1 w2] = [1 1 1], eta = 0.5")
     out("x0 = 1 is the bias input; y = sign(w.x); a record is misclassified when t (w.x) <= 0")
     out(f"{'epoch':>5}  {'x0 x1 x2':>8}  {'t':>2}  {'w.x':>5}  {'y':>2}  {'update':<24}  w")
-    epoch = [0]
+    errors: list[int] = []  # the updates of each finished epoch
 
     def show(i: int, s: float, updated: bool, w_now: np.ndarray) -> None:
         x = " ".join(f"{v:g}" for v in (1.0, *X[i]))
         step = f"w += {eta:g}*({t[i]:+g})*[{x}]" if updated else "none (correct)"
-        weights = " ".join(f"{v:g}" for v in w_now)
+        weights, epoch = " ".join(f"{v:g}" for v in w_now), len(errors) + 1
         y = int(np.sign(s))  # sign(0) = 0: on the boundary counts as a mistake
-        out(f"{epoch[0]:>5}  {x:>8}  {t[i]:+2.0f}  {s:5.2f}  {y:+2d}  {step:<24}  [{weights}]")
+        out(f"{epoch:>5}  {x:>8}  {t[i]:+2.0f}  {s:5.2f}  {y:+2d}  {step:<24}  [{weights}]")
 
     Xa = augment(X)
-    n_updates = 0
-    while True:
-        epoch[0] += 1
-        errors = perceptron_epoch(Xa, t, w, eta, np.arange(4), trace=show)
-        n_updates += errors
-        if errors == 0:
-            break
+    while not errors or errors[-1]:
+        errors.append(perceptron_epoch(Xa, t, w, eta, np.arange(4), trace=show))
     final = " ".join(f"{v:g}" for v in w)
-    out(f"converged after {n_updates} updates in {epoch[0]} epochs: w = [{final}]")
+    out(f"converged after {sum(errors)} updates in {len(errors)} epochs: w = [{final}]")
     model = Perceptron(eta0=eta, shuffle=False)
     return model.fit(X, t, coef_init=[1.0, 1.0], intercept_init=1.0)
