@@ -18,7 +18,8 @@ from .. import nn
 from ..nn import functional as F
 from ..tensor import Tensor
 from ..train.convergence import check_rule
-from ..train.objective import ScaledLoss
+from ..train.estimators import descend
+from ..train.objective import ScaledLoss, estimator_weights
 from ._base import (
     ABOVE_0,
     COUNT,
@@ -29,12 +30,12 @@ from ._base import (
     check_params,
     encode_binary,
     is_finite,
+    linear_unit,
     make_rng,
     real,
     store_params,
 )
 from ._docs import fill, sections
-from ._train import descend, estimator_weights, linear_unit
 
 __all__ = ["Adaline", "Perceptron", "perceptron_epoch", "perceptron_or_demo"]
 
@@ -319,7 +320,7 @@ class Adaline(LossCurveMixin, _LinearUnit):
     takes one step per epoch on the mean gradient: w += eta/n sum_i (t_i - y_i) x_i.
 
     Both are ``rb.fit`` on a float64 ``nn.Linear`` with plain SGD (batches of one sample, or
-    all of them) and the loss (1/2) mean (t - y)^2 (``models._train.descend``). Training
+    all of them) and the loss (1/2) mean (t - y)^2 (``train.estimators.descend``). Training
     stops when E decreases by less than ``tol`` in one epoch (the KIT deck's convergence
     test; ``convergence="change"``: when |Delta E| < tol, see
     ``rosenblatt.train.convergence``), or after ``max_iter`` epochs with a
