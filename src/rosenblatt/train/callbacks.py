@@ -292,9 +292,9 @@ class NoImprovement(Callback):
     Without validation data an epoch improves when the training loss fell to
     ``best_loss_ - tol`` or below; ``best_loss_`` is the lowest loss so far, whether or not
     that epoch counted as an improvement. With validation data (scikit-learn's
-    ``early_stopping``) an epoch improves when ``est._validation_score(X_val, y_val)``
-    rose to ``best_validation_score_ + tol`` or above, and the weights of the best-scoring
-    epoch are put back at the end. Training stops when more than ``n_iter_no_change``
+    ``early_stopping``) an epoch improves when the validation score rose to
+    ``best_validation_score_ + tol`` or above, and the weights of the best-scoring epoch are
+    put back at the end. Training stops when more than ``n_iter_no_change``
     epochs in a row did not improve. Each epoch adds to the estimator's ``n_iter_``, ``t_``
     (by ``n_samples``), ``loss_curve_`` (and ``validation_scores_``) and prints
     ``Iteration k, loss = ...`` when ``est.verbose``.
@@ -316,13 +316,12 @@ class NoImprovement(Callback):
         before training.
     n_samples : int
         Training samples per epoch (added to ``t_``).
-    validation : (X_val, y_val), optional
-        The held-out data whose score decides; None: the training loss decides.
+    validation : (X_val, y_val) or (X_val, y_val, w_val), optional
+        The held-out data whose score ``est._validation_score(*validation)`` decides;
+        None: the training loss decides.
     """
 
-    def __init__(
-        self, est: Any, n_samples: int, validation: tuple[np.ndarray, np.ndarray] | None
-    ) -> None:
+    def __init__(self, est: Any, n_samples: int, validation: tuple[np.ndarray, ...] | None) -> None:
         self.est, self.n_samples, self.validation = est, n_samples, validation
         self.count = 0
         self.best: dict[str, np.ndarray] | None = None
