@@ -424,7 +424,7 @@ def _root_grad(root: Tensor, grad: Any) -> np.ndarray:
                 f"grad can be implicitly created only for scalar outputs, got a tensor of "
                 f"shape {tuple(root._data.shape)}; pass gradient=..."
             )
-        return np.ones_like(root._data)
+        return np.ones(root._data.shape, root._data.dtype)
     g = np.asarray(grad._data if _is_tensor(grad) else grad, dtype=root._data.dtype)
     if g.shape != root._data.shape:
         raise RuntimeError(

@@ -243,8 +243,7 @@ class Tensor:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
 
-    def __hash__(self) -> int:
-        return id(self)
+    __hash__ = object.__hash__  # by identity, as torch (elementwise __eq__ would unset it)
 
     def __bool__(self) -> bool:
         return bool(self._data)

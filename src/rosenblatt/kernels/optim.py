@@ -279,6 +279,9 @@ def sgd_reference(
 ) -> np.ndarray | None:
     """SGD's step in NumPy, in place; returns the momentum buffer (a new one at the first
     step, when ``b`` is None and momentum != 0)."""
+    if momentum == 0 and weight_decay == 0 and not maximize:  # the plain step: w = w - lr g
+        w -= np.multiply(grad, lr)
+        return None
     g, owned = gradient(w, grad, weight_decay, maximize)
     if momentum != 0:
         if b is None:  # b = g

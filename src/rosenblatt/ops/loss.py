@@ -114,14 +114,17 @@ class BCEWithLogits(Function):
     def forward(self, x, t, weight=None, pos_weight=None, reduction="mean"):
         self.x, self.t, self.weight, self.pos_weight = x, t, weight, pos_weight
         self.reduction = reduction
-        log1pexp = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))  # ln(1 + e^-x)
-        self.log1pexp = log1pexp
-        c = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
-        loss = (1 - t) * x + c * log1pexp
+        # (1 - t) x + ln(1 + e^-x) per element, ln(1 + e^-x), and their sum (kernels.loss)
+        loss, self.log1pexp, total = _loss.bce_logits(x, t)
+        self.shape = loss.shape
+        if pos_weight is not None:  # c ln(1 + e^-x) with c = 1 + (pos_weight - 1) t
+            loss = loss + (pos_weight - 1) * t * self.log1pexp
         if weight is not None:
             loss = loss * weight
-        self.shape = loss.shape
-        return _reduce(loss.astype(x.dtype, copy=False), reduction)
+        if total is None or pos_weight is not None or weight is not None or reduction == "none":
+            return _reduce(loss.astype(x.dtype, copy=False), reduction)
+        n = max(loss.size, 1) if reduction == "mean" else 1
+        return np.asarray(total / n, dtype=x.dtype)
 
     def backward(self, g):
         x, t, pw, w = self.x, self.t, self.pos_weight, self.weight
@@ -130,10 +133,11 @@ class BCEWithLogits(Function):
             g = g * w
         gx = gt = None
         if self.needs_input_grad[0]:
-            sig = sigmoid_array(x)
-            if pw is None:
-                gx = g * (sig - t)
-            else:
+            gx = _loss.bce_logits_grad(x, t, g) if pw is None else None  # one pass
+            if gx is None and pw is None:
+                gx = g * (sigmoid_array(x) - t)
+            elif gx is None:
+                sig = sigmoid_array(x)
                 gx = g * ((1 - t) - (1 + (pw - 1) * t) * (1 - sig))
             gx = gx.astype(x.dtype, copy=False)
         if self.needs_input_grad[1]:
