@@ -560,7 +560,8 @@ def fit(
         ``rb.utils.data.random_split`` instead).
     callbacks : Callback or list of Callback
         See ``rb.callbacks``: EarlyStopping, ModelCheckpoint, BackupAndRestore,
-        ConvergenceTest, LearningRateScheduler, CSVLogger, TerminateOnNaN.
+        ConvergenceTest, LearningRateScheduler, CSVLogger, TerminateOnNaN (and
+        NoImprovement, scikit-learn's stopping rule, for its estimators).
     metrics : list of str or functions, optional
         Default: ["accuracy"] for CrossEntropy/NLL/BCE/BCEWithLogits (arg-max, threshold 0 on
         logits, 0.5 on probabilities); ["mse", "mae", "r2"] for MSELoss/L1Loss; none else.
@@ -584,7 +585,8 @@ def fit(
         for a batch of n (a sample's l_i the mean over its outputs); with arrays only.
     class_weight : dict, optional
         Keras's meaning: class c's samples count ``class_weight[c]`` times (multiplying
-        ``sample_weight``); for class-index targets or 0/1 targets.
+        ``sample_weight``, by ``rosenblatt.train.objective.sample_weights``); for
+        class-index targets or 0/1 targets.
     convention : {"keras", "sklearn"}
         How a batch's J is normalised (``rosenblatt.train.objective``): "keras" as above;
         "sklearn" J = (sum_i w_i l_i + P) / sum_i w_i, the penalty shared by the batch's
