@@ -567,3 +567,28 @@ def test_forward_hooks_collect_and_replace_activations_as_torch():
         got.append((seen["relu"].numpy(), y1.detach().numpy(), y2.detach().numpy()))
     for mine, ref in zip(*got):
         np.testing.assert_allclose(mine, ref, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("w0", [0.0, 0.3])
+@pytest.mark.parametrize("pos_weight", [None, 2.0])
+def test_hessian_of_bce_with_logits_equals_torch_at_zero_logits(w0, pos_weight):
+    """Newton starts logistic regression at w = 0, where every logit is exactly 0: the
+    double backward must differentiate sigmoid there (the overflow-free form has a kink in
+    |x| at 0, whose derivative 0 once gave H = 0)."""
+    rng = np.random.default_rng(0)
+    X, t = rng.standard_normal((6, 3)), (rng.random(6) > 0.5).astype(float)
+    pw = {} if pos_weight is None else {"pos_weight": pos_weight}
+    W = rb.tensor(np.full(3, w0), requires_grad=True)
+    loss = rb.nn.functional.binary_cross_entropy_with_logits(
+        rb.tensor(X) @ W, rb.tensor(t), **{k: rb.tensor(v) for k, v in pw.items()}
+    )
+    _, H = rb.autograd.hessian(loss, [W])
+
+    def f(w):
+        kw = {k: torch.tensor(v, dtype=torch.float64) for k, v in pw.items()}
+        return torch.nn.functional.binary_cross_entropy_with_logits(
+            torch.tensor(X) @ w, torch.tensor(t), **kw
+        )
+
+    want = torch.autograd.functional.hessian(f, torch.full((3,), w0, dtype=torch.float64))
+    np.testing.assert_allclose(H, want.numpy(), rtol=1e-12, atol=1e-14)
