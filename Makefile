@@ -58,6 +58,7 @@ bench: $(STAMP)  # the tables of benchmarks/RESULTS.md (a few minutes; run on an
 	$(BIN)/python benchmarks/bench_mlp_sklearn.py --repeats 3
 	$(BIN)/python benchmarks/bench_elementwise.py
 	$(BIN)/python benchmarks/bench_compile.py
+	$(BIN)/python benchmarks/bench_gemm_peak.py
 
 # Debian's headless Chromium and its driver for the playground's browser test
 # (tests/playground/test_browser.py, skipped without them); installed only when missing.
