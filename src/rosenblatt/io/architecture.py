@@ -89,7 +89,7 @@ def _type_name(cls: type, registry: dict[str, type]) -> str | None:
 
 
 def _encode(value: Any, where: str, registry: dict[str, type]) -> Any:
-    """A constructor argument -> JSON value (see the module docstring for the tags)."""
+    """A constructor argument -> JSON value (the tags: see the package docstring)."""
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, (int, np.integer, np.bool_)):

@@ -135,7 +135,7 @@ def load_checkpoint(f: FileLike) -> Checkpoint:
     OSError
         The file cannot be read.
     ValueError
-        A malformed or hostile file (see the module docstring), or a file that is not a
+        A malformed or hostile file (see the package docstring), or a file that is not a
         rosenblatt model.
     """
     arrays, meta = read_safetensors(f)

@@ -153,7 +153,7 @@ def load(
     OSError
         The file cannot be read.
     ValueError
-        A corrupt or hostile file (see the module docstring); a PyTorch ``.pt`` file or a
+        A corrupt or hostile file (see the package docstring); a PyTorch ``.pt`` file or a
         pickle, with how to convert it.
 
     Examples

@@ -33,7 +33,7 @@ def _is_torch_tensor(obj: Any) -> bool:
 
 
 class _Packer:
-    """A Python object -> one JSON node (module docstring) + the arrays, named by path."""
+    """A Python object -> one JSON node (the package docstring) + the arrays, named by path."""
 
     def __init__(self) -> None:
         self.arrays: dict[str, np.ndarray] = {}
@@ -147,7 +147,7 @@ class _Packer:
 class _Unpacker:
     """One JSON node + the file's arrays -> the Python object; every step is checked.
 
-    Only the tags of the module docstring are known, nesting and size are bounded, and
+    Only the tags of the package docstring are known, nesting and size are bounded, and
     nothing but the constructors of this module's whitelist (dict, list, Tensor, ... and
     the registered Module classes) is ever called.
     """
