@@ -231,6 +231,10 @@ def _abort(message: str) -> None:
     sys.stderr.write(message.rstrip() + "\n")
     sys.stderr.flush()
     if g is not None and g.comm is not None:
+        # MPI_Abort makes mpiexec kill every rank at once, and output still in the pipe to
+        # mpiexec's proxy can be lost with them (seen: 1 run in 4 printed nothing): give it
+        # a moment to forward the message above first
+        time.sleep(0.5)
         g.comm.Abort(1)
     os._exit(1)  # pragma: no cover - Abort does not return
 
