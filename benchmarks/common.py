@@ -4,8 +4,8 @@ Peers run alternately (rosenblatt, PyTorch, NumPy, rosenblatt, ...) so that a no
 neighbour slows all of them alike; we report medians of the times and the median of the
 paired ratios (ratio of the times measured in the same round).
 
-Each peer runs in a process of its own (``run_rounds_isolated``), with a pause between
-peers: in one process, the idle threads of one library keep spinning after its round --
+Each peer runs in a process of its own (``run_rounds_isolated``; a fresh one every round,
+see ``FRESH``), with a pause between peers: in one process, the idle threads of one library keep spinning after its round --
 OpenBLAS's workers for up to ~0.1 s, torch's OpenMP workers -- and take the cores the next
 peer's threads want (measured: hand-NumPy W1 rounds varied 1.03-1.78 s next to torch in one
 process, while torch's stayed flat). In its own process a peer's library is the only one
@@ -30,6 +30,13 @@ THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 #: machine inflates much less than wall time -- meaningful with BENCH_THREADS=1, where no
 #: thread waits or spins (isolated peers only)
 CLOCK = os.environ.get("BENCH_CLOCK", "wall")
+#: a new process for every peer in every round (default; ``BENCH_FRESH=0``: one process per
+#: peer for all rounds). A process's speed is a draw: the same rosenblatt W5 run timed 0.30-
+#: 0.33 s in most processes and 0.58-0.62 s in others (measured 2026-12-03, 5 runs per
+#: process, identical code and data; micro-benchmarks of its kernels and GEMMs inside the slow
+#: processes were as fast as in the fast ones), so one process per peer made a whole table
+#: hang on one draw. With a process per round the median is over draws.
+FRESH = os.environ.get("BENCH_FRESH", "1") != "0"
 
 
 def limit_threads(n: int = THREADS, torch: bool = True) -> None:
@@ -76,6 +83,7 @@ def run_rounds_isolated(
     repeats: int,
     gap: float = 0.3,
     sources: dict[str, str] | None = None,
+    _fresh: bool = True,
 ) -> tuple[dict[str, list[float]], dict[str, float]]:
     """Time each peer ``repeats`` times, each in its own process, alternating peers within
     a round and pausing ``gap`` seconds between runs (idle threads go to sleep).
@@ -86,6 +94,15 @@ def run_rounds_isolated(
     same trainer on an older checkout, timed in the same rounds). Returns the times per
     peer and each peer's final loss.
     """
+    if FRESH and _fresh and repeats > 1:  # a new process per peer and round (see FRESH)
+        times: dict[str, list[float]] = {name: [] for name in peers}
+        finals: dict[str, float] = {}
+        for r in range(repeats):
+            order = dict(reversed(peers.items())) if r % 2 else peers
+            got, finals = run_rounds_isolated(order, 1, gap, sources, _fresh=False)
+            for name, t in got.items():
+                times[name] += t
+        return times, finals
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")
