@@ -73,12 +73,16 @@ def _time_flat(a: np.ndarray) -> np.ndarray:
 def _grads(
     dz: np.ndarray, z: np.ndarray, w_ih: np.ndarray, hidden: int, batch_first: bool, need: tuple
 ) -> tuple:
-    """dL/dx_t = W_ih^T dL/dz_t (all t at once) and dL/d[W_hh | W_ih | b] = dZ Z^T."""
+    """dL/dx_t = W_ih^T dL/dz_t and dL/d[W_hh | W_ih | b] = dZ Z^T, all t at once: one
+    product each over dZ with its columns ordered (t, n) (a stack of T small products, as
+    np.matmul(W_ih^T, dZ) did, took 3.5x as long)."""
+    steps, n = dz.shape[0], dz.shape[2]
+    dzf = _time_flat(dz)  # (rows, T*N)
     gx = None
     if need[0]:
-        gx = np.matmul(w_ih.T, dz)  # (T, I, N)
-        gx = gx.transpose(2, 0, 1) if batch_first else gx.transpose(0, 2, 1)
-    gw = _time_flat(dz) @ _time_flat(z[: dz.shape[0]]).T  # (rows, H + I + 1)
+        gx = (w_ih.T @ dzf).reshape(-1, steps, n)  # (I, T, N)
+        gx = gx.transpose(2, 1, 0) if batch_first else gx.transpose(1, 2, 0)
+    gw = dzf @ _time_flat(z[:steps]).T  # (rows, H + I + 1)
     return gx, gw[:, :hidden], gw[:, hidden:-1], gw[:, -1]
 
 
