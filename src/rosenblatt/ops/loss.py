@@ -134,14 +134,14 @@ class BCEWithLogits(Function):
         gx = gt = None
         if self.needs_input_grad[0]:
             gx = _loss.bce_logits_grad(x, t, g) if pw is None else None  # one pass
-            # create_graph: the Sigmoid op, whose derivative y (1 - y) holds at x = 0 too (the
-            # overflow-free e^min(x, 0) / (1 + e^-|x|) has a kink in |x| there)
-            sig = x.sigmoid() if not isinstance(x, np.ndarray) else None
-            if gx is None and pw is None:
-                gx = g * ((sigmoid_array(x) if sig is None else sig) - t)
-            elif gx is None:
-                sig = sigmoid_array(x) if sig is None else sig
-                gx = g * ((1 - t) - (1 + (pw - 1) * t) * (1 - sig))
+            if gx is None:
+                # create_graph: the Sigmoid op, whose derivative y (1 - y) holds at x = 0 too
+                # (the overflow-free e^min(x, 0) / (1 + e^-|x|) has a kink in |x| there)
+                sig = sigmoid_array(x) if isinstance(x, np.ndarray) else x.sigmoid()
+                if pw is None:
+                    gx = g * (sig - t)
+                else:
+                    gx = g * ((1 - t) - (1 + (pw - 1) * t) * (1 - sig))
             gx = gx.astype(x.dtype, copy=False)
         if self.needs_input_grad[1]:
             lp = self.log1pexp
