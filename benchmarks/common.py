@@ -83,10 +83,10 @@ def run_rounds_isolated(
     repeats: int,
     gap: float = 0.3,
     sources: dict[str, str] | None = None,
-    _fresh: bool = True,
 ) -> tuple[dict[str, list[float]], dict[str, float]]:
-    """Time each peer ``repeats`` times, each in its own process, alternating peers within
-    a round and pausing ``gap`` seconds between runs (idle threads go to sleep).
+    """Time each peer ``repeats`` times, each in its own process (a fresh one every round
+    unless ``BENCH_FRESH=0``, see FRESH), alternating peers within a round and pausing
+    ``gap`` seconds between runs (idle threads go to sleep).
 
     ``peers[name] = (build, args)``: ``build(*args)`` (a module-level function, run in the
     peer's process) returns the trainer, a function that trains and returns the final loss.
@@ -94,15 +94,25 @@ def run_rounds_isolated(
     same trainer on an older checkout, timed in the same rounds). Returns the times per
     peer and each peer's final loss.
     """
-    if FRESH and _fresh and repeats > 1:  # a new process per peer and round (see FRESH)
-        times: dict[str, list[float]] = {name: [] for name in peers}
-        finals: dict[str, float] = {}
-        for r in range(repeats):
-            order = dict(reversed(peers.items())) if r % 2 else peers
-            got, finals = run_rounds_isolated(order, 1, gap, sources, _fresh=False)
-            for name, t in got.items():
-                times[name] += t
-        return times, finals
+    if not FRESH:
+        return _rounds_in_processes(peers, repeats, gap, sources)
+    times: dict[str, list[float]] = {name: [] for name in peers}
+    finals: dict[str, float] = {}
+    for r in range(repeats):
+        order = dict(reversed(peers.items())) if r % 2 else peers
+        got, finals = _rounds_in_processes(order, 1, gap, sources)
+        for name, t in got.items():
+            times[name] += t
+    return times, finals
+
+
+def _rounds_in_processes(
+    peers: dict[str, tuple[Callable[..., Callable[[], float]], tuple]],
+    repeats: int,
+    gap: float,
+    sources: dict[str, str] | None,
+) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """``repeats`` alternating rounds in one process per peer (started, warmed up, stopped)."""
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")
