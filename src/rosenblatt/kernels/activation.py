@@ -33,6 +33,7 @@ __all__ = [
     "act_forward_reference",
     "bias_act",
     "bias_act_reference",
+    "sigmoid_reference",
 ]
 
 IDENTITY, RELU, LEAKY_RELU, TANH, SIGMOID = range(5)
@@ -63,10 +64,13 @@ def _act_reference(z: np.ndarray, act: int, slope: Any, out: np.ndarray | None) 
         return np.where(z > 0, z, slope * z) if out is None else _into(out, z, slope)
     if act == TANH:
         return np.tanh(z, out=out)
-    # sigmoid: 1 / (1 + e^-z) without overflow, e^min(z, 0) / (1 + e^-|z|)
+    return sigmoid_reference(z, out).astype(z.dtype, copy=False)
+
+
+def sigmoid_reference(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """1 / (1 + e^-z) without overflow: e^min(z, 0) / (1 + e^-|z|) (float for integer z)."""
     e = np.exp(-np.abs(z))
-    y = np.divide(np.where(z >= 0, 1, e), 1 + e, out=out)
-    return y.astype(z.dtype, copy=False)
+    return np.divide(np.where(z >= 0, 1, e), 1 + e, out=out)
 
 
 def _into(out: np.ndarray, z: np.ndarray, slope: Any) -> np.ndarray:
