@@ -93,7 +93,7 @@ def test_a_loaded_network_trains_on(tmp_path):
 
 
 def test_only_rosenblatts_estimators_are_rebuilt_and_a_changed_file_is_refused(tmp_path):
-    from rosenblatt.models._persist import rebuild
+    from rosenblatt.io.estimators import rebuild
 
     with pytest.raises(ValueError, match="not an estimator of rosenblatt.models"):
         rebuild({"estimator": "os.system", "params": {}, "fitted": {}}, "here")

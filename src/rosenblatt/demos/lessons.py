@@ -4,6 +4,7 @@
 ::
 
     perceptron_run(X, t, eta, w_init)      # the perceptron rule, one record per update
+    perceptron_or_demo()                   # the deck's OR run printed sample by sample
     relu_units_fit(f, n_units, interval)   # f(x) ~ sum_i w_i ReLU(x + b_i)   (deck 002)
     deep_mlp(depth, width, "sigmoid")      # a deep net for the vanishing-gradient lesson
     optimizer_paths(J, start, optimizers)  # the weights (w1, w2) of each optimizer, step by step
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from ..autograd import no_grad
 from ..nn import functional as F
 from ..tensor import Tensor, tensor
 
+if TYPE_CHECKING:
+    from ..models.perceptron import Perceptron
+
 __all__ = [
     "PerceptronRun",
     "ReluFit",
@@ -30,6 +34,7 @@ __all__ = [
     "fgsm",
     "fgsm_accuracy",
     "optimizer_paths",
+    "perceptron_or_demo",
     "perceptron_run",
     "relu_units_fit",
 ]
@@ -122,6 +127,51 @@ def perceptron_run(
         if run.errors_per_epoch[-1] == 0:
             break
     return run
+
+
+def perceptron_or_demo(out: Callable[[str], Any] = print) -> Perceptron:
+    """Print the Matteucci deck's perceptron learning OR, one sample per line.
+
+    Start from w = [w0, w1, w2] = [1, 1, 1] (w0 the bias, with x0 = 1), eta = 0.5, OR coded
+    with t in {-1, +1}; visit the four records in order, update w += eta t x for each record
+    with t (w.x) <= 0, and stop after an epoch without updates. The run ends at
+    w = [-0.5, 1, 1] after 3 updates. Used by ``rosenblatt demo perceptron-or``.
+
+    Parameters
+    ----------
+    out : callable
+        Receives each line of text (default ``print``).
+
+    Returns
+    -------
+    Perceptron
+        The fitted perceptron (its ``errors_per_epoch_`` is [1, 1, 1, 0]).
+    """
+    from ..models.perceptron import Perceptron, perceptron_epoch  # noqa: F811
+
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    t = np.array([-1.0, 1.0, 1.0, 1.0])
+    eta = 0.5
+    w = np.array([1.0, 1.0, 1.0])
+    out("Perceptron learning OR (Matteucci deck): w = [w0 w1 w2] = [1 1 1], eta = 0.5")
+    out("x0 = 1 is the bias input; y = sign(w.x); a record is misclassified when t (w.x) <= 0")
+    out(f"{'epoch':>5}  {'x0 x1 x2':>8}  {'t':>2}  {'w.x':>5}  {'y':>2}  {'update':<24}  w")
+    errors: list[int] = []  # the updates of each finished epoch
+
+    def show(i: int, s: float, updated: bool, w_now: np.ndarray) -> None:
+        x = " ".join(f"{v:g}" for v in (1.0, *X[i]))
+        step = f"w += {eta:g}*({t[i]:+g})*[{x}]" if updated else "none (correct)"
+        weights, epoch = " ".join(f"{v:g}" for v in w_now), len(errors) + 1
+        y = int(np.sign(s))  # sign(0) = 0: on the boundary counts as a mistake
+        out(f"{epoch:>5}  {x:>8}  {t[i]:+2.0f}  {s:5.2f}  {y:+2d}  {step:<24}  [{weights}]")
+
+    Xa = np.hstack([np.ones((4, 1)), X])
+    while not errors or errors[-1]:
+        errors.append(perceptron_epoch(Xa, t, w, eta, np.arange(4), trace=show))
+    final = " ".join(f"{v:g}" for v in w)
+    out(f"converged after {sum(errors)} updates in {len(errors)} epochs: w = [{final}]")
+    model = Perceptron(eta0=eta, shuffle=False)
+    return model.fit(X, t, coef_init=[1.0, 1.0], intercept_init=1.0)
 
 
 # ======================================================================= universal approximation

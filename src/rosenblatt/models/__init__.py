@@ -11,6 +11,7 @@ All follow scikit-learn's conventions (fit/predict/score, get_params/set_params,
 attributes ending in ``_``) and work in Pipeline, GridSearchCV and cross_val_score.
 """
 
+from ..demos.lessons import perceptron_or_demo
 from .autoencoder import Autoencoder, AutoencoderAnomalyDetector
 from .boltzmann import BoltzmannMachine
 from .discriminant import LinearDiscriminantAnalysis, QuadraticDiscriminantAnalysis
@@ -18,7 +19,7 @@ from .fraud import FraudDetector
 from .gan import GAN
 from .linear import LinearRegression, LogisticRegression
 from .mlp import MLPClassifier, MLPRegressor
-from .perceptron import Adaline, Perceptron, perceptron_epoch, perceptron_or_demo
+from .perceptron import Adaline, Perceptron, perceptron_epoch
 from .rbm import RBM
 from .threshold import ThresholdUnit
 from .vae import VAE

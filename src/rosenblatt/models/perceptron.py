@@ -37,7 +37,7 @@ from ._base import (
 )
 from ._docs import fill, sections
 
-__all__ = ["Adaline", "Perceptron", "perceptron_epoch", "perceptron_or_demo"]
+__all__ = ["Adaline", "Perceptron", "perceptron_epoch"]
 
 Trace = Callable[[int, float, bool, np.ndarray], None]
 
@@ -102,7 +102,7 @@ def perceptron_epoch(
         False keeps w_0 fixed (no intercept is learned).
     trace : callable, optional
         Called after each sample as ``trace(i, s, updated, w)`` with the net input
-        s = w.x computed before the update (used by :func:`perceptron_or_demo`).
+        s = w.x computed before the update (used by ``demos.lessons.perceptron_or_demo``).
     weights : ndarray of shape (n_samples,), optional
         Sample weights s_i: the update is w += eta s_i t_i x_i (scikit-learn's).
 
@@ -402,46 +402,3 @@ class Adaline(LossCurveMixin, _LinearUnit):
         )  # fmt: skip
         self.coef_, self.intercept_ = unit.weight._data.copy(), unit.bias._data.copy()
         return self
-
-
-def perceptron_or_demo(out: Callable[[str], Any] = print) -> Perceptron:
-    """Print the Matteucci deck's perceptron learning OR, one sample per line.
-
-    Start from w = [w0, w1, w2] = [1, 1, 1] (w0 the bias, with x0 = 1), eta = 0.5, OR coded
-    with t in {-1, +1}; visit the four records in order, update w += eta t x for each record
-    with t (w.x) <= 0, and stop after an epoch without updates. The run ends at
-    w = [-0.5, 1, 1] after 3 updates. Used by ``rosenblatt demo perceptron-or``.
-
-    Parameters
-    ----------
-    out : callable
-        Receives each line of text (default ``print``).
-
-    Returns
-    -------
-    Perceptron
-        The fitted perceptron (its ``errors_per_epoch_`` is [1, 1, 1, 0]).
-    """
-    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-    t = np.array([-1.0, 1.0, 1.0, 1.0])
-    eta = 0.5
-    w = np.array([1.0, 1.0, 1.0])
-    out("Perceptron learning OR (Matteucci deck): w = [w0 w1 w2] = [1 1 1], eta = 0.5")
-    out("x0 = 1 is the bias input; y = sign(w.x); a record is misclassified when t (w.x) <= 0")
-    out(f"{'epoch':>5}  {'x0 x1 x2':>8}  {'t':>2}  {'w.x':>5}  {'y':>2}  {'update':<24}  w")
-    errors: list[int] = []  # the updates of each finished epoch
-
-    def show(i: int, s: float, updated: bool, w_now: np.ndarray) -> None:
-        x = " ".join(f"{v:g}" for v in (1.0, *X[i]))
-        step = f"w += {eta:g}*({t[i]:+g})*[{x}]" if updated else "none (correct)"
-        weights, epoch = " ".join(f"{v:g}" for v in w_now), len(errors) + 1
-        y = int(np.sign(s))  # sign(0) = 0: on the boundary counts as a mistake
-        out(f"{epoch:>5}  {x:>8}  {t[i]:+2.0f}  {s:5.2f}  {y:+2d}  {step:<24}  [{weights}]")
-
-    Xa = augment(X)
-    while not errors or errors[-1]:
-        errors.append(perceptron_epoch(Xa, t, w, eta, np.arange(4), trace=show))
-    final = " ".join(f"{v:g}" for v in w)
-    out(f"converged after {sum(errors)} updates in {len(errors)} epochs: w = [{final}]")
-    model = Perceptron(eta0=eta, shuffle=False)
-    return model.fit(X, t, coef_init=[1.0, 1.0], intercept_init=1.0)
