@@ -16,7 +16,7 @@ from sklearn.preprocessing import StandardScaler
 
 import rosenblatt as rb
 from rosenblatt.models import MLPClassifier, MLPRegressor, Perceptron
-from rosenblatt.models.mlp import first_order_optimizers
+from rosenblatt.optim import FIRST_ORDER
 from rosenblatt.train import fast
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
@@ -296,7 +296,7 @@ def test_dropout_batch_norm_and_per_layer_activations(blobs):
     np.testing.assert_array_equal(clf.predict_proba(X), clf.predict_proba(X))  # eval: no dropout
 
 
-@pytest.mark.parametrize("solver", sorted([*first_order_optimizers(), "lbfgs"]))
+@pytest.mark.parametrize("solver", sorted([*FIRST_ORDER, "lbfgs"]))
 def test_every_solver_trains(blobs, solver):
     X, y = blobs
     lr = {"sgd": 0.1, "adagrad": 0.1, "adadelta": 1.0, "asgd": 0.1, "previousgradientmomentum": 0.1}

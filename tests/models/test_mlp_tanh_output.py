@@ -11,7 +11,7 @@ from sklearn.base import clone
 
 import rosenblatt as rb
 from rosenblatt.models import MLPClassifier
-from rosenblatt.models.mlp import TanhSquaredError
+from rosenblatt.nn import TanhMSELoss as TanhSquaredError
 
 XOR = np.array([[0, 0], [0, 1], [1, 0], [1, 1]] * 10, dtype=float)
 Y_PM = np.array([-1, 1, 1, -1] * 10)  # the deck's -1/+1 labels

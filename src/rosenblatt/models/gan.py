@@ -27,7 +27,8 @@ from ..tensor import Tensor
 from ..train import fit
 from ._base import COUNT, make_rng, on_array, real, store_params
 from ._docs import fill, sections
-from .vae import DOC, batch_size, check_network_params, mlp
+from .mlp import auto_batch_size
+from .vae import DOC, check_network_params
 
 __all__ = ["GAN"]
 
@@ -141,10 +142,12 @@ class GAN(BaseEstimator):
         """Build G: z -> x and D: x -> logit, their Adam optimizers and the curves."""
         self._rng = make_rng(self.random_state)
         with use_generator(self._rng):
-            self.generator_ = mlp(
-                [self.latent_dim, *self.generator_hidden, n_features], self.activation
+            self.generator_ = nn.mlp(
+                [self.latent_dim, *self.generator_hidden, n_features], self.activation, dtype=_F32
             )
-            self.discriminator_ = mlp([n_features, *self.discriminator_hidden, 1], self.activation)
+            self.discriminator_ = nn.mlp(
+                [n_features, *self.discriminator_hidden, 1], self.activation, dtype=_F32
+            )
         betas = (float(self.beta_1), 0.999)
         lr = self.learning_rate_init
         self._opt_g = optim.Adam(self.generator_.parameters(), lr=lr, betas=betas)
@@ -190,9 +193,8 @@ class GAN(BaseEstimator):
         self._check_params()
         X = validate_data(self, X, dtype=_F32)
         self._initialize(X.shape[1])
-        size = batch_size(self.batch_size, len(X))
-        history = fit(Game(self), X, X, epochs=self.max_iter, batch_size=size, verbose=0,
-                      generator=self._rng)  # fmt: skip
+        history = fit(Game(self), X, X, epochs=self.max_iter, verbose=0, generator=self._rng,
+                      batch_size=auto_batch_size(self.batch_size))  # fmt: skip
         self.discriminator_loss_curve_ = history.history.get("loss", [])
         self.generator_loss_curve_ = history.history.get("generator_loss", [])
         self.n_iter_ = len(self.discriminator_loss_curve_)

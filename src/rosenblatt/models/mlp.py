@@ -58,28 +58,30 @@ __all__ = ["MLPClassifier", "MLPRegressor"]
 
 _F32 = np.float32
 
-#: activation name -> module: rosenblatt.nn's one registry (scikit-learn's names "identity",
-#: "logistic", "tanh", "relu" and the course's others)
-ACTIVATIONS = nn.ACTIVATIONS
-
 _CLASSES = """classes : array-like, optional
     All the classes; required on the first call (y may not show them all)."""
 _Y = "y : array-like of shape (n_samples,) (or (n_samples, n_targets) for regression)"
 
 
-def first_order_optimizers() -> dict[str, type[optim.Optimizer]]:
-    """The optimizers of ``rb.optim`` that step from ``.grad`` alone (an update rule of their
-    own, the base class's ``step``), by lower-case name."""
-    found = {}
-    for obj in vars(optim).values():
-        if (
-            isinstance(obj, type)
-            and issubclass(obj, optim.Optimizer)
-            and obj._update is not optim.Optimizer._update
-            and obj.step is optim.Optimizer.step
-        ):
-            found[obj.__name__.lower()] = obj
-    return found
+def auto_batch_size(batch_size: int | str) -> int:
+    """The mini-batch size: scikit-learn's "auto" is min(200, n_samples) (rb.fit takes at most
+    n_samples)."""
+    return 200 if batch_size == "auto" else int(batch_size)
+
+
+#: the check of a ``batch_size`` hyperparameter
+BATCH_SIZE = (lambda v: v == "auto" or COUNT[0](v), '"auto" or an int >= 1')
+
+
+def _glorot(linear: nn.Linear, activation: str) -> None:
+    """scikit-learn's initialisation of W and b: U(-a, a), a = gain sqrt(6 / (fan_in + fan_out)),
+    Glorot's ``nn.init.xavier_uniform_`` with gain 1 (1/sqrt(3) before a logistic activation:
+    a = sqrt(2 / (fan_in + fan_out)))."""
+    fan_out, fan_in = linear.weight.shape
+    gain = 1 / math.sqrt(3) if activation in ("logistic", "sigmoid") else 1.0
+    nn.init.xavier_uniform_(linear.weight, gain)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    nn.init.uniform_(linear.bias, -bound, bound)
 
 
 class _BaseMLP(LossCurveMixin, BaseEstimator):
@@ -142,15 +144,17 @@ class _BaseMLP(LossCurveMixin, BaseEstimator):
         names = [act] * n_hidden if isinstance(act, str) else list(act)
         if mirror and not isinstance(act, str) and len(names) == mirror:
             names += names[-2::-1]
-        ok = len(names) == n_hidden and all(isinstance(a, str) and a in ACTIVATIONS for a in names)
+        ok = len(names) == n_hidden and all(
+            isinstance(a, str) and a in nn.ACTIVATIONS for a in names
+        )
         per = f"encoder layer ({mirror})" if mirror else f"hidden layer ({n_hidden})"
-        expected = f"one of {sorted(ACTIVATIONS)} or a list of them, one per {per}"
+        expected = f"one of {sorted(nn.ACTIVATIONS)} or a list of them, one per {per}"
         check_param(self, "activation", act, ok, expected)
         return names
 
     def _rules(self) -> dict[str, tuple[Any, str]]:
         """The check_params rules of the hyperparameters."""
-        solvers = [*first_order_optimizers(), "lbfgs"]
+        solvers = [*optim.FIRST_ORDER, "lbfgs"]
         return {
             "solver": (lambda v: v in solvers, f"one of {solvers}"),
             "alpha": AT_LEAST_0,
@@ -162,7 +166,7 @@ class _BaseMLP(LossCurveMixin, BaseEstimator):
             "validation_fraction": (lambda v: real(v) and 0 < v < 1, "a float in (0, 1)"),
             "max_iter": COUNT,
             "n_iter_no_change": COUNT,
-            "batch_size": (lambda v: v == "auto" or COUNT[0](v), '"auto" or an int >= 1'),
+            "batch_size": BATCH_SIZE,
         }
 
     def _check_params(self) -> None:
@@ -177,31 +181,13 @@ class _BaseMLP(LossCurveMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ the network
     def _build(self, n_in: int, n_out: int) -> nn.Sequential:
-        """Linear -> [BatchNorm1d] -> activation -> [Dropout] per hidden layer, then Linear.
-
-        Weights and biases start as scikit-learn's: U(-a, a) with a = gain sqrt(6 / (fan_in +
-        fan_out)), Glorot's ``nn.init.xavier_uniform_``, gain 1 (1/sqrt(3) before a logistic
-        activation: a = sqrt(2 / (fan_in + fan_out))). Drawn from ``rb.random.get_rng()``.
-        """
+        """``nn.mlp``: Linear -> [BatchNorm1d] -> activation -> [Dropout] per hidden layer,
+        then Linear; weights and biases drawn as scikit-learn's (:func:`_glorot`) from
+        ``rb.random.get_rng()``."""
         hidden = self._hidden_sizes()
         names = self._activations(len(hidden))
-        sizes = [n_in, *hidden, n_out]
-        layers: list[nn.Module] = []
-        for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            linear = nn.Linear(fan_in, fan_out)
-            act = names[i] if i < len(hidden) else "identity"
-            gain = 1 / math.sqrt(3) if act in ("logistic", "sigmoid") else 1.0
-            nn.init.xavier_uniform_(linear.weight, gain)
-            bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-            nn.init.uniform_(linear.bias, -bound, bound)
-            layers.append(linear)
-            if i < len(hidden):
-                if self.batch_norm:
-                    layers.append(nn.BatchNorm1d(fan_out))
-                layers.append(ACTIVATIONS[act]())
-                if self.dropout:
-                    layers.append(nn.Dropout(self.dropout))
-        return nn.Sequential(*layers)
+        return nn.mlp([n_in, *hidden, n_out], names, batch_norm=self.batch_norm,
+                      dropout=self.dropout, init_linear=_glorot)  # fmt: skip
 
     @property
     def coefs_(self) -> list[np.ndarray]:
@@ -265,7 +251,7 @@ class _BaseMLP(LossCurveMixin, BaseEstimator):
         return self
 
     def _make_optimizer(self) -> optim.Optimizer:
-        cls = first_order_optimizers()[self.solver]
+        cls = optim.FIRST_ORDER[self.solver]
         kwargs: dict[str, Any] = {"lr": self.learning_rate_init}
         if cls is optim.SGD:
             kwargs["momentum"] = self.momentum
@@ -288,13 +274,12 @@ class _BaseMLP(LossCurveMixin, BaseEstimator):
             X, Y, validation = parts[0], parts[2], (parts[1], parts[3])
             if w is not None:
                 w, validation = parts[4], (*validation, parts[5])
-        n = len(X)
-        size = min(200, n) if self.batch_size == "auto" else min(int(self.batch_size), n)
         history = run(
             self, self.model_, X, Y, loss=self._loss, optimizer=self._optimizer,
-            epochs=1 if incremental else self.max_iter, batch_size=size, shuffle=self.shuffle,
+            epochs=1 if incremental else self.max_iter,
+            batch_size=auto_batch_size(self.batch_size), shuffle=self.shuffle,
             l1=self.l1, l2=self.alpha / 2, convention="sklearn", sample_weight=w, metrics=[],
-            callbacks=[NoImprovement(self, n, validation)], generator=self._rng,
+            callbacks=[NoImprovement(self, len(X), validation)], generator=self._rng,
         )  # fmt: skip
         stopped = getattr(self.model_, "stop_training", False)
         if not (incremental or stopped or history.diverged):
@@ -325,14 +310,6 @@ class _BaseMLP(LossCurveMixin, BaseEstimator):
         self.n_iter_ += int(res.nit)
         self.t_ += int(res.nit) * len(X)
         self.best_loss_ = min([self.best_loss_, *self.loss_curve_])
-
-
-class TanhSquaredError(nn.Module):
-    """E = mean (tanh(a) - t)^2 on the pre-activations a, targets t in {-1, +1}: the
-    Matteucci deck's tanh output unit with the squared error; dE/da = 2 (y - t)(1 - y^2)/n."""
-
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return nn.functional.mse_loss(input.tanh(), target)
 
 
 @parameters(
@@ -462,7 +439,7 @@ class MLPClassifier(ProbabilisticClassifierMixin, ClassifierMixin, _BaseMLP):
         """Cross-entropy of the softmax outputs, or of one sigmoid unit for two classes;
         mean (tanh(a) - t)^2 for the tanh output."""
         if self._tanh_output():
-            return TanhSquaredError()
+            return nn.TanhMSELoss()
         return nn.BCEWithLogitsLoss() if self.n_outputs_ == 1 else nn.CrossEntropyLoss()
 
     def _score_outputs(self, out: np.ndarray, target: np.ndarray, w: Any = None) -> float:

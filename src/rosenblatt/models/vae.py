@@ -7,8 +7,8 @@ ELBO(x) = E_q[ln p(x|z)] - KL(q(z|x) || N(0, I)), with one draw eps ~ N(0, I) pe
 (the reparameterisation trick z = mu + sigma * eps: z is a differentiable function of mu
 and sigma, so backpropagation reaches the encoder), as in the EDSF deck.
 
-Also the pieces that the GAN shares: the networks (:func:`mlp`), the checks of their
-hyperparameters and their documentation (``DOC``).
+Also the pieces that the GAN shares: the checks of the networks' hyperparameters and
+their documentation (``DOC``).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .. import nn, optim
 from ..autograd import no_grad
 from ..nn import functional as F
+from ..nn.functional import gaussian_kl
 from ..random import get_rng, use_generator
 from ..tensor import Tensor
 from ..train import fit
@@ -38,7 +39,7 @@ from ._base import (
     store_params,
 )
 from ._docs import PARAMETERS, fill, sections
-from .mlp import ACTIVATIONS
+from .mlp import BATCH_SIZE, auto_batch_size
 
 __all__ = ["VAE", "gaussian_kl"]
 
@@ -62,32 +63,6 @@ DOC = {
 }
 
 
-def gaussian_kl(mu: Tensor, log_var: Tensor) -> Tensor:
-    """KL(N(mu, sigma^2) || N(0, 1)) = -1/2 sum_j (1 + ln sigma_j^2 - mu_j^2 - sigma_j^2), per row.
-
-    dKL/dmu = mu, dKL/d ln sigma^2 = (sigma^2 - 1)/2.
-
-    Parameters
-    ----------
-    mu, log_var : Tensor of shape (n_samples, latent_dim)
-
-    Returns
-    -------
-    Tensor of shape (n_samples,)
-    """
-    return -0.5 * (1 + log_var - mu * mu - log_var.exp()).sum(axis=1)
-
-
-def mlp(sizes: Sequence[int], activation: str, dtype: Any = _F32) -> nn.Sequential:
-    """Linear layers of the given sizes with ``activation`` between them (not after the last)."""
-    layers: list[nn.Module] = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        if i:
-            layers.append(ACTIVATIONS[activation]())
-        layers.append(nn.Linear(n_in, n_out, dtype=dtype))
-    return nn.Sequential(*layers)
-
-
 def check_network_params(est: Any, hidden: Sequence[str], **rules: tuple[Any, str]) -> None:
     """The hyperparameters that the VAE and the GAN share (the sizes of the hidden layers
     named ``hidden``), then the estimator's own ``rules``."""
@@ -97,17 +72,12 @@ def check_network_params(est: Any, hidden: Sequence[str], **rules: tuple[Any, st
     )
     shared = {
         "latent_dim": COUNT,
-        "activation": (lambda v: v in ACTIVATIONS, f"one of {sorted(ACTIVATIONS)}"),
+        "activation": (lambda v: v in nn.ACTIVATIONS, f"one of {sorted(nn.ACTIVATIONS)}"),
         "learning_rate_init": ABOVE_0,
         "max_iter": COUNT,
-        "batch_size": (lambda v: v == "auto" or COUNT[0](v), "an int >= 1 or 'auto'"),
+        "batch_size": BATCH_SIZE,
     }
     check_params(est, {**dict.fromkeys(hidden, sizes), **shared, **rules})
-
-
-def batch_size(size: Any, n: int) -> int:
-    """The mini-batch size: "auto" is min(200, n)."""
-    return min(200, n) if size == "auto" else min(int(size), n)
 
 
 class NegativeELBO(nn.Module):
@@ -237,16 +207,16 @@ class VAE(LossCurveMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         """Minimise the mean negative ELBO of X with Adam, max_iter epochs of mini-batches."""
         self._check_params()
         X = self._validate(X, reset=True)
-        n, d = X.shape
+        d = X.shape[1]
         self._rng = make_rng(self.random_state)
         hidden = list(self.hidden_layer_sizes)
         with use_generator(self._rng):
-            self.encoder_ = mlp([d, *hidden, 2 * self.latent_dim], self.activation)
-            self.decoder_ = mlp([self.latent_dim, *hidden[::-1], d], self.activation)
+            self.encoder_ = nn.mlp([d, *hidden, 2 * self.latent_dim], self.activation, dtype=_F32)
+            self.decoder_ = nn.mlp([self.latent_dim, *hidden[::-1], d], self.activation, dtype=_F32)
         model = NegativeELBO(self)
         opt = optim.Adam(model.parameters(), lr=self.learning_rate_init)
         history = fit(model, X, X, loss=_mean, optimizer=opt, epochs=self.max_iter,
-                      batch_size=batch_size(self.batch_size, n), metrics=[], verbose=0,
+                      batch_size=auto_batch_size(self.batch_size), metrics=[], verbose=0,
                       generator=self._rng)  # fmt: skip
         self.loss_curve_: list[float] = history.history.get("loss", [])
         self.n_iter_ = len(self.loss_curve_)

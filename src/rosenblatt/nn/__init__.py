@@ -21,6 +21,7 @@ from .layers import (
     Softplus,
     Step,
     Tanh,
+    mlp,
 )
 from .loss import (
     BCELoss,
@@ -33,6 +34,7 @@ from .loss import (
     MSELoss,
     NLLLoss,
     PerceptronCriterion,
+    TanhMSELoss,
 )
 from .module import Module, Parameter
 from .noise import Corruption
@@ -64,6 +66,7 @@ __all__ = [
     "NLLLoss",
     "Parameter",
     "PerceptronCriterion",
+    "TanhMSELoss",
     "ReLU",
     "SELU",
     "Sequential",
@@ -75,6 +78,7 @@ __all__ = [
     "Tanh",
     "functional",
     "init",
+    "mlp",
     # convolution, normalization, recurrent layers
     "AvgPool2d",
     "BatchNorm1d",

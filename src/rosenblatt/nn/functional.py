@@ -211,6 +211,13 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     return L.MSE.apply(input, target, reduction=reduction)
 
 
+def tanh_mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """tanh_mse_loss: L = (tanh(a) - t)^2 per element on pre-activations a, then reduced;
+    dL/da = 2 (y - t)(1 - y^2) with y = tanh(a). The Matteucci deck's tanh output unit for
+    two classes coded t = -1, +1, with the squared error."""
+    return mse_loss(tanh(input), target, reduction)
+
+
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """l1_loss: L = |x - t| per element, then reduced; dL/dx = sign(x - t)"""
     target = _float_target(target, input)
@@ -383,6 +390,23 @@ def kl_div(input: Tensor, target: Any, reduction: str = "mean", log_target: bool
     _check_reduction(reduction, _REDUCTIONS + ("batchmean",))
     target = _float_target(target, input)
     return L.KLDiv.apply(input, target, reduction=reduction, log_target=log_target)
+
+
+def gaussian_kl(mu: Tensor, log_var: Tensor) -> Tensor:
+    """KL(N(mu, sigma^2) || N(0, 1)) = -1/2 sum_j (1 + ln sigma_j^2 - mu_j^2 - sigma_j^2), per row.
+
+    dKL/dmu = mu, dKL/d ln sigma^2 = (sigma^2 - 1)/2. The KL term of a variational
+    autoencoder's loss (Kingma & Welling), q(z|x) = N(mu, diag sigma^2) against the prior.
+
+    Parameters
+    ----------
+    mu, log_var : Tensor of shape (n_samples, latent_dim)
+
+    Returns
+    -------
+    Tensor of shape (n_samples,)
+    """
+    return -0.5 * (1 + log_var - mu * mu - log_var.exp()).sum(axis=1)
 
 
 def perceptron_criterion(input: Tensor, target: Any, reduction: str = "sum") -> Tensor:
@@ -632,3 +656,4 @@ def gaussian_nll_loss(
 
 
 __all__ += ["gaussian_nll_loss", "gaussian_rbf", "inverse_multiquadric", "multiquadric"]
+__all__ += ["gaussian_kl", "tanh_mse_loss"]

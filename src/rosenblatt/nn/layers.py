@@ -1,8 +1,10 @@
-"""Layers: Linear, Identity, Flatten, Dropout and the activation modules."""
+"""Layers: Linear, Identity, Flatten, Dropout, the activation modules and :func:`mlp`, the
+multi-layer perceptron built from them."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -10,7 +12,9 @@ import numpy as np
 from ..tensor import Tensor, _as_dtype
 from . import functional as F
 from . import init
+from .container import Sequential
 from .module import Module, Parameter
+from .normalization import BatchNorm1d
 
 __all__ = [
     "ACTIVATIONS",
@@ -30,6 +34,7 @@ __all__ = [
     "Softplus",
     "Step",
     "Tanh",
+    "mlp",
 ]
 
 
@@ -292,3 +297,58 @@ ACTIVATIONS: dict[str, type[Module]] = {
     "elu": ELU,
     "selu": SELU,
 }
+
+
+def mlp(
+    sizes: Sequence[int],
+    activation: str | Sequence[str] = "relu",
+    *,
+    batch_norm: bool = False,
+    dropout: float = 0.0,
+    init_linear: Callable[[Linear, str], Any] | None = None,
+    dtype: Any = None,
+) -> Sequential:
+    """The multi-layer perceptron sizes[0] -> sizes[1] -> ... -> sizes[-1] as a Sequential.
+
+    Per hidden layer Linear -> [BatchNorm1d] -> activation -> [Dropout], then a Linear output
+    layer without activation (the loss or the caller adds the output's):
+
+        h_0 = x,  h_l = f_l(W_l h_{l-1} + b_l),  y = W_L h_{L-1} + b_L
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Input width, the hidden layers' widths, output width.
+    activation : str or sequence of str
+        A name of :data:`ACTIVATIONS` for every hidden layer, or one per hidden layer.
+    batch_norm : bool
+        nn.BatchNorm1d before each hidden activation.
+    dropout : float
+        nn.Dropout(dropout) after each hidden activation when > 0.
+    init_linear : callable (linear, activation name) -> None, optional
+        Re-initialises each Linear right after it is made (its random draws come in layer
+        order); the name is the activation that follows it, "identity" for the output layer.
+    dtype : optional
+        The parameters' dtype (the layers' default when None).
+
+    >>> mlp([2, 4, 1], "tanh")
+    Sequential(
+      (0): Linear(in_features=2, out_features=4, bias=True)
+      (1): Tanh()
+      (2): Linear(in_features=4, out_features=1, bias=True)
+    )
+    """
+    n_hidden = len(sizes) - 2
+    names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+    kw = {} if dtype is None else {"dtype": dtype}
+    layers: list[Module] = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        name = names[i] if i < n_hidden else "identity"
+        layers.append(Linear(fan_in, fan_out, **kw))
+        if init_linear is not None:
+            init_linear(layers[-1], name)
+        if i < n_hidden:
+            layers += [BatchNorm1d(fan_out, **kw)] if batch_norm else []
+            layers.append(ACTIVATIONS[name]())
+            layers += [Dropout(dropout)] if dropout > 0 else []
+    return Sequential(*layers)

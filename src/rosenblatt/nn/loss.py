@@ -18,6 +18,7 @@ __all__ = [
     "MSELoss",
     "NLLLoss",
     "PerceptronCriterion",
+    "TanhMSELoss",
 ]
 
 
@@ -39,6 +40,13 @@ class L1Loss(_Loss):
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.l1_loss(input, target, reduction=self.reduction)
+
+
+class TanhMSELoss(_Loss):
+    """mean((tanh(a) - t)^2) on pre-activations a, t = -1, +1 -- see F.tanh_mse_loss"""
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.tanh_mse_loss(input, target, reduction=self.reduction)
 
 
 class BCELoss(_Loss):

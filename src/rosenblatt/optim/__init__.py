@@ -34,7 +34,15 @@ from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
+#: The first-order optimizers (each updates from ``.grad`` alone, ``step()`` without a
+#: closure) by lower-case name: the MLP estimators' solvers and a recipe's optimizer names.
+FIRST_ORDER: dict[str, type[Optimizer]] = {
+    cls.__name__.lower(): cls
+    for cls in (Adadelta, Adagrad, Adam, AdamW, ASGD, PreviousGradientMomentum, RMSprop, SGD)
+}
+
 __all__ = [
+    "FIRST_ORDER",
     "ASGD",
     "BFGS",
     "DFP",

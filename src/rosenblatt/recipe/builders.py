@@ -15,12 +15,12 @@ from ..data import (
 )
 from .checks import RecipeError
 from .parsing import Recipe
-from .schema import ACTIVATIONS, INITS, OPTIMIZERS, SCHEDULES, TanhSquaredError
+from .schema import INITS, OPTIMIZERS, SCHEDULES, TanhSquaredError
 
 
 def build_model(recipe: Recipe, n_features: int, n_outputs: int) -> nn.Sequential:
-    """The MLP of ``[model]``: per hidden layer Linear -> [BatchNorm1d] -> activation ->
-    [Dropout], then Linear(last, n_outputs). The output activation is the loss's.
+    """The MLP of ``[model]`` (``nn.mlp``): per hidden layer Linear -> [BatchNorm1d] ->
+    activation -> [Dropout], then Linear(last, n_outputs). The output activation is the loss's.
 
     Weights are initialised by ``model.init`` (biases to zero), drawing from rosenblatt's
     seeded generator.
@@ -35,23 +35,12 @@ def build_model(recipe: Recipe, n_features: int, n_outputs: int) -> nn.Sequentia
     """
     m = recipe.model
     check_model_memory(recipe, n_features, n_outputs)
-    sizes = [n_features, *m["layers"]]
-    acts = m["activation"]
-    acts = acts if isinstance(acts, list) else [acts] * len(m["layers"])
-    kw = {} if m["dtype"] == "float32" else {"dtype": np.dtype(m["dtype"])}
-    layers: list[nn.Module] = []
-    for fan_in, fan_out, act in zip(sizes[:-1], sizes[1:], acts):
-        layers.append(nn.Linear(fan_in, fan_out, **kw))
-        if m["batch_norm"]:
-            layers.append(nn.BatchNorm1d(fan_out, **kw))
-        layers.append(ACTIVATIONS[act]())
-        if m["dropout"] > 0:
-            layers.append(nn.Dropout(m["dropout"]))
-    layers.append(nn.Linear(sizes[-1], n_outputs, **kw))
-    model = nn.Sequential(*layers)
+    dtype = None if m["dtype"] == "float32" else np.dtype(m["dtype"])
+    model = nn.mlp([n_features, *m["layers"], n_outputs], m["activation"],
+                   batch_norm=m["batch_norm"], dropout=m["dropout"], dtype=dtype)  # fmt: skip
     init = INITS[m["init"]]
     if init is not None:
-        for layer in layers:
+        for layer in model:
             if isinstance(layer, nn.Linear):
                 init(layer.weight)
                 nn.init.zeros_(layer.bias)

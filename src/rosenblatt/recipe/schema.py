@@ -66,62 +66,51 @@ class TanhSquaredError(nn.Module):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         t = target.reshape(input.shape) * 2 - 1
-        return nn.functional.mse_loss((input * 0.5).tanh(), t)
+        return nn.functional.tanh_mse_loss(input * 0.5, t)
 
 
 _LR, _WD, _EPS = positive(), number(0.0), positive()
+# optimizer name -> its hyperparameters' checks; the class is optim.FIRST_ORDER[name]
+_OPTIMIZER_KEYS: dict[str, dict[str, Check]] = {
+    "sgd": {
+        "lr": _LR,
+        "momentum": number(0.0),
+        "dampening": number(0.0),
+        "weight_decay": _WD,
+        "nesterov": boolean(),
+    },
+    "adam": {
+        "lr": _LR,
+        "betas": list_of(number(0.0, 1.0), "numbers in [0, 1)", length=2),
+        "eps": _EPS,
+        "weight_decay": _WD,
+        "amsgrad": boolean(),
+    },
+    "adamw": {
+        "lr": _LR,
+        "betas": list_of(number(0.0, 1.0), "numbers in [0, 1)", length=2),
+        "eps": _EPS,
+        "weight_decay": _WD,
+        "amsgrad": boolean(),
+    },
+    "rmsprop": {
+        "lr": _LR,
+        "alpha": number(0.0, 1.0),
+        "eps": _EPS,
+        "weight_decay": _WD,
+        "momentum": number(0.0),
+        "centered": boolean(),
+    },
+    "adagrad": {
+        "lr": _LR,
+        "lr_decay": number(0.0),
+        "weight_decay": _WD,
+        "initial_accumulator_value": number(0.0),
+        "eps": _EPS,
+    },
+}
 OPTIMIZERS: dict[str, tuple[type, dict[str, Check]]] = {
-    "sgd": (
-        optim.SGD,
-        {
-            "lr": _LR,
-            "momentum": number(0.0),
-            "dampening": number(0.0),
-            "weight_decay": _WD,
-            "nesterov": boolean(),
-        },
-    ),
-    "adam": (
-        optim.Adam,
-        {
-            "lr": _LR,
-            "betas": list_of(number(0.0, 1.0), "numbers in [0, 1)", length=2),
-            "eps": _EPS,
-            "weight_decay": _WD,
-            "amsgrad": boolean(),
-        },
-    ),
-    "adamw": (
-        optim.AdamW,
-        {
-            "lr": _LR,
-            "betas": list_of(number(0.0, 1.0), "numbers in [0, 1)", length=2),
-            "eps": _EPS,
-            "weight_decay": _WD,
-            "amsgrad": boolean(),
-        },
-    ),
-    "rmsprop": (
-        optim.RMSprop,
-        {
-            "lr": _LR,
-            "alpha": number(0.0, 1.0),
-            "eps": _EPS,
-            "weight_decay": _WD,
-            "momentum": number(0.0),
-            "centered": boolean(),
-        },
-    ),
-    "adagrad": (
-        optim.Adagrad,
-        {
-            "lr": _LR,
-            "lr_decay": number(0.0),
-            "weight_decay": _WD,
-            "initial_accumulator_value": number(0.0),
-            "eps": _EPS,
-        },
-    ),
+    name: (optim.FIRST_ORDER[name], keys) for name, keys in _OPTIMIZER_KEYS.items()
 }
 
 _sched = optim.lr_scheduler
