@@ -4,13 +4,13 @@ Both are fitted in float64. LinearRegression solves the normal equations (CERN d
 descends the squared error (KIT deck); LogisticRegression minimises the cross-entropy (EDSF
 deck) by gradient descent, stochastic gradient descent, Newton's method (IRLS) or L-BFGS.
 Gradient descent is ``rb.fit`` on a float64 ``nn.Linear`` (``train.estimators.descend``),
-L-BFGS takes its gradients from backward; the penalty is the one of
+L-BFGS and Newton take J and its derivatives from the engine (Newton's Hessian by double
+backward, ``train.estimators.newton``); the penalty is the one of
 ``rosenblatt.train.objective`` (C maps to l2 = 1/(2C) per unit of sample weight).
 """
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -18,15 +18,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import nn
-from ..nn import functional as F
-from ..optim._line_search import backtracking
-from ..train.estimators import descend, lbfgs
+from ..train.estimators import descend, lbfgs, newton
 from ..train.objective import Penalty, ScaledLoss, estimator_weights
 from ._base import (
     ABOVE_0,
     AT_LEAST_0,
     COUNT,
-    ConvergenceWarning,
     LossCurveMixin,
     ProbabilisticClassifierMixin,
     augment,
@@ -34,7 +31,6 @@ from ._base import (
     encode_classes,
     linear_unit,
     make_rng,
-    on_array,
     store_params,
 )
 from ._docs import fill, sections
@@ -78,17 +74,22 @@ def _check_params(est: Any, solvers: tuple[str, ...], **rules: tuple[Any, str]) 
 
 
 def _descend(
-    est: Any, X: np.ndarray, T: np.ndarray, k: int, loss: nn.Module, w: Any, l2: float = 0.0
-) -> tuple[np.ndarray, np.ndarray]:
-    """(W, b) of k output units by the estimator's gradient descent from zeros ("gd": one
-    step per epoch, "sgd": one per mini-batch)."""
-    model = linear_unit(X.shape[1], k, est.fit_intercept)
+    est: Any, model: nn.Module, X: np.ndarray, T: np.ndarray, loss: nn.Module, w: Any,
+    l2: float = 0.0,
+) -> None:  # fmt: skip
+    """The estimator's gradient descent on ``model`` ("gd": one step per epoch, "sgd": one
+    per mini-batch)."""
     descend(
         est, model, X, T, loss, learning_rate=est.learning_rate, max_iter=est.max_iter,
         batch_size=None if est.solver == "gd" else est.batch_size, tol=est.tol,
         sample_weight=w, l2=l2, rng=make_rng(est.random_state),
     )  # fmt: skip
-    return model.weight._data.copy(), np.zeros(k) if model.bias is None else model.bias._data.copy()
+
+
+def _weights(model: nn.Linear) -> tuple[np.ndarray, np.ndarray]:
+    """(W, b) of a linear unit, b = 0 without a bias."""
+    W = model.weight._data.copy()
+    return W, np.zeros(len(W)) if model.bias is None else model.bias._data.copy()
 
 
 @fill(**_DOC)
@@ -176,7 +177,9 @@ class LinearRegression(LossCurveMixin, RegressorMixin, BaseEstimator):
         if self.solver == "normal":
             W, b = self._normal_equations(X, Y, w)
         else:  # J = 1/(2n) sum_i |r_i|^2 = k/2 times the mean over the k targets
-            W, b = _descend(self, X, Y, Y.shape[1], ScaledLoss(nn.MSELoss(), Y.shape[1] / 2), w)
+            model = linear_unit(X.shape[1], Y.shape[1], self.fit_intercept)
+            _descend(self, model, X, Y, ScaledLoss(nn.MSELoss(), Y.shape[1] / 2), w)
+            W, b = _weights(model)
         self.coef_: np.ndarray = W[0] if y.ndim == 1 else W
         self.intercept_: float | np.ndarray = float(b[0]) if y.ndim == 1 else b
         return self
@@ -225,7 +228,7 @@ class LogisticRegression(
     Solvers: ``"lbfgs"`` (scipy's L-BFGS-B on the flattened parameters, value and gradient
     from rosenblatt's autograd), ``"newton"`` (Newton's method = iteratively reweighted
     least squares, H = X^T R X / n + lambda I with R = diag(p(1 - p)), or the softmax
-    Hessian for K > 2, with step halving), ``"gd"`` (one gradient step per epoch) and
+    Hessian for K > 2, by double backward, with step halving), ``"gd"`` (one gradient step per epoch) and
     ``"sgd"`` (one step per mini-batch). lbfgs and newton stop when the largest gradient
     component is below ``tol``; gd and sgd when J changes by less than ``tol`` in one
     epoch. ``predict_proba`` is [sigma(-z), sigma(z)] for two classes, softmax(z) otherwise,
@@ -301,67 +304,22 @@ class LogisticRegression(
         k = 1 if len(self.classes_) == 2 else len(self.classes_)
         alpha = 1.0 / self.C if self.penalty == "l2" and np.isfinite(self.C) else 0.0
         penalty = Penalty(l2=alpha / 2)  # J = mean loss + P(W) / sum(w)
-        if self.solver == "newton":
-            T = (codes[:, None] == np.arange(k)).astype(_F64) if k > 1 else codes[:, None] * 1.0
-            W, b = self._newton(X, T, w, penalty)
-        else:
-            T = codes[:, None].astype(_F64) if k == 1 else codes.astype(np.int64)
-            loss = nn.BCEWithLogitsLoss() if k == 1 else nn.CrossEntropyLoss()
-            if self.solver == "lbfgs":
-                W, b = self._lbfgs(X, T, k, loss, w, penalty)
-            else:
-                W, b = _descend(self, X, T, k, loss, w, l2=penalty.l2 / total)
-        self.coef_, self.intercept_ = W, b
-        return self
-
-    def _lbfgs(
-        self, X: np.ndarray, T: np.ndarray, k: int, loss: nn.Module, w: Any, penalty: Penalty
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """scipy's L-BFGS-B on (W, b) of a float64 nn.Linear; gradients by backward."""
+        T = codes[:, None].astype(_F64) if k == 1 else codes.astype(np.int64)
+        loss = nn.BCEWithLogitsLoss() if k == 1 else nn.CrossEntropyLoss()
         model = linear_unit(X.shape[1], k, self.fit_intercept)
-        self.loss_curve_: list[float] = []
-        options = {"maxls": 50, "gtol": self.tol, "ftol": 64 * np.finfo(float).eps}
-        res = lbfgs(self, model, X, T, loss, penalty, sample_weight=w, max_iter=self.max_iter,
-                    options=options)  # fmt: skip
-        self.n_iter_, self.converged_ = int(res.nit), bool(res.success)
-        b = np.zeros(k) if model.bias is None else model.bias._data.copy()
-        return model.weight._data.copy(), b
-
-    def _newton(
-        self, X: np.ndarray, T: np.ndarray, w: np.ndarray | None, penalty: Penalty
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Newton / IRLS: theta := theta + t d, H d = -g, t halved until J decreases enough
-        (Armijo backtracking, ``rosenblatt.optim``'s line search)."""
-        A = augment(X) if self.fit_intercept else X
-        v = np.full(len(X), 1.0 / len(X)) if w is None else w / w.sum()  # the mean's weights
-        scale = 1.0 / (len(X) if w is None else w.sum())  # P(W) / sum(w)
-        terms = _NewtonTerms(A, T, v, penalty, scale, int(self.fit_intercept))
-        theta = np.zeros((T.shape[1], A.shape[1]))
-        curve: list[float] = []
-        for _ in range(self.max_iter):
-            loss, g, H = terms(theta)
-            curve.append(loss)
-            self.converged_ = bool(np.max(np.abs(g)) <= self.tol)
-            if self.converged_:
-                break
-            d = -np.linalg.lstsq(H, g.ravel(), rcond=None)[0].reshape(theta.shape)
-
-            def phi(t: float, theta: np.ndarray = theta, d: np.ndarray = d) -> float:
-                return terms.objective(theta + t * d)
-
-            theta = theta + backtracking(phi, loss, float(np.sum(g * d)), max_ls=34)[0] * d
-        if not self.converged_:
-            warnings.warn(
-                f"LogisticRegression (newton) did not converge in max_iter={self.max_iter} "
-                f"iterations (largest gradient component {np.max(np.abs(g)):.3g} > "
-                f"tol={self.tol})",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-        self.loss_curve_, self.n_iter_ = curve, len(curve)
-        if self.fit_intercept:
-            return theta[:, 1:].copy(), theta[:, 0].copy()
-        return theta.copy(), np.zeros(T.shape[1])
+        if self.solver == "newton":
+            newton(self, model, X, T, loss, penalty, sample_weight=w, max_iter=self.max_iter,
+                   tol=self.tol)  # fmt: skip
+        elif self.solver == "lbfgs":
+            self.loss_curve_: list[float] = []
+            options = {"maxls": 50, "gtol": self.tol, "ftol": 64 * np.finfo(float).eps}
+            res = lbfgs(self, model, X, T, loss, penalty, sample_weight=w,
+                        max_iter=self.max_iter, options=options)  # fmt: skip
+            self.n_iter_, self.converged_ = int(res.nit), bool(res.success)
+        else:
+            _descend(self, model, X, T, loss, w, l2=penalty.l2 / total)
+        self.coef_, self.intercept_ = _weights(model)
+        return self
 
     @sections("X", returns="ndarray of shape (n_samples,) or (n_samples, n_classes)")
     def decision_function(self, X: Any) -> np.ndarray:
@@ -377,46 +335,3 @@ class LogisticRegression(
         """The most probable class (p >= 0.5 -> classes_[1] for two classes, as the deck)."""
         z = self.decision_function(X)
         return self.classes_[(z >= 0).astype(np.intp) if z.ndim == 1 else z.argmax(axis=1)]
-
-
-class _NewtonTerms:
-    """J, its gradient and its Hessian at theta = [b | W] (rows: output units).
-
-    J = sum_i v_i l_i + scale P(W), v the sample weights over their sum, l_i the
-    cross-entropy of sample i; g = (P - T)^T diag(v) A + scale dP/dW; Hessian block (k, l)
-    = A^T diag(v P_k (delta_kl - P_l)) A (+ scale d2P/dW2 on the diagonal of the weights);
-    for one sigmoid output that is the IRLS weight matrix R = diag(p (1 - p)).
-    """
-
-    def __init__(self, A: np.ndarray, T: np.ndarray, v: np.ndarray, penalty: Penalty,
-                 scale: float, first: int) -> None:  # fmt: skip
-        self.A, self.T, self.v, self.penalty, self.scale = A, T, v, penalty, scale
-        self.first = first  # the column where W starts (1 after the bias column)
-
-    def objective(self, theta: np.ndarray) -> float:
-        """J(theta) = weighted mean cross-entropy (the losses of the ops) + scale P(W)."""
-        Z, T = self.A @ theta.T, self.T
-        if T.shape[1] == 1:  # -[t ln sigma(z) + (1 - t) ln sigma(-z)]
-            losses = on_array(F.binary_cross_entropy_with_logits, Z, target=T, reduction="none")
-        else:  # -sum_k t_k ln softmax(z)_k
-            losses = on_array(F.cross_entropy, Z, target=T, reduction="none")
-        W = theta[:, self.first :]
-        return float(self.v @ losses.ravel() + self.penalty.value([W], self.scale))
-
-    def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        A, T, v, k = self.A, self.T, self.v, self.T.shape[1]
-        Z = A @ theta.T
-        if k == 1:
-            P = on_array(F.sigmoid, Z)
-            S = (P * (1 - P))[:, :, None]  # (n, 1, 1)
-        else:
-            P = on_array(F.softmax, Z, dim=1)
-            S = P[:, :, None] * (np.eye(k)[None] - P[:, None, :])  # (n, k, k)
-        g = (P - T).T @ (v[:, None] * A)
-        g[:, self.first :] += self.penalty.gradient(theta[:, self.first :], self.scale)
-        diagonal = np.full(A.shape[1], self.penalty.hessian_diagonal(self.scale))
-        diagonal[: self.first] = 0.0
-        blocks = [[(A * (v * S[:, a, c])[:, None]).T @ A for c in range(k)] for a in range(k)]
-        for a in range(k):
-            blocks[a][a] = blocks[a][a] + np.diag(diagonal)
-        return self.objective(theta), g, np.block(blocks)

@@ -5,12 +5,14 @@ An estimator builds its ``nn`` model, loss and optimizer and trains it with :fun
 scikit-learn's are the callbacks -- ``callbacks.NoImprovement`` (the stopping rule of
 scikit-learn's MLP) and ``callbacks.ConvergenceTest`` (the KIT deck's) -- and the weights
 and penalty of ``rosenblatt.train.objective`` (``estimator_weights``, ``Penalty``).
-Two solvers are built on them:
+Three solvers are built on them:
 
     descend   gradient descent theta := theta - alpha grad J of the linear models, epochs
               of rb.fit until the convergence test fires
     lbfgs     full-batch L-BFGS (scipy) on all parameters as one vector, J and grad J
               from the model's forward and backward (the MLP's and logistic regression's)
+    newton    Newton's method (IRLS for logistic regression), the Hessian of J by double
+              backward (``rb.autograd.hessian``)
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from .. import nn, optim
+from ..autograd import hessian, no_grad
+from ..optim._flat import flat_params, set_flat
+from ..optim._line_search import backtracking
 from ..tensor import Tensor
 from .callbacks import ConvergenceTest
 from .fit import TrainingDiverged, fit
@@ -32,7 +37,7 @@ from .objective import Penalty, mean_one, per_sample_loss, weighted_mean
 # scikit-learn and scipy are imported here, not by ``import rosenblatt``: only the estimators
 # of rosenblatt.models import this module.
 
-__all__ = ["descend", "lbfgs", "run"]
+__all__ = ["descend", "lbfgs", "newton", "run"]
 
 
 def run(est: Any, model: nn.Module, X: np.ndarray, y: np.ndarray, **kwargs: Any) -> History:
@@ -109,6 +114,14 @@ def descend(
         )
 
 
+def _mean_loss(loss: Any, sample_weight: np.ndarray | None, total: float) -> Any:
+    """(out, t) -> sum_i w_i l_i / total, the weighted mean loss (the loss itself unweighted)."""
+    if sample_weight is None:
+        return loss
+    unreduced = per_sample_loss(loss)
+    return lambda out, t: weighted_mean(unreduced(out, t), sample_weight, total)
+
+
 def lbfgs(
     est: Any,
     model: nn.Module,
@@ -131,7 +144,7 @@ def lbfgs(
     weights = [p for p in params if p._data.ndim >= 2]
     total = float(len(X) if sample_weight is None else sample_weight.sum())
     x, t = Tensor._make(X, None), Tensor._make(T, None)
-    unreduced = None if sample_weight is None else per_sample_loss(loss)
+    mean_loss = _mean_loss(loss, sample_weight, total)
     shapes = [p._data.shape for p in params]
     splits = np.cumsum([p._data.size for p in params])[:-1]
     model.train()
@@ -140,11 +153,7 @@ def lbfgs(
         for p, chunk, shape in zip(params, np.split(theta, splits), shapes):
             p._data[...] = chunk.reshape(shape)
             p._grad = None
-        out = model(x)
-        if unreduced is None or sample_weight is None:
-            J = loss(out, t)
-        else:
-            J = weighted_mean(unreduced(out, t), sample_weight, total)
+        J = mean_loss(model(x), t)
         J.backward()
         value = float(J._data) + penalty.value([p._data for p in weights], 1.0 / total)
         for p in weights if penalty else ():
@@ -173,3 +182,62 @@ def lbfgs(
             stacklevel=3,
         )
     return res
+
+
+def newton(
+    est: Any,
+    model: nn.Module,
+    X: np.ndarray,
+    T: np.ndarray,
+    loss: Any,
+    penalty: Penalty,
+    *,
+    sample_weight: np.ndarray | None,
+    max_iter: int,
+    tol: float,
+) -> None:
+    """Newton's method: theta := theta + t d with H d = -g, until max |g| <= tol.
+
+    J = (sum_i w_i l_i + P(W)) / sum_i w_i as for :func:`lbfgs`; g and H its gradient and
+    Hessian by double backward (``rb.autograd.hessian``); d the least-squares solution
+    (the minimum-norm step where H is singular, as the softmax's is along equal shifts of
+    the biases); t = 1, 1/2, 1/4, ... until J decreases enough (Armijo backtracking). For
+    logistic regression this is IRLS, H = X^T R X / n + lambda I with R = diag(p (1 - p)).
+    Sets ``loss_curve_`` (J at each iterate), ``n_iter_`` and ``converged_``; warns when
+    max_iter iterations did not converge.
+    """
+    params = list(model.parameters())
+    total = float(len(X) if sample_weight is None else sample_weight.sum())
+    x, t = Tensor._make(X, None), Tensor._make(T, None)
+    mean_loss = _mean_loss(loss, sample_weight, total)
+    weights = [p for p in params if p._data.ndim >= 2]
+
+    def objective() -> Tensor:
+        return mean_loss(model(x), t) + penalty.of(weights, 1.0 / total)
+
+    curve: list[float] = []
+    for _ in range(max_iter):
+        J = objective()
+        g, H = hessian(J, params)
+        curve.append(float(J._data))
+        if np.max(np.abs(g)) <= tol:
+            break
+        d = -np.linalg.lstsq(H, g, rcond=None)[0]
+        theta = flat_params(params)
+
+        def phi(step: float, theta: np.ndarray = theta, d: np.ndarray = d) -> float:
+            set_flat(params, theta + step * d)
+            with no_grad():
+                return float(objective()._data)
+
+        step = backtracking(phi, curve[-1], float(g @ d), max_ls=34)[0]
+        set_flat(params, theta + step * d)
+    est.loss_curve_, est.n_iter_ = curve, len(curve)
+    est.converged_ = bool(np.max(np.abs(g)) <= tol)
+    if not est.converged_:
+        warnings.warn(
+            f"{type(est).__name__} (newton) did not converge in max_iter={max_iter} "
+            f"iterations (largest gradient component {np.max(np.abs(g)):.3g} > tol={tol})",
+            ConvergenceWarning,
+            stacklevel=3,
+        )

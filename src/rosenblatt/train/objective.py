@@ -92,9 +92,12 @@ class Penalty:
             g += (self.l1 * scale) * np.sign(w)
         return g.astype(w.dtype, copy=False)
 
-    def hessian_diagonal(self, scale: float = 1.0) -> float:
-        """scale * d2P/dW2 = 2 l2 scale (the L1 term has none away from 0)."""
-        return 2 * self.l2 * scale
+    def of(self, weights: Sequence[Tensor], scale: float = 1.0) -> Tensor:
+        """scale * P(W) built from ops, so that backward gives dP/dW and double backward
+        d2P/dW2 = 2 l2 scale (Newton's Hessian)."""
+        terms = [(self.l1 * scale) * w.abs().sum() + (self.l2 * scale) * (w * w).sum()
+                 for w in weights]  # fmt: skip
+        return sum(terms[1:], terms[0])
 
 
 class ScaledLoss(nn.Module):
