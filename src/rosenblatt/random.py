@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
-__all__ = ["get_rng", "manual_seed", "seed", "use_generator"]
+__all__ = ["get_rng", "make_rng", "manual_seed", "seed", "use_generator"]
 
 _rng = np.random.default_rng()
 
@@ -29,6 +30,24 @@ seed = manual_seed
 def get_rng() -> np.random.Generator:
     """The global generator (a ``numpy.random.Generator``)."""
     return _rng
+
+
+def make_rng(random_state: Any) -> np.random.Generator:
+    """The generator an estimator draws from: rosenblatt's global one for ``None`` (so
+    ``rb.manual_seed`` reproduces a run), a fresh ``default_rng(seed)`` for an int, the
+    generator itself for a ``np.random.Generator``, and one seeded from a legacy
+    ``np.random.RandomState`` (scikit-learn's convention)."""
+    if random_state is None:
+        return get_rng()
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(2**31 - 1))
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return np.random.default_rng(int(random_state))
+    raise ValueError(
+        f"random_state must be None, an int, a numpy Generator or RandomState, got {random_state!r}"
+    )
 
 
 @contextlib.contextmanager

@@ -45,6 +45,7 @@ __all__ = [
     "Graph",
     "GraphNode",
     "computation_graph",
+    "confusion",
     "decision_grid",
     "gradient_flow",
     "layer_gradients",
@@ -62,6 +63,7 @@ __all__ = [
     "plot_perceptron_run",
     "plot_roc_curve",
     "plot_universal_approximation",
+    "roc_scores",
 ]
 
 PathLike = str | os.PathLike
@@ -367,6 +369,30 @@ def _roc_scores(model: Any, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, A
         f"plot_roc_curve: {type(model).__name__} gives no scores (no predict_proba, "
         "decision_function or module outputs)"
     )
+
+
+def roc_scores(estimator: Any, X: Any) -> np.ndarray:
+    """The score an ROC curve thresholds, higher = positive: p(classes_[1] | x) of
+    ``predict_proba``, else an anomaly detector's ``anomaly_score`` (positive = anomaly),
+    else ``decision_function`` (for ``rb.viz.plot_roc_curve(y, roc_scores(est, X))``)."""
+    if hasattr(estimator, "predict_proba"):
+        p = estimator.predict_proba(X)
+        if p.shape[1] != 2:
+            raise ValueError(f"roc_scores: {type(estimator).__name__} has {p.shape[1]} classes")
+        return p[:, 1]
+    for method in ("anomaly_score", "decision_function"):
+        if hasattr(estimator, method):
+            return np.asarray(getattr(estimator, method)(X), dtype=np.float64).ravel()
+    raise TypeError(f"roc_scores: {type(estimator).__name__} gives no scores")
+
+
+def confusion(estimator: Any, X: Any, y: Any) -> tuple[np.ndarray, list[Any]]:
+    """(C, labels): C[i, j] samples of class labels[i] predicted as labels[j], with the
+    estimator's ``classes_`` (for ``rb.viz.plot_confusion_matrix(*confusion(est, X, y))``)."""
+    from sklearn.metrics import confusion_matrix
+
+    labels = list(estimator.classes_)
+    return confusion_matrix(y, estimator.predict(X), labels=labels), labels
 
 
 def plot_roc_curve(

@@ -22,7 +22,7 @@ from sklearn.metrics import (  # noqa: E402
 )
 
 from rosenblatt import models, viz  # noqa: E402
-from rosenblatt.models._base import confusion, roc_scores  # noqa: E402
+from rosenblatt.viz import confusion, roc_scores  # noqa: E402
 
 X, y = make_blobs(120, centers=[[-2, -1], [2, 1]], cluster_std=1.0, random_state=0)
 LABELS = np.array(["no", "yes"])[y]

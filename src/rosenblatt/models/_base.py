@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import nn
 from ..nn import functional as F
-from ..random import get_rng
+from ..random import make_rng
 from ..tensor import Tensor
 from ._docs import sections
 
@@ -31,17 +31,13 @@ __all__ = [
     "augment",
     "check_param",
     "check_params",
-    "confusion",
     "encode_binary",
     "encode_classes",
-    "is_finite",
     "linear_unit",
-    "log_proba",
     "integer",
     "make_rng",
     "on_array",
     "real",
-    "roc_scores",
     "store_params",
 ]
 
@@ -144,36 +140,6 @@ def on_array(fn: Any, x: Any, **kwargs: Any) -> np.ndarray:
     return fn(Tensor._make(np.asarray(x), None), **kwargs)._data
 
 
-def log_proba(p: np.ndarray) -> np.ndarray:
-    """ln p with ln 0 = -inf: predict_log_proba is the log of predict_proba, as in
-    scikit-learn (its checks require the two to agree, infinities included)."""
-    with np.errstate(divide="ignore"):
-        return np.log(p)
-
-
-def is_finite(*arrays: Any) -> bool:
-    """True when every value of every array is finite (no NaN, no inf)."""
-    return all(bool(np.all(np.isfinite(a))) for a in arrays)
-
-
-def make_rng(random_state: Any) -> np.random.Generator:
-    """The generator an estimator draws from: rosenblatt's global one for ``None`` (so
-    ``rb.manual_seed`` reproduces a run), a fresh ``default_rng(seed)`` for an int, the
-    generator itself for a ``np.random.Generator``, and one seeded from a legacy
-    ``np.random.RandomState`` (scikit-learn's convention)."""
-    if random_state is None:
-        return get_rng()
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(2**31 - 1))
-    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
-        return np.random.default_rng(int(random_state))
-    raise ValueError(
-        f"random_state must be None, an int, a numpy Generator or RandomState, got {random_state!r}"
-    )
-
-
 class ScoreClassifierMixin:
     """predict from the scores z of a sample: classes_[1] where z > 0, or the class of the
     highest z_y. A subclass gives the scores (``_scores``, by default ``decision_function``)."""
@@ -219,8 +185,10 @@ class ProbabilisticClassifierMixin(ScoreClassifierMixin):
 
     @sections("X", returns="ndarray of shape (n_samples, n_classes)")
     def predict_log_proba(self, X: Any) -> np.ndarray:
-        """ln p(class | x): the log of :meth:`predict_proba`."""
-        return log_proba(self.predict_proba(X))
+        """ln p(class | x): the log of :meth:`predict_proba`, ln 0 = -inf (scikit-learn's
+        checks require the two to agree, infinities included)."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
 
 
 class LinearUnitClassifier(ScoreClassifierMixin, ClassifierMixin, BaseEstimator):
@@ -255,27 +223,3 @@ class LossCurveMixin:
     def history(self) -> dict[str, list[float]]:
         check_is_fitted(self)
         return {"loss": list(self.loss_curve_)}  # type: ignore[attr-defined]
-
-
-def roc_scores(estimator: Any, X: Any) -> np.ndarray:
-    """The score an ROC curve thresholds, higher = positive: p(classes_[1] | x) of
-    ``predict_proba``, else an anomaly detector's ``anomaly_score`` (positive = anomaly),
-    else ``decision_function`` (for ``rb.viz.plot_roc_curve(y, roc_scores(est, X))``)."""
-    if hasattr(estimator, "predict_proba"):
-        p = estimator.predict_proba(X)
-        if p.shape[1] != 2:
-            raise ValueError(f"roc_scores: {type(estimator).__name__} has {p.shape[1]} classes")
-        return p[:, 1]
-    for method in ("anomaly_score", "decision_function"):
-        if hasattr(estimator, method):
-            return np.asarray(getattr(estimator, method)(X), dtype=np.float64).ravel()
-    raise TypeError(f"roc_scores: {type(estimator).__name__} gives no scores")
-
-
-def confusion(estimator: Any, X: Any, y: Any) -> tuple[np.ndarray, list[Any]]:
-    """(C, labels): C[i, j] samples of class labels[i] predicted as labels[j], with the
-    estimator's ``classes_`` (for ``rb.viz.plot_confusion_matrix(*confusion(est, X, y))``)."""
-    from sklearn.metrics import confusion_matrix
-
-    labels = list(estimator.classes_)
-    return confusion_matrix(y, estimator.predict(X), labels=labels), labels

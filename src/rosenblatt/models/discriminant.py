@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.linalg
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -79,14 +80,6 @@ class _DiscriminantBase(ProbabilisticClassifierMixin, ClassifierMixin, BaseEstim
         return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
 
 
-def _pinv_psd(S: np.ndarray, tol: float) -> np.ndarray:
-    """Pseudoinverse of a symmetric positive semi-definite matrix: eigenvalues below
-    tol * (largest eigenvalue) count as zero."""
-    vals, vecs = np.linalg.eigh(S)
-    keep = vals > tol * max(vals.max(initial=0.0), np.finfo(float).tiny)
-    return (vecs[:, keep] / vals[keep]) @ vecs[:, keep].T
-
-
 @fill(**_DOC)
 class LinearDiscriminantAnalysis(_DiscriminantBase):
     """LDA: Gaussian classes N(mu_y, Sigma) with one shared covariance; P(t=1|x) = sigma(w.x + b).
@@ -131,7 +124,7 @@ class LinearDiscriminantAnalysis(_DiscriminantBase):
         X, codes, priors = _classes_and_priors(self, X, y)
         centered = X - self.means_[codes]
         self.covariance_ = centered.T @ centered / len(X)
-        precision = _pinv_psd(self.covariance_, self.tol)
+        precision = scipy.linalg.pinvh(self.covariance_, atol=0.0, rtol=self.tol)
         coef = self.means_ @ precision  # row y: Sigma^-1 mu_y
         with np.errstate(divide="ignore"):
             intercept = -0.5 * np.sum(coef * self.means_, axis=1) + np.log(priors)

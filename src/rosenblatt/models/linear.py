@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import nn
+from ..random import make_rng
 from ..train.estimators import descend, lbfgs, newton
 from ..train.objective import Penalty, ScaledLoss, estimator_weights
 from ._base import (
@@ -30,7 +31,6 @@ from ._base import (
     check_params,
     encode_classes,
     linear_unit,
-    make_rng,
     store_params,
 )
 from ._docs import fill, sections
@@ -228,11 +228,11 @@ class LogisticRegression(
     Solvers: ``"lbfgs"`` (scipy's L-BFGS-B on the flattened parameters, value and gradient
     from rosenblatt's autograd), ``"newton"`` (Newton's method = iteratively reweighted
     least squares, H = X^T R X / n + lambda I with R = diag(p(1 - p)), or the softmax
-    Hessian for K > 2, by double backward, with step halving), ``"gd"`` (one gradient step per epoch) and
-    ``"sgd"`` (one step per mini-batch). lbfgs and newton stop when the largest gradient
-    component is below ``tol``; gd and sgd when J changes by less than ``tol`` in one
-    epoch. ``predict_proba`` is [sigma(-z), sigma(z)] for two classes, softmax(z) otherwise,
-    with z from ``decision_function``.
+    Hessian for K > 2, by double backward, with step halving), ``"gd"`` (one gradient step
+    per epoch) and ``"sgd"`` (one step per mini-batch). lbfgs and newton stop when the
+    largest gradient component is below ``tol``; gd and sgd when J changes by less than
+    ``tol`` in one epoch. ``predict_proba`` is [sigma(-z), sigma(z)] for two classes,
+    softmax(z) otherwise, with z from ``decision_function``.
 
     Parameters
     ----------

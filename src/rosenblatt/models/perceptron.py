@@ -16,6 +16,7 @@ from sklearn.utils.validation import validate_data
 
 from .. import nn
 from ..nn import functional as F
+from ..random import make_rng
 from ..tensor import Tensor
 from ..train.convergence import check_rule
 from ..train.estimators import descend
@@ -29,9 +30,7 @@ from ._base import (
     augment,
     check_params,
     encode_binary,
-    is_finite,
     linear_unit,
-    make_rng,
     real,
     store_params,
 )
@@ -153,7 +152,7 @@ def _initial_weights(name: str, n_features: int, coef_init: Any, intercept_init:
         if b.shape[0] != 1:
             raise ValueError(f"{name}: intercept_init must be one number, got {intercept_init!r}")
         w[0] = b[0]
-    if not is_finite(w):
+    if not np.all(np.isfinite(w)):
         raise ValueError(f"{name}: coef_init and intercept_init must be finite")
     return w
 
