@@ -156,14 +156,10 @@ def _class_scores(out: np.ndarray) -> np.ndarray:
     """Class probabilities from a module's outputs z: [sigma(-z), sigma(z)] with
     sigma(z) = 1 / (1 + e^-z) for one logit column, softmax(z)_k = e^z_k / sum_j e^z_j for
     several -- the ops' sigmoid and softmax, as the estimators' predict_proba."""
-    from .models._base import on_array
-    from .nn import functional as F
+    from .models._base import class_probabilities
 
     out = out.reshape(len(out), -1)
-    if out.shape[1] == 1:
-        z = out[:, 0]
-        return np.column_stack([on_array(F.sigmoid, -z), on_array(F.sigmoid, z)])
-    return on_array(F.softmax, out, dim=1)
+    return class_probabilities(out[:, 0] if out.shape[1] == 1 else out)
 
 
 def _is_module(model: Any) -> bool:

@@ -29,6 +29,7 @@ __all__ = [
     "AT_LEAST_0",
     "COUNT",
     "augment",
+    "class_probabilities",
     "check_param",
     "check_params",
     "encode_binary",
@@ -120,24 +121,29 @@ def encode_binary(estimator: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     coding of the perceptron's output). Any two labels work (strings too); the sorted
     order decides which one is the positive class, as in scikit-learn.
     """
-    name = type(estimator).__name__
-    check_classification_targets(y)
-    y_type = type_of_target(y, input_name="y", raise_unknown=True)
+    classes, codes = encode_classes(estimator, y)
+    y_type = type_of_target(y, input_name="y")
     if y_type != "binary":
         raise ValueError(
             f"Only binary classification is supported. The type of the target is {y_type}: "
-            f"{name} learns two classes (wrap it in sklearn's OneVsRestClassifier for more)."
+            f"{type(estimator).__name__} learns two classes (wrap it in sklearn's "
+            "OneVsRestClassifier for more)."
         )
-    classes, t = np.unique(y, return_inverse=True)
-    if len(classes) != 2:
-        raise ValueError(f"{name} needs samples of 2 classes, got 1 class: '{classes[0]}'")
-    return classes, 2.0 * t - 1.0
+    return classes, 2.0 * codes - 1.0
 
 
 def on_array(fn: Any, x: Any, **kwargs: Any) -> np.ndarray:
     """An op of ``rosenblatt.nn.functional`` on an array, e.g. ``on_array(F.sigmoid, z)``: the
     models use the one sigmoid, softmax, log-softmax and softplus of the ops, no NumPy copy."""
     return fn(Tensor._make(np.asarray(x), None), **kwargs)._data
+
+
+def class_probabilities(z: np.ndarray) -> np.ndarray:
+    """p(class | x) from the scores z: [sigma(-z), sigma(z)] for one score per sample (the
+    log-odds), softmax(z) over the columns otherwise -- the ops' sigmoid and softmax."""
+    if z.ndim == 1:  # sigma(-z) = 1 - sigma(z), accurate also where sigma(z) ~ 1
+        return np.column_stack([on_array(F.sigmoid, -z), on_array(F.sigmoid, z)])
+    return on_array(F.softmax, z, dim=1)
 
 
 class ScoreClassifierMixin:
@@ -147,10 +153,6 @@ class ScoreClassifierMixin:
     def _scores(self, X: Any) -> np.ndarray:
         """z: shape (n_samples,) for two classes, else (n_samples, n_classes)."""
         return self.decision_function(X)  # type: ignore[attr-defined]
-
-    def _labels(self) -> np.ndarray:
-        """The labels that predict returns, indexed by class: ``classes_``."""
-        return self.classes_  # type: ignore[attr-defined]
 
     @sections("X", returns="ndarray of shape (n_samples,)")
     def predict(self, X: Any) -> np.ndarray:
@@ -163,7 +165,8 @@ class ScoreClassifierMixin:
         probable class, the class of highest posterior.
         """
         z = self._scores(X)
-        return self._labels()[(z > 0).astype(np.intp) if z.ndim == 1 else z.argmax(axis=1)]
+        labels = self.classes_  # type: ignore[attr-defined]
+        return labels[(z > 0).astype(np.intp) if z.ndim == 1 else z.argmax(axis=1)]
 
 
 class ProbabilisticClassifierMixin(ScoreClassifierMixin):
@@ -178,10 +181,7 @@ class ProbabilisticClassifierMixin(ScoreClassifierMixin):
         logits of logistic regression and of the MLP's output layer, the log-posteriors of
         discriminant analysis up to a constant (so this is Bayes' rule).
         """
-        z = self._scores(X)
-        if z.ndim == 1:  # sigma(-z) = 1 - sigma(z), accurate also where sigma(z) ~ 1
-            return np.column_stack([on_array(F.sigmoid, -z), on_array(F.sigmoid, z)])
-        return on_array(F.softmax, z, dim=1)
+        return class_probabilities(self._scores(X))
 
     @sections("X", returns="ndarray of shape (n_samples, n_classes)")
     def predict_log_proba(self, X: Any) -> np.ndarray:

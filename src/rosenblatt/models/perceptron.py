@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_consistent_length, column_or_1d, validate_data
 
 from .. import nn
 from ..nn import functional as F
@@ -139,44 +139,24 @@ def perceptron_epoch(
 
 def _initial_weights(name: str, n_features: int, coef_init: Any, intercept_init: Any) -> np.ndarray:
     """Augmented start vector (w_0 = b, w_1, ..., w_D): zeros unless given."""
-    w = np.zeros(1 + n_features)
-    if coef_init is not None:
-        c = np.asarray(coef_init, dtype=np.float64).reshape(-1)
-        if c.shape[0] != n_features:
-            raise ValueError(
-                f"{name}: coef_init has {c.shape[0]} values but X has {n_features} features"
-            )
-        w[1:] = c
-    if intercept_init is not None:
-        b = np.asarray(intercept_init, dtype=np.float64).reshape(-1)
-        if b.shape[0] != 1:
-            raise ValueError(f"{name}: intercept_init must be one number, got {intercept_init!r}")
-        w[0] = b[0]
+    c = np.zeros(n_features) if coef_init is None else np.asarray(coef_init, dtype=np.float64)
+    b = np.zeros(1) if intercept_init is None else np.asarray(intercept_init, dtype=np.float64)
+    if c.size != n_features:
+        raise ValueError(f"{name}: coef_init has {c.size} values but X has {n_features} features")
+    if b.size != 1:
+        raise ValueError(f"{name}: intercept_init must be one number, got {intercept_init!r}")
+    w = np.concatenate([b.ravel(), c.ravel()])
     if not np.all(np.isfinite(w)):
         raise ValueError(f"{name}: coef_init and intercept_init must be finite")
     return w
 
 
-class _LinearUnit(LinearUnitClassifier):
-    """What the perceptron and Adaline share: s = w.x + b, predict classes_[s > 0]."""
-
-    def _targets(self, y: Any) -> np.ndarray:
-        """Labels -> t in {-1, +1} with the fitted classes_."""
-        y = np.asarray(y).reshape(-1)
-        known = np.isin(y, self.classes_)
-        if not known.all():
-            raise ValueError(
-                f"{type(self).__name__}: y holds labels {list(np.unique(y[~known])[:5])} "
-                f"not seen in fit (classes_ = {list(self.classes_)})"
-            )
-        return np.where(y == self.classes_[1], 1.0, -1.0)
-
-    def _check_params(self, **rules: tuple[Any, str]) -> None:
-        check_params(self, {"eta0": ABOVE_0, "max_iter": COUNT, **rules})
+#: The checks of the hyperparameters that the perceptron and Adaline share.
+_RULES = {"eta0": ABOVE_0, "max_iter": COUNT}
 
 
 @fill(**_DOC)
-class Perceptron(_LinearUnit):
+class Perceptron(LinearUnitClassifier):
     """Rosenblatt's perceptron: w += eta t x, b += eta t for each sample with t (w.x + b) <= 0.
 
     The online rule of the Matteucci and EDSF decks: visit the samples one at a time, fix
@@ -257,7 +237,7 @@ class Perceptron(_LinearUnit):
         sample_weight: Any = None,
     ) -> Perceptron:
         """Run the perceptron rule until an epoch makes no update, or for max_iter epochs."""
-        self._check_params()
+        check_params(self, _RULES)
         X, y = validate_data(self, X, y)
         self.classes_, t = encode_binary(self, y)
         s = estimator_weights(self, sample_weight, X, y)
@@ -296,17 +276,20 @@ class Perceptron(_LinearUnit):
         summed distances of the misclassified samples from the boundary; it is 0 exactly
         when every sample is on its side (the Matteucci deck's error function).
         """
-        s = self.decision_function(X)
-        t = self._targets(y)
-        if t.shape != s.shape:
+        s, y = self.decision_function(X), column_or_1d(y)
+        check_consistent_length(s, y)
+        unknown = np.setdiff1d(y, self.classes_)
+        if unknown.size:
             raise ValueError(
-                f"Perceptron.criterion: X has {s.shape[0]} samples but y has {t.shape[0]}"
+                f"Perceptron: y holds labels {list(unknown[:5])} not seen in fit "
+                f"(classes_ = {list(self.classes_)})"
             )
+        t = np.where(y == self.classes_[1], 1.0, -1.0)
         return F.perceptron_criterion(Tensor(s, dtype=np.float64), t).item()
 
 
 @fill(**_DOC)
-class Adaline(LossCurveMixin, _LinearUnit):
+class Adaline(LossCurveMixin, LinearUnitClassifier):
     """Adaline (Widrow-Hoff LMS): w += eta (t - w.x - b) x on the linear output, then sign.
 
     The ADAptive LINear Element learns on the linear output y = w.x + b -- not on the
@@ -384,7 +367,8 @@ class Adaline(LossCurveMixin, _LinearUnit):
     ) -> Adaline:
         """Minimise E(w, b) with the LMS rule."""
         solver = (lambda v: v in ("online", "batch"), '"online" or "batch"')
-        self._check_params(solver=solver, tol=(lambda v: v is None or real(v), "a float or None"))
+        tol = (lambda v: v is None or real(v), "a float or None")
+        check_params(self, {**_RULES, "solver": solver, "tol": tol})
         check_rule(self.convergence, "Adaline")
         X, y = validate_data(self, X, y, dtype=np.float64)
         self.classes_, t = encode_binary(self, y)
