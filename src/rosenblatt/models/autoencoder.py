@@ -184,16 +184,16 @@ class _BaseAutoencoder(_BaseMLP):
         return self._distance(X, "mse")
 
     def _distance(self, X: Any, metric: str) -> np.ndarray:
-        check_is_fitted(self)
-        X = self._scaled(validate_data(self, X, reset=False, dtype=np.float64))
+        X = self._network_input(X)
         sq = np.sum((X - self._run(list(self.model_), X)) ** 2, axis=1)
         if metric == "mse":
             return sq / X.shape[1]
         return sq if metric == "sse" else np.sqrt(sq)
 
-    def _scaled(self, X: np.ndarray) -> np.ndarray:
-        """The rows as the network sees them: X itself (the detector min-max scales them)."""
-        return X
+    def _network_input(self, X: Any) -> np.ndarray:
+        """The rows as the network sees them: X itself (the detector scales them), float64."""
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, dtype=np.float64)
 
 
 @parameters(**AUTOENCODER_PARAMETERS)
@@ -434,16 +434,15 @@ class AutoencoderAnomalyDetector(OutlierMixin, _BaseAutoencoder):
             return pd.DataFrame(self.scaler_.transform(X), columns=names)
         return self.scaler_.transform(X)
 
-    def _scaled(self, X: np.ndarray) -> np.ndarray:
+    def _network_input(self, X: Any) -> np.ndarray:
         """x' = (x - shift_) / scale_ of ``scaler_`` (the deck's min-max by default)."""
+        X = super()._network_input(X)  # checks first that the detector is fitted
         return self.scaler_.transform(X)
 
     @sections("X", returns=_X_HAT)
     def reconstruct(self, X: Any) -> np.ndarray:
         """x_hat in the units of X: the reconstruction of the scaled rows, scaled back."""
-        check_is_fitted(self)
-        X = self._scaled(validate_data(self, X, reset=False, dtype=np.float64))
-        return self.scaler_.inverse_transform(self._run(list(self.model_), X))
+        return self.scaler_.inverse_transform(self._run(list(self.model_), self._network_input(X)))
 
     def _set_threshold(self, X: Any) -> None:
         d = self.anomaly_score(X)

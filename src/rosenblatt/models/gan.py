@@ -139,7 +139,7 @@ class GAN(BaseEstimator):
         check_network_params(self, hidden, k_discriminator=COUNT, beta_1=beta)
 
     def _initialize(self, n_features: int) -> None:
-        """Build G: z -> x and D: x -> logit, their Adam optimizers and the curves."""
+        """Build G: z -> x and D: x -> logit and their Adam optimizers."""
         self._rng = make_rng(self.random_state)
         with use_generator(self._rng):
             self.generator_ = nn.mlp(
@@ -152,9 +152,6 @@ class GAN(BaseEstimator):
         lr = self.learning_rate_init
         self._opt_g = optim.Adam(self.generator_.parameters(), lr=lr, betas=betas)
         self._opt_d = optim.Adam(self.discriminator_.parameters(), lr=lr, betas=betas)
-        self.discriminator_loss_curve_: list[float] = []
-        self.generator_loss_curve_: list[float] = []
-        self.n_iter_ = 0
 
     def _discriminator_step(self, x: np.ndarray, z: np.ndarray) -> float:
         """One Adam step of D on L_D = BCE(s(x), 1) + BCE(s(G(z)), 0); returns L_D."""
@@ -195,8 +192,8 @@ class GAN(BaseEstimator):
         self._initialize(X.shape[1])
         history = fit(Game(self), X, X, epochs=self.max_iter, verbose=0, generator=self._rng,
                       batch_size=auto_batch_size(self.batch_size))  # fmt: skip
-        self.discriminator_loss_curve_ = history.history.get("loss", [])
-        self.generator_loss_curve_ = history.history.get("generator_loss", [])
+        self.discriminator_loss_curve_: list[float] = history.history.get("loss", [])
+        self.generator_loss_curve_: list[float] = history.history.get("generator_loss", [])
         self.n_iter_ = len(self.discriminator_loss_curve_)
         return self
 

@@ -344,9 +344,10 @@ def mlp(
     layers: list[Module] = []
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         name = names[i] if i < n_hidden else "identity"
-        layers.append(Linear(fan_in, fan_out, **kw))
+        linear = Linear(fan_in, fan_out, **kw)
         if init_linear is not None:
-            init_linear(layers[-1], name)
+            init_linear(linear, name)
+        layers.append(linear)
         if i < n_hidden:
             layers += [BatchNorm1d(fan_out, **kw)] if batch_norm else []
             layers.append(ACTIVATIONS[name]())
