@@ -48,6 +48,7 @@ from ._base import (
     ProbabilisticClassifierMixin,
     check_param,
     check_params,
+    encode_classes,
     make_rng,
     real,
     store_params,
@@ -409,13 +410,8 @@ class MLPClassifier(ProbabilisticClassifierMixin, ClassifierMixin, _BaseMLP):
     def _targets(self, y: np.ndarray, first: bool, classes: Any = None) -> np.ndarray:
         """Labels -> class indices (int64), or (n, 1) float32 0/1 for two classes."""
         check_classification_targets(y)
-        if first:
-            self.classes_ = np.unique(y if classes is None else np.asarray(classes))
-            if len(self.classes_) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 classes, "
-                    f"got 1 class: '{self.classes_[0]}'"
-                )
+        if first:  # the sorted labels, at least two
+            self.classes_ = encode_classes(self, y if classes is None else np.asarray(classes))[0]
         unknown = ~np.isin(y, self.classes_)
         if unknown.any():
             raise ValueError(
