@@ -35,6 +35,7 @@ __all__ = [
     "encode_binary",
     "encode_classes",
     "linear_unit",
+    "one_of",
     "integer",
     "make_rng",
     "on_array",
@@ -65,6 +66,11 @@ def integer(x: Any) -> bool:
 AT_LEAST_0 = (lambda v: real(v) and v >= 0, ">= 0")
 ABOVE_0 = (lambda v: real(v) and v > 0, "> 0")
 COUNT = (lambda v: integer(v) and v >= 1, "an int >= 1")
+
+
+def one_of(*options: Any) -> tuple[Any, str]:
+    """The rule of check_params that the value is one of ``options``."""
+    return (lambda v: v in options, "one of " + ", ".join(map(repr, options)))
 
 
 def check_params(estimator: Any, rules: dict[str, tuple[Any, str]]) -> None:

@@ -24,6 +24,9 @@ PARAMETERS: dict[str, str] = {
     "y_ignored": "y : ignored",
     "sample_weight": """sample_weight : array-like of shape (n_samples,), optional
     Weight of each sample's loss (an integer weight counts as that many copies).""",
+    "class_weight": """class_weight : "balanced", dict or None
+    Weight of each class's samples (multiplying ``sample_weight``): a dict label -> weight,
+    or "balanced", n / (n_classes n_c) (scikit-learn's).""",
     "hidden_layer_sizes": """hidden_layer_sizes : sequence of int
     Units of each hidden layer, e.g. (100,) or (64, 32).""",
     "activation": """activation : str or sequence of str
@@ -106,11 +109,13 @@ def fill(**blocks: str) -> Callable[[T], T]:
 def parameters(**own: str) -> Callable[[type[T]], type[T]]:
     """Class decorator: the docstring line ``{parameters}`` becomes the numpydoc entries of
     every ``__init__`` parameter, in the signature's order: ``own[name]`` when given, else
-    :data:`PARAMETERS`'s (a parameter in neither raises KeyError: none goes undocumented)."""
+    :data:`PARAMETERS`'s (a parameter in neither raises KeyError: none goes undocumented);
+    any other ``{key}`` line becomes ``own[key]``, as :func:`fill` does."""
 
     def decorate(cls: type[T]) -> type[T]:
         names = list(inspect.signature(cls.__init__).parameters)[1:]  # type: ignore[misc]
-        return fill(parameters=entries(*(own.get(n) or PARAMETERS[n] for n in names)))(cls)
+        listed = entries(*(own.get(n) or PARAMETERS[n] for n in names))
+        return fill(**own, parameters=listed)(cls)
 
     return decorate
 

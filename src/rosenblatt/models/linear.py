@@ -31,6 +31,7 @@ from ._base import (
     check_params,
     encode_classes,
     linear_unit,
+    one_of,
     store_params,
 )
 from ._docs import fill, sections
@@ -58,19 +59,13 @@ n_features_in_ : int""",
 }
 
 
-def _check_params(est: Any, solvers: tuple[str, ...], **rules: tuple[Any, str]) -> None:
-    """Checks of the solver and of the hyperparameters of the iterative solvers."""
-    check_params(
-        est,
-        {
-            "solver": (lambda v: v in solvers, f"one of {solvers}"),
-            "max_iter": COUNT,
-            "tol": (lambda v: v is None or AT_LEAST_0[0](v), ">= 0 or None"),
-            "learning_rate": ABOVE_0,
-            "batch_size": COUNT,
-            **rules,
-        },
-    )
+#: The checks of the hyperparameters of the iterative solvers (both models have them).
+_ITERATIVE = {
+    "max_iter": COUNT,
+    "tol": (lambda v: v is None or AT_LEAST_0[0](v), ">= 0 or None"),
+    "learning_rate": ABOVE_0,
+    "batch_size": COUNT,
+}
 
 
 def _descend(
@@ -170,7 +165,7 @@ class LinearRegression(LossCurveMixin, RegressorMixin, BaseEstimator):
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> LinearRegression:
         """Fit theta by the chosen solver; with sample weights J is the weighted mean
         sum_i w_i r_i^2 / (2 sum_i w_i)."""
-        _check_params(self, ("normal", "gd", "sgd"))
+        check_params(self, {"solver": one_of("normal", "gd", "sgd"), **_ITERATIVE})
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=_F64)
         Y = y.reshape(len(y), -1).astype(_F64)
         w = estimator_weights(self, sample_weight, X)
@@ -295,8 +290,8 @@ class LogisticRegression(
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> LogisticRegression:
         """Fit W and b by the chosen solver, starting from zeros; with sample weights J is
         the weighted mean cross-entropy plus |W|^2 / (2 C sum_i w_i) (scikit-learn's)."""
-        l2_or_none = (lambda v: v in ("l2", None), '"l2" or None')
-        _check_params(self, ("lbfgs", "newton", "gd", "sgd"), penalty=l2_or_none, C=ABOVE_0)
+        solvers, penalties = one_of("lbfgs", "newton", "gd", "sgd"), one_of("l2", None)
+        check_params(self, {"solver": solvers, **_ITERATIVE, "penalty": penalties, "C": ABOVE_0})
         X, y = validate_data(self, X, y, dtype=_F64)
         self.classes_, codes = encode_classes(self, y)
         w = estimator_weights(self, sample_weight, X, y)

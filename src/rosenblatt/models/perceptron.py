@@ -31,10 +31,11 @@ from ._base import (
     check_params,
     encode_binary,
     linear_unit,
+    one_of,
     real,
     store_params,
 )
-from ._docs import fill, sections
+from ._docs import parameters, sections
 
 __all__ = ["Adaline", "Perceptron", "perceptron_epoch"]
 
@@ -53,8 +54,6 @@ _DOC = {
     Seeds the shuffling; None draws from rosenblatt's global generator.""",
     "fit_intercept": """fit_intercept : bool
     Learn the bias b; False keeps it at ``intercept_init`` (0 by default).""",
-    "class_weight": """class_weight : "balanced", dict or None
-    Weight of each class's samples, scikit-learn's ("balanced": n / (2 n_c)).""",
     "attributes": """coef_ : ndarray of shape (1, n_features)
     The weights w.
 intercept_ : ndarray of shape (1,)
@@ -137,25 +136,33 @@ def perceptron_epoch(
     return errors
 
 
-def _initial_weights(name: str, n_features: int, coef_init: Any, intercept_init: Any) -> np.ndarray:
-    """Augmented start vector (w_0 = b, w_1, ..., w_D): zeros unless given."""
-    c = np.zeros(n_features) if coef_init is None else np.asarray(coef_init, dtype=np.float64)
+def _start(
+    est: Any, X: Any, y: Any, coef_init: Any, intercept_init: Any, sample_weight: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+    """(X, t, s, w) of a fit: the validated inputs, the targets t in {-1, +1} (setting
+    ``classes_``), the sample weights s (None: all 1) and the augmented start vector
+    w = (w_0 = b, w_1, ..., w_D), zeros unless given."""
+    name = type(est).__name__
+    X, y = validate_data(est, X, y, dtype=np.float64)
+    est.classes_, t = encode_binary(est, y)
+    D = X.shape[1]
+    c = np.zeros(D) if coef_init is None else np.asarray(coef_init, dtype=np.float64)
     b = np.zeros(1) if intercept_init is None else np.asarray(intercept_init, dtype=np.float64)
-    if c.size != n_features:
-        raise ValueError(f"{name}: coef_init has {c.size} values but X has {n_features} features")
+    if c.size != D:
+        raise ValueError(f"{name}: coef_init has {c.size} values but X has {D} features")
     if b.size != 1:
         raise ValueError(f"{name}: intercept_init must be one number, got {intercept_init!r}")
     w = np.concatenate([b.ravel(), c.ravel()])
     if not np.all(np.isfinite(w)):
         raise ValueError(f"{name}: coef_init and intercept_init must be finite")
-    return w
+    return X, t, estimator_weights(est, sample_weight, X, y), w
 
 
 #: The checks of the hyperparameters that the perceptron and Adaline share.
 _RULES = {"eta0": ABOVE_0, "max_iter": COUNT}
 
 
-@fill(**_DOC)
+@parameters(**_DOC)
 class Perceptron(LinearUnitClassifier):
     """Rosenblatt's perceptron: w += eta t x, b += eta t for each sample with t (w.x + b) <= 0.
 
@@ -167,12 +174,7 @@ class Perceptron(LinearUnitClassifier):
 
     Parameters
     ----------
-    {eta0}
-    {max_iter}
-    {shuffle}
-    {random_state}
-    {fit_intercept}
-    {class_weight}
+    {parameters}
 
     Attributes
     ----------
@@ -238,10 +240,7 @@ class Perceptron(LinearUnitClassifier):
     ) -> Perceptron:
         """Run the perceptron rule until an epoch makes no update, or for max_iter epochs."""
         check_params(self, _RULES)
-        X, y = validate_data(self, X, y)
-        self.classes_, t = encode_binary(self, y)
-        s = estimator_weights(self, sample_weight, X, y)
-        w = _initial_weights("Perceptron", X.shape[1], coef_init, intercept_init)
+        X, t, s, w = _start(self, X, y, coef_init, intercept_init, sample_weight)
         Xa = augment(X)
         visited = np.arange(len(t)) if s is None else np.flatnonzero(s)
         rng = make_rng(self.random_state) if self.shuffle else None
@@ -288,7 +287,15 @@ class Perceptron(LinearUnitClassifier):
         return F.perceptron_criterion(Tensor(s, dtype=np.float64), t).item()
 
 
-@fill(**_DOC)
+@parameters(
+    **{**_DOC, "shuffle": _DOC["shuffle"] + "\n    Only the online solver shuffles."},
+    tol="""tol : float or None
+    Convergence test on E; None runs all ``max_iter`` epochs.""",
+    solver="""solver : {"online", "batch"}
+    Per-sample LMS updates or one full-batch gradient step per epoch.""",
+    convergence="""convergence : {"decrease", "change"}
+    The convergence test: E_prev - E < tol (the KIT deck's, default) or |E_prev - E| < tol.""",
+)
 class Adaline(LossCurveMixin, LinearUnitClassifier):
     """Adaline (Widrow-Hoff LMS): w += eta (t - w.x - b) x on the linear output, then sign.
 
@@ -311,19 +318,7 @@ class Adaline(LossCurveMixin, LinearUnitClassifier):
 
     Parameters
     ----------
-    {eta0}
-    {max_iter}
-    tol : float or None
-        Convergence test on E; None runs all ``max_iter`` epochs.
-    solver : {"online", "batch"}
-        Per-sample LMS updates or one full-batch gradient step per epoch.
-    {shuffle}
-        Only the online solver shuffles.
-    {random_state}
-    {fit_intercept}
-    convergence : {"decrease", "change"}
-        The convergence test: E_prev - E < tol (the KIT deck's, default) or |E_prev - E| < tol.
-    {class_weight}
+    {parameters}
 
     Attributes
     ----------
@@ -366,14 +361,10 @@ class Adaline(LossCurveMixin, LinearUnitClassifier):
         sample_weight: Any = None,
     ) -> Adaline:
         """Minimise E(w, b) with the LMS rule."""
-        solver = (lambda v: v in ("online", "batch"), '"online" or "batch"')
         tol = (lambda v: v is None or real(v), "a float or None")
-        check_params(self, {**_RULES, "solver": solver, "tol": tol})
+        check_params(self, {**_RULES, "solver": one_of("online", "batch"), "tol": tol})
         check_rule(self.convergence, "Adaline")
-        X, y = validate_data(self, X, y, dtype=np.float64)
-        self.classes_, t = encode_binary(self, y)
-        s = estimator_weights(self, sample_weight, X, y)
-        start = _initial_weights("Adaline", X.shape[1], coef_init, intercept_init)
+        X, t, s, start = _start(self, X, y, coef_init, intercept_init, sample_weight)
         unit = linear_unit(X.shape[1], 1, True, start[1:])
         unit.bias._data[0] = start[0]
         unit.bias.requires_grad = bool(self.fit_intercept)
