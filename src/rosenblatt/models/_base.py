@@ -15,7 +15,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import nn
 from ..nn import functional as F
-from ..random import make_rng
 from ..tensor import Tensor
 from ._docs import sections
 
@@ -37,7 +36,6 @@ __all__ = [
     "linear_unit",
     "one_of",
     "integer",
-    "make_rng",
     "on_array",
     "real",
     "store_params",

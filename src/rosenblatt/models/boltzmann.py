@@ -44,7 +44,8 @@ from scipy.special import expit, logsumexp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import check_param, make_rng
+from ..random import make_rng
+from ._base import check_param
 
 __all__ = ["BoltzmannMachine"]
 

@@ -22,10 +22,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .. import nn, optim
 from ..autograd import no_grad
 from ..nn import functional as F
-from ..random import use_generator
+from ..random import make_rng, use_generator
 from ..tensor import Tensor
 from ..train import fit
-from ._base import COUNT, make_rng, on_array, real, store_params
+from ._base import COUNT, on_array, real, store_params
 from ._docs import fill, sections
 from .mlp import auto_batch_size
 from .vae import DOC, check_network_params

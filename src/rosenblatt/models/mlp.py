@@ -34,7 +34,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import nn, optim
 from ..autograd import no_grad
-from ..random import use_generator
+from ..random import make_rng, use_generator
 from ..tensor import Tensor
 from ..train.callbacks import NoImprovement
 from ..train.estimators import lbfgs, run
@@ -49,7 +49,6 @@ from ._base import (
     check_param,
     check_params,
     encode_classes,
-    make_rng,
     real,
     store_params,
 )

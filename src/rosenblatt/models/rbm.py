@@ -23,7 +23,8 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..nn import functional as F
-from ._base import COUNT, check_params, make_rng, on_array, real, store_params
+from ..random import make_rng
+from ._base import COUNT, check_params, on_array, real, store_params
 from ._docs import sections
 
 __all__ = ["RBM"]

@@ -24,7 +24,7 @@ from .. import nn, optim
 from ..autograd import no_grad
 from ..nn import functional as F
 from ..nn.functional import gaussian_kl
-from ..random import get_rng, use_generator
+from ..random import get_rng, make_rng, use_generator
 from ..tensor import Tensor
 from ..train import fit
 from ._base import (
@@ -33,7 +33,6 @@ from ._base import (
     LossCurveMixin,
     check_params,
     integer,
-    make_rng,
     on_array,
     real,
     store_params,
