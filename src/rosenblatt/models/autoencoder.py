@@ -131,12 +131,9 @@ class _BaseAutoencoder(_BaseMLP):
     def _split(self) -> tuple[list[nn.Module], list[nn.Module]]:
         """The layers of the encoder (up to the code layer's activation) and of the decoder."""
         layers = [m for m in self.model_ if not isinstance(m, Corruption)]
-        n_enc, seen = len(self._encoder_sizes()), 0
-        for i, m in enumerate(layers):
-            seen += isinstance(m, nn.Linear)
-            if seen == n_enc:  # the code layer; its activation follows it
-                return layers[: i + 2], layers[i + 2 :]
-        raise RuntimeError("unreachable: the network has fewer layers than the encoder")
+        linears = [i for i, m in enumerate(layers) if isinstance(m, nn.Linear)]
+        end = linears[len(self._encoder_sizes()) - 1] + 2  # the code layer, then its activation
+        return layers[:end], layers[end:]
 
     @property
     def encoder_(self) -> nn.Sequential:
