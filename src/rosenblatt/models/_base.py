@@ -1,6 +1,6 @@
 """Shared pieces of the classic models: parameter checks, label coding, predict /
-predict_proba from a classifier's scores, and what plots read from an estimator (its
-``history``, the scores of an ROC curve, its confusion matrix)."""
+predict_proba from a classifier's scores, and the ``history`` that plots read from an
+estimator."""
 
 from __future__ import annotations
 

@@ -199,11 +199,7 @@ class QuadraticDiscriminantAnalysis(_DiscriminantBase):
         return self
 
     def _log_joint(self, X: np.ndarray) -> np.ndarray:
-        scores = np.empty((len(X), len(self.classes_)))
+        d = [X - mu for mu in self.means_]  # (x - mu_y) of each class y
+        mahalanobis = np.column_stack([np.sum((e @ P) * e, 1) for e, P in zip(d, self._precisions)])
         with np.errstate(divide="ignore"):
-            log_priors = np.log(self.priors_)
-        for c in range(len(self.classes_)):
-            d = X - self.means_[c]
-            mahalanobis = np.sum((d @ self._precisions[c]) * d, axis=1)
-            scores[:, c] = -0.5 * (self._logdets[c] + mahalanobis) + log_priors[c]
-        return scores
+            return -0.5 * (self._logdets + mahalanobis) + np.log(self.priors_)

@@ -187,12 +187,11 @@ class LinearRegression(LossCurveMixin, RegressorMixin, BaseEstimator):
         A = augment(X) if self.fit_intercept else X
         root = np.ones((len(X), 1)) if w is None else np.sqrt(w)[:, None]
         theta = np.linalg.lstsq(root * A, root * Y, rcond=None)[0]  # (1 + D, k)
-        b = theta[0] if self.fit_intercept else np.zeros(Y.shape[1])
-        W = theta[1:] if self.fit_intercept else theta
         r = root * (A @ theta - Y)
-        self.loss_curve_ = [float(np.sum(r * r) / (2 * np.sum(root**2)))]
-        self.n_iter_ = 1
-        return W.T.copy(), b.copy()
+        self.loss_curve_, self.n_iter_ = [float(np.sum(r * r) / (2 * np.sum(root**2)))], 1
+        if not self.fit_intercept:
+            return theta.T.copy(), np.zeros(Y.shape[1])
+        return theta[1:].T.copy(), theta[0].copy()
 
     @sections("X", returns="ndarray of shape (n_samples,) or (n_samples, n_targets)")
     def predict(self, X: Any) -> np.ndarray:

@@ -18,6 +18,7 @@ Three solvers are built on them:
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -114,12 +115,17 @@ def descend(
         )
 
 
-def _mean_loss(loss: Any, sample_weight: np.ndarray | None, total: float) -> Any:
-    """(out, t) -> sum_i w_i l_i / total, the weighted mean loss (the loss itself unweighted)."""
+def _mean_loss(
+    model: nn.Module, X: np.ndarray, T: np.ndarray, loss: Any, sample_weight: np.ndarray | None
+) -> tuple[Callable[[], Tensor], float]:
+    """(J, total): J() = sum_i w_i l_i / total on the model's current outputs (the loss's own
+    mean without weights), total = sum_i w_i (n without weights)."""
+    total = float(len(X) if sample_weight is None else sample_weight.sum())
+    x, t = Tensor._make(X, None), Tensor._make(T, None)
     if sample_weight is None:
-        return loss
+        return lambda: loss(model(x), t), total
     unreduced = per_sample_loss(loss)
-    return lambda out, t: weighted_mean(unreduced(out, t), sample_weight, total)
+    return lambda: weighted_mean(unreduced(model(x), t), sample_weight, total), total
 
 
 def lbfgs(
@@ -142,9 +148,7 @@ def lbfgs(
     """
     params = list(model.parameters())
     weights = [p for p in params if p._data.ndim >= 2]
-    total = float(len(X) if sample_weight is None else sample_weight.sum())
-    x, t = Tensor._make(X, None), Tensor._make(T, None)
-    mean_loss = _mean_loss(loss, sample_weight, total)
+    mean_loss, total = _mean_loss(model, X, T, loss, sample_weight)
     shapes = [p._data.shape for p in params]
     splits = np.cumsum([p._data.size for p in params])[:-1]
     model.train()
@@ -153,7 +157,7 @@ def lbfgs(
         for p, chunk, shape in zip(params, np.split(theta, splits), shapes):
             p._data[...] = chunk.reshape(shape)
             p._grad = None
-        J = mean_loss(model(x), t)
+        J = mean_loss()
         J.backward()
         value = float(J._data) + penalty.value([p._data for p in weights], 1.0 / total)
         for p in weights if penalty else ():
@@ -207,13 +211,11 @@ def newton(
     max_iter iterations did not converge.
     """
     params = list(model.parameters())
-    total = float(len(X) if sample_weight is None else sample_weight.sum())
-    x, t = Tensor._make(X, None), Tensor._make(T, None)
-    mean_loss = _mean_loss(loss, sample_weight, total)
     weights = [p for p in params if p._data.ndim >= 2]
+    mean_loss, total = _mean_loss(model, X, T, loss, sample_weight)
 
     def objective() -> Tensor:
-        return mean_loss(model(x), t) + penalty.of(weights, 1.0 / total)
+        return mean_loss() + penalty.of(weights, 1.0 / total)
 
     curve: list[float] = []
     for _ in range(max_iter):
