@@ -92,3 +92,19 @@ def test_the_environment_sets_the_kernels_threads():
     full = {**os.environ, "ROSENBLATT_NUM_THREADS": "3", "ROSENBLATT_JIT": "1"}
     out = subprocess.run([sys.executable, "-c", code], env=full, capture_output=True, text=True)
     assert json.loads(out.stdout) == 3, out.stderr
+
+
+def test_every_kernel_releases_the_gil():
+    """Both compiled versions of every kernel are nogil: a user's threads (a DataLoader's,
+    a second training loop) run Python while a kernel computes."""
+    import importlib
+
+    from rosenblatt.kernels import _jit
+
+    for name in ("activation", "conv", "loss", "optim", "recurrent"):
+        importlib.import_module(f"rosenblatt.kernels.{name}")
+    kernels = [k for ks in _jit._KERNELS.values() for k in ks]
+    assert len(kernels) >= 10
+    for k in kernels:
+        for version in (k.serial, k.parallel):
+            assert version.targetoptions.get("nogil") is True, k

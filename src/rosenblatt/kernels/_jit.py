@@ -11,6 +11,9 @@ worth waking the threads). Compiled code is cached on disk (``cache=True``): nex
 source when its ``__pycache__`` is writable, else in the user's cache directory
 (``~/.cache/numba``, or ``NUMBA_CACHE_DIR``), else not at all.
 
+Both versions release the GIL (``nogil``): Python threads of the user (a DataLoader's, a
+second model) run while a kernel computes.
+
 Floating point: no ``fastmath`` (no reassociation, no fused multiply-add), so a kernel that
 does the reference's operations in the reference's order gives the same bits;
 ``error_model="numpy"`` (a division by zero gives inf/nan as in NumPy, instead of raising),
@@ -260,8 +263,8 @@ def _materialize(module: str) -> None:
             return
         _swap_globals(sys.modules[module].__dict__)
         for k in _KERNELS.get(module, []):
-            k.parallel = _njit(k.py, parallel=True, error_model="numpy")
-            k.serial = _njit(_twin(k.py, "serial"), error_model="numpy")
+            k.parallel = _njit(k.py, parallel=True, error_model="numpy", nogil=True)
+            k.serial = _njit(_twin(k.py, "serial"), error_model="numpy", nogil=True)
         _DONE.add(module)
         set_num_threads(get_num_threads())
 
