@@ -25,6 +25,7 @@ def build_model(recipe: Recipe, n_features: int, n_outputs: int) -> nn.Sequentia
     Weights are initialised by ``model.init`` (biases to zero), drawing from rosenblatt's
     seeded generator.
 
+    >>> from rosenblatt.recipe import parse_recipe
     >>> r = parse_recipe('[data]\\nsource = "xor"\\n[model]\\nlayers = [4]\\nactivation = "tanh"')
     >>> build_model(r, 2, 2)
     Sequential(
