@@ -160,9 +160,8 @@ def lbfgs(
         J = mean_loss()
         J.backward()
         value = float(J._data) + penalty.value([p._data for p in weights], 1.0 / total)
-        for p in weights if penalty else ():
-            g = penalty.gradient(p._data, 1.0 / total)
-            p._grad = Tensor._make(g if p._grad is None else p._grad._data + g, None)
+        if penalty:
+            penalty.add_to_grads(weights, 1.0 / total)
         grads = [np.zeros(s) if p._grad is None else p._grad._data for p, s in zip(params, shapes)]
         return value, np.concatenate([g.ravel() for g in grads]).astype(np.float64)
 

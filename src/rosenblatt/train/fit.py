@@ -186,9 +186,7 @@ class _Loop:
             for w, g in zip(self.flat.weights, self.flat.grads):
                 g += self.penalty.gradient(w, scale)
             return
-        for p in self.weights:
-            g = self.penalty.gradient(p._data, scale)
-            p._grad = Tensor._make(g if p._grad is None else p._grad._data + g, None)
+        self.penalty.add_to_grads(self.weights, scale)
 
     def penalty_value(self, scale: float) -> float:
         weights = self.flat.weights if self.flat is not None else [p._data for p in self.weights]

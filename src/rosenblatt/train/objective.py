@@ -92,6 +92,13 @@ class Penalty:
             g += (self.l1 * scale) * np.sign(w)
         return g.astype(w.dtype, copy=False)
 
+    def add_to_grads(self, weights: Sequence[Tensor], scale: float = 1.0) -> None:
+        """p.grad += scale dP/dp for each weight p, as a new array (backward may share
+        gradient arrays between parameters)."""
+        for p in weights:
+            g = self.gradient(p._data, scale)
+            p._grad = Tensor._make(g if p._grad is None else p._grad._data + g, None)
+
     def of(self, weights: Sequence[Tensor], scale: float = 1.0) -> Tensor:
         """scale * P(W) built from ops, so that backward gives dP/dW and double backward
         d2P/dW2 = 2 l2 scale (Newton's Hessian)."""
